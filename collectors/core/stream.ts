@@ -1,0 +1,74 @@
+import type { z } from "zod";
+import type { Config } from "../../schemas/config.ts";
+import type { Row, Warehouse } from "../../warehouse/warehouse.ts";
+import type { Logger } from "./log.ts";
+
+/** Rows a page produces, by target table (upserted by primary key). */
+export type RowsByTable = Partial<Record<"core.deployments" | "core.changes" | "core.pull_requests" | "core.incidents" | "core.latency_buckets", Row[]>>;
+
+export interface Page {
+  /** Request URL (no credentials) and parameters, kept with the raw page. */
+  url: string;
+  params?: Record<string, unknown>;
+  /** The page's items exactly as the API returned them. */
+  items: unknown[];
+}
+
+export interface CollectContext {
+  config: Config;
+  log: Logger;
+  runId: string;
+  /** --since: backfill from this instant instead of the cursor. */
+  since?: Date;
+  /** --full: ignore cursors and refetch everything. */
+  full?: boolean;
+  /** Requests made by this run, per source (the client layer counts). */
+  requests: { count: number };
+  /** Per-source state a collector builds once per run (clients, lookups). */
+  state: Map<string, unknown>;
+  warehouse: Warehouse;
+}
+
+export interface StreamDefinition<Item, Partition = string> {
+  /** `<source>.<stream>`: reappears in logs, cursors, raw.pages and fixtures. */
+  id: string;
+  /** zod schema of one item: only the fields we read. */
+  item: z.ZodType<Item>;
+  /** A readable id of a raw item, for error messages (before validation). */
+  itemId: (raw: unknown) => string;
+  partitions: (ctx: CollectContext) => Partition[] | Promise<Partition[]>;
+  partitionKey: (partition: Partition) => string;
+  /**
+   * asc: pages come oldest-first and the cursor advances with each page.
+   * desc: newest-first (endpoints with no `since`); the cursor moves only after the last page,
+   * so a crash re-walks instead of leaving a gap.
+   */
+  order: "asc" | "desc";
+  /** How far to step back from the stored cursor (ms), so late updates are re-read. */
+  overlapMs?: number;
+  pages: (ctx: CollectContext, partition: Partition, since: string | undefined) => AsyncIterable<Page>;
+  /** Pure: one validated item → rows. */
+  toRows: (item: Item, ctx: CollectContext, partition: Partition) => RowsByTable;
+  /** The item's replication key (ISO timestamp or other orderable string). */
+  cursorOf: (item: Item) => string | undefined;
+  /** Runs after a partition's last page (e.g. map commits to the deployments that shipped them). */
+  finish?: (ctx: CollectContext, partition: Partition) => Promise<RowsByTable | void>;
+}
+
+export function defineStream<Item, Partition = string>(definition: StreamDefinition<Item, Partition>): StreamDefinition<Item, Partition> {
+  return definition;
+}
+
+// Erased type for collections of streams with different item types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStream = StreamDefinition<any, any>;
+
+export interface Source {
+  /** 'github' | 'gitlab' | 'git' | 'pagerduty' | 'prometheus' | 'demo' … */
+  name: string;
+  /** Is this source configured? (say what to configure otherwise) */
+  enabled: (config: Config) => boolean;
+  streams: AnyStream[];
+  /** A cheap authenticated call for `dora doctor`. */
+  check?: (ctx: CollectContext) => Promise<string>;
+}

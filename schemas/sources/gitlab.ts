@@ -1,0 +1,13 @@
+import { z } from "zod";
+import { EnvName, Pattern, Url } from "./common.ts";
+
+export const GitlabSource = z.strictObject({
+  token_env: EnvName.default("GITLAB_TOKEN"),
+  base_url: Url.default("https://gitlab.com"),
+  /** Environment name pattern used when an environment has no tier. */
+  environment: Pattern.default("^prod(uction)?$"),
+  groups: z.array(z.string()).default([]),
+  hotfix_labels: z.array(z.string()).default(["hotfix"]),
+  page_size: z.number().int().min(1).max(100).default(100),
+});
+export type GitlabSource = z.infer<typeof GitlabSource>;

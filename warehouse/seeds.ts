@@ -1,0 +1,58 @@
+import { resolvePlan, type Config } from "../schemas/config.ts";
+import type { Warehouse } from "./warehouse.ts";
+
+/**
+ * seeds.*: the config facts transforms and reports need (plan windows, phases, milestones, services,
+ * key paths, settings), rewritten from the config before every transform run, like dbt seeds.
+ */
+export async function writeSeeds(w: Warehouse, config: Config, fingerprint = ""): Promise<void> {
+  const plan = resolvePlan(config.plan);
+  await w.run(`
+    CREATE SCHEMA IF NOT EXISTS seeds;
+    CREATE OR REPLACE TABLE seeds.settings (
+      timezone VARCHAR, plan_start DATE, plan_end DATE, tier_year INTEGER, min_sample INTEGER,
+      incident_window_hours DOUBLE, ack_target_minutes DOUBLE, work_start VARCHAR, work_end VARCHAR,
+      work_days INTEGER[], report_title VARCHAR, config_fingerprint VARCHAR);
+    CREATE OR REPLACE TABLE seeds.plan_windows (window_name VARCHAR, from_date DATE, to_date DATE);
+    CREATE OR REPLACE TABLE seeds.phases (ord INTEGER, name VARCHAR, from_date DATE, to_date DATE);
+    CREATE OR REPLACE TABLE seeds.milestones (date DATE, label VARCHAR);
+    CREATE OR REPLACE TABLE seeds.services (service VARCHAR);
+    CREATE OR REPLACE TABLE seeds.key_paths (service VARCHAR, route VARCHAR, slo_threshold_seconds DOUBLE, slo_target DOUBLE);
+    CREATE OR REPLACE TABLE seeds.explicit_patterns (pattern VARCHAR);
+  `);
+  const wh = config.oncall.working_hours;
+  await w.append("seeds.settings", [
+    {
+      timezone: config.timezone,
+      plan_start: plan.start,
+      plan_end: plan.end,
+      tier_year: config.report.tier_year,
+      min_sample: config.report.min_sample,
+      incident_window_hours: config.failures.incident_window_hours,
+      ack_target_minutes: config.oncall.ack_target_minutes,
+      work_start: wh.start,
+      work_end: wh.end,
+      work_days: wh.days,
+      report_title: config.report.title,
+      config_fingerprint: fingerprint,
+    },
+  ]);
+  await w.append("seeds.plan_windows", [
+    { window_name: "plan", from_date: plan.start, to_date: plan.end },
+    { window_name: "baseline", from_date: plan.baseline.from, to_date: plan.baseline.to },
+    { window_name: "final", from_date: plan.final.from, to_date: plan.final.to },
+  ]);
+  await w.append(
+    "seeds.phases",
+    config.plan.phases.map((p, i) => ({ ord: i + 1, name: p.name, from_date: p.from, to_date: p.to })),
+  );
+  await w.append("seeds.milestones", config.plan.milestones.map((m) => ({ date: m.date, label: m.label })));
+  await w.append("seeds.services", Object.keys(config.services).map((service) => ({ service })));
+  await w.append(
+    "seeds.key_paths",
+    Object.entries(config.services).flatMap(([service, s]) =>
+      s.latency.map((k) => ({ service, route: k.route, slo_threshold_seconds: k.slo?.threshold_seconds ?? null, slo_target: k.slo?.target ?? null })),
+    ),
+  );
+  await w.append("seeds.explicit_patterns", config.failures.explicit_patterns.map((pattern) => ({ pattern })));
+}

@@ -1,0 +1,264 @@
+import { readdirSync, readFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  DuckDBConnection,
+  DuckDBDataChunk,
+  DuckDBInstance,
+  JSToDuckDBValueConverter,
+  type DuckDBType,
+  type DuckDBValue,
+} from "@duckdb/node-api";
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), "migrations");
+const CHUNK_ROWS = 2048;
+
+export type Row = Record<string, unknown>;
+
+/** Raised when another process holds the warehouse file; the CLI maps it to exit code 3. */
+export class WarehouseLockedError extends Error {
+  readonly code = "WAREHOUSE_LOCKED";
+  constructor(
+    readonly path: string,
+    readonly holderPid: number | undefined,
+  ) {
+    super(
+      `warehouse ${path} is in use by another process${holderPid ? ` (pid ${holderPid})` : ""}; wait for it to finish or stop it`,
+    );
+  }
+}
+
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** Skip migrations (read-only opens never migrate). */
+  migrate?: boolean;
+}
+
+/**
+ * One DuckDB file (or ':memory:'), one connection. Opened with `Warehouse.open`, closed with `close()`.
+ * Query results come back as plain JS objects: TIMESTAMPTZ → Date, BIGINT → number when safe.
+ */
+export class Warehouse {
+  private closed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+    readonly readOnly: boolean,
+  ) {}
+
+  static async open(path: string, options: OpenOptions = {}): Promise<Warehouse> {
+    const readOnly = options.readOnly ?? false;
+    if (path !== ":memory:" && !readOnly) mkdirSync(dirname(path), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, readOnly ? { access_mode: "READ_ONLY" } : {});
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/Could not set lock|Conflicting lock/i.test(message)) {
+        const pid = /PID (\d+)/.exec(message)?.[1];
+        throw new WarehouseLockedError(path, pid ? Number(pid) : undefined);
+      }
+      throw new Error(`cannot open warehouse ${path}: ${message}`);
+    }
+    const connection = await instance.connect();
+    const warehouse = new Warehouse(path, instance, connection, readOnly);
+    try {
+      await connection.run("SET TimeZone = 'UTC'");
+      if (!readOnly && options.migrate !== false) await warehouse.migrate();
+    } catch (error) {
+      warehouse.close();
+      throw error;
+    }
+    return warehouse;
+  }
+
+  /** Applies migrations/NNN_*.sql not yet applied, each in its own transaction. */
+  async migrate(): Promise<string[]> {
+    await this.run(
+      "CREATE SCHEMA IF NOT EXISTS sync; CREATE TABLE IF NOT EXISTS sync.migrations (version VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+    );
+    const applied = new Set((await this.all<{ version: string }>("SELECT version FROM sync.migrations")).map((r) => r.version));
+    const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort();
+    const done: string[] = [];
+    for (const file of files) {
+      const version = file.replace(/\.sql$/, "");
+      if (applied.has(version)) continue;
+      const sql = readFileSync(join(MIGRATIONS_DIR, file), "utf8");
+      await this.transaction(async () => {
+        await this.run(sql);
+        await this.run("INSERT INTO sync.migrations VALUES (?, now())", [version]);
+      });
+      done.push(version);
+    }
+    return done;
+  }
+
+  async run(sql: string, params?: unknown[]): Promise<void> {
+    await this.connection.run(sql, params as DuckDBValue[] | undefined);
+  }
+
+  async all<T = Row>(sql: string, params?: unknown[]): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+    return reader.getRowObjectsJS().map((row) => normalizeRow(row) as T);
+  }
+
+  async one<T = Row>(sql: string, params?: unknown[]): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+
+  /** Runs fn inside BEGIN/COMMIT; rolls back on error. Not re-entrant. */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.connection.run("BEGIN TRANSACTION");
+    try {
+      const result = await fn();
+      await this.connection.run("COMMIT");
+      return result;
+    } catch (error) {
+      await this.connection.run("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Column names and types of a table, in table order. */
+  async columns(table: string): Promise<{ name: string; type: DuckDBType }[]> {
+    const [schema, name] = splitName(table);
+    const result = await this.connection.runAndReadAll(`SELECT * FROM ${quoteIdent(schema)}.${quoteIdent(name)} LIMIT 0`);
+    return result.columnNames().map((n, i) => ({ name: n, type: result.columnType(i) }));
+  }
+
+  /** Appends rows (no key check). Columns a row lacks take the table's default. */
+  async append(table: string, rows: readonly Row[]): Promise<number> {
+    return this.write(table, rows, "INSERT");
+  }
+
+  /**
+   * Inserts or replaces rows by the table's primary key: a re-run or an overlap never duplicates.
+   * Columns a row lacks take the table's default (the whole row is replaced).
+   */
+  async upsert(table: string, rows: readonly Row[]): Promise<number> {
+    return this.write(table, rows, "INSERT OR REPLACE");
+  }
+
+  /**
+   * Bulk path: rows go into a temp table through DuckDB's appender in 2,048-row chunks
+   * (~2M rows/s), then one INSERT … SELECT into the target.
+   */
+  private async write(table: string, rows: readonly Row[], verb: string): Promise<number> {
+    if (rows.length === 0) return 0;
+    const [schema, name] = splitName(table);
+    const target = `${quoteIdent(schema)}.${quoteIdent(name)}`;
+    const known = new Set((await this.columns(table)).map((c) => c.name));
+    const used = new Set<string>();
+    for (const row of rows) for (const key of Object.keys(row)) used.add(key);
+    for (const key of used) if (!known.has(key)) throw new Error(`${table}: unknown column "${key}"`);
+    const list = [...used].map(quoteIdent).join(", ");
+    // A key missing from some rows would insert NULL: fall back to the column's default instead.
+    const defaults = new Map(
+      (
+        await this.all<{ column_name: string; column_default: string | null }>(
+          "SELECT column_name, column_default FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND column_default IS NOT NULL",
+          [schema, name],
+        )
+      ).map((r) => [r.column_name, r.column_default]),
+    );
+    const select = [...used]
+      .map((c) => (defaults.has(c) ? `coalesce(${quoteIdent(c)}, ${defaults.get(c)}) AS ${quoteIdent(c)}` : quoteIdent(c)))
+      .join(", ");
+    const temp = `write_${schema}_${name}`;
+    await this.run(`CREATE OR REPLACE TEMP TABLE ${temp} AS SELECT ${list} FROM ${target} LIMIT 0`);
+    try {
+      await this.appendChunks(temp, await this.columns(`temp.${temp}`), rows, table);
+      await this.run(`${verb} INTO ${target} (${list}) SELECT ${select} FROM temp.${temp}`);
+    } finally {
+      await this.run(`DROP TABLE IF EXISTS temp.${temp}`);
+    }
+    return rows.length;
+  }
+
+  private async appendChunks(temp: string, cols: { name: string; type: DuckDBType }[], rows: readonly Row[], label: string) {
+    const appender = await this.connection.createAppender(temp, "main", "temp");
+    try {
+      for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+        const slice = rows.slice(start, start + CHUNK_ROWS);
+        const chunk = DuckDBDataChunk.create(cols.map((c) => c.type), slice.length);
+        cols.forEach((col, i) => {
+          const values = slice.map((row, r) => {
+            try {
+              return toDuckInput(row[col.name], col.type);
+            } catch (error) {
+              throw new Error(`${label}.${col.name} (row ${start + r + 1}): ${(error as Error).message}`);
+            }
+          });
+          try {
+            chunk.setColumnValuesConverted(i, values as never[], JSToDuckDBValueConverter);
+          } catch (error) {
+            throw new Error(`${label}.${col.name}: cannot store value as ${col.type.toString()}: ${(error as Error).message}`);
+          }
+        });
+        appender.appendDataChunk(chunk);
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Opens, runs fn, always closes. */
+export async function withWarehouse<T>(path: string, fn: (w: Warehouse) => Promise<T>, options?: OpenOptions): Promise<T> {
+  const warehouse = await Warehouse.open(path, options);
+  try {
+    return await fn(warehouse);
+  } finally {
+    warehouse.close();
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function splitName(table: string): [string, string] {
+  const dot = table.indexOf(".");
+  if (dot < 0) return ["main", table];
+  return [table.slice(0, dot), table.slice(dot + 1)];
+}
+
+function toDuckInput(value: unknown, type: DuckDBType): unknown {
+  if (value === undefined || value === null) return null;
+  const id = type.toString();
+  if (id.startsWith("TIMESTAMP") || id === "DATE") {
+    if (value instanceof Date) return value;
+    if (typeof value === "string" || typeof value === "number") {
+      const date = new Date(value);
+      if (Number.isNaN(date.getTime())) throw new Error(`invalid timestamp ${JSON.stringify(value)}`);
+      return date;
+    }
+  }
+  if (id === "BIGINT" && typeof value === "number") return BigInt(Math.round(value));
+  // JSON columns report VARCHAR here: objects and arrays bound for them are serialized.
+  if ((id === "JSON" || id === "VARCHAR") && typeof value === "object") return JSON.stringify(value);
+  if (id.endsWith("[]") && Array.isArray(value)) return value;
+  return value;
+}
+
+function normalizeRow(row: Record<string, unknown>): Row {
+  const out: Row = {};
+  for (const [key, value] of Object.entries(row)) out[key] = normalizeValue(value);
+  return out;
+}
+
+function normalizeValue(value: unknown): unknown {
+  if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+  if (Array.isArray(value)) return value.map(normalizeValue);
+  return value;
+}
