@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { Warehouse } from "../../warehouse/warehouse.ts";
+import { withMemoryWarehouse, withTempDir } from "../helpers/db.ts";
+
+describe("warehouse", () => {
+  it("creates the contract's schemas and tables", async () => {
+    await withMemoryWarehouse(async (w) => {
+      const tables = await w.all<{ t: string }>("SELECT schema_name || '.' || table_name AS t FROM duckdb_tables() ORDER BY 1");
+      const names = tables.map((r) => r.t);
+      for (const t of ["core.deployments", "core.changes", "core.incidents", "core.latency_buckets", "core.pull_requests", "sync.cursors", "sync.runs", "raw.pages"]) {
+        expect(names).toContain(t);
+      }
+    });
+  });
+
+  it("upserts by primary key: a re-run never duplicates, the newer row wins, defaults fill missing keys", async () => {
+    await withMemoryWarehouse(async (w) => {
+      const row = { deployment_id: "demo:deployment:1", source: "demo", service: "api", status: "success", is_production: true, finished_at: "2026-01-05T10:00:00Z" };
+      await w.upsert("core.deployments", [row]);
+      await w.upsert("core.deployments", [{ ...row, status: "failure" }, { deployment_id: "demo:deployment:2", source: "demo", service: "api", status: "running" }]);
+      const rows = await w.all<{ deployment_id: string; status: string; is_production: boolean; is_rollback: boolean; finished_at: Date | null }>(
+        "SELECT deployment_id, status, is_production, is_rollback, finished_at FROM core.deployments ORDER BY 1",
+      );
+      expect(rows).toHaveLength(2);
+      expect(rows[0]).toMatchObject({ status: "failure", is_production: true, is_rollback: false });
+      expect(rows[0]!.finished_at!.toISOString()).toBe("2026-01-05T10:00:00.000Z");
+      expect(rows[1]).toMatchObject({ is_production: false, finished_at: null });
+    });
+  });
+
+  it("names the table, column and row of a value it cannot store", async () => {
+    await withMemoryWarehouse(async (w) => {
+      await expect(
+        w.upsert("core.incidents", [{ incident_id: "x", source: "demo", service: "api", status: "resolved", created_at: "yesterday" }]),
+      ).rejects.toThrow(/core\.incidents\.created_at \(row 1\): invalid timestamp "yesterday"/);
+      await expect(w.upsert("core.incidents", [{ incident_id: "x", nope: 1 }])).rejects.toThrow(/unknown column "nope"/);
+    });
+  });
+
+  it("rolls a failed transaction back: nothing half-written", async () => {
+    await withMemoryWarehouse(async (w) => {
+      await expect(
+        w.transaction(async () => {
+          await w.upsert("core.deployments", [{ deployment_id: "a", source: "demo", service: "api", status: "success" }]);
+          throw new Error("crash");
+        }),
+      ).rejects.toThrow("crash");
+      expect(await w.all("SELECT * FROM core.deployments")).toHaveLength(0);
+    });
+  });
+
+  it("migrates a file once and reopens it without re-applying", async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, "w.duckdb");
+      const first = await Warehouse.open(path);
+      const applied = await first.all<{ version: string }>("SELECT version FROM sync.migrations");
+      first.close();
+      const second = await Warehouse.open(path);
+      expect(await second.migrate()).toEqual([]);
+      expect(await second.all("SELECT version FROM sync.migrations")).toHaveLength(applied.length);
+      second.close();
+    });
+  });
+});
