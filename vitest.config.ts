@@ -6,7 +6,7 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // TZ is pinned by the npm script (Europe/Berlin) so time-zone bugs surface; tests that need
-    // another zone set it per process.
+    reporters: ["default", "./test/summary-reporter.ts"],
+    // TZ is pinned by the npm script (Europe/Berlin) so time-zone bugs surface.
   },
 });

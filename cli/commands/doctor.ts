@@ -1,0 +1,105 @@
+import { accessSync, constants } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { Command } from "commander";
+import { SOURCES } from "../../collectors/registry.ts";
+import { silentLogger } from "../../collectors/core/log.ts";
+import { redact } from "../../collectors/core/secrets.ts";
+import { ConfigError } from "../../schemas/load-config.ts";
+import { Warehouse, WarehouseLockedError } from "../../warehouse/warehouse.ts";
+import { loadFromOptions, warehousePath, type GlobalOptions } from "../context.ts";
+import { RunFailedError } from "../errors.ts";
+import { withGlobals } from "../options.ts";
+import { table } from "../progress.ts";
+
+interface Check {
+  check: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = [env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].filter(Boolean) as string[];
+  return candidates.find((p) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** `dora doctor`: is everything in place for a nightly run? One line per check, with a fix for each failure. */
+export function doctorCommand(): Command {
+  return withGlobals(new Command("doctor"))
+    .description("check the config, tokens, hosts, warehouse and Chromium; print a fix for each problem")
+    .action(async (flags: GlobalOptions) => {
+      const checks: Check[] = [];
+      let loaded;
+      try {
+        loaded = loadFromOptions(flags);
+        checks.push({ check: "config", ok: true, detail: `${loaded.file} is valid (${Object.keys(loaded.config.services).length} services)` });
+      } catch (error) {
+        const message = error instanceof ConfigError ? error.problems.join("; ") : (error as Error).message;
+        checks.push({ check: "config", ok: false, detail: message, fix: "edit the config (see dora.config.example.yaml) or create one with `dora init`" });
+      }
+      if (loaded) {
+        const config = loaded.config;
+        const path = warehousePath(flags, loaded);
+        // Warehouse: writable and not locked.
+        try {
+          const w = await Warehouse.open(path);
+          try {
+            await w.run(`CREATE TEMP TABLE doctor_${randomUUID().slice(0, 8)} AS SELECT 1`);
+            checks.push({ check: "warehouse", ok: true, detail: `${path} is writable` });
+            const sources = SOURCES.filter((s) => s.enabled(config));
+            if (sources.length === 0) {
+              checks.push({ check: "sources", ok: false, detail: "no source configured", fix: "add sources.<name> and list repos/projects/service ids under services" });
+            }
+            for (const source of sources) {
+              if (!source.check) {
+                checks.push({ check: source.name, ok: true, detail: "configured (no remote check)" });
+                continue;
+              }
+              try {
+                const detail = await source.check({ config, log: silentLogger, runId: "doctor", requests: { count: 0 }, state: new Map(), warehouse: w });
+                checks.push({ check: source.name, ok: true, detail });
+              } catch (error) {
+                const message = redact((error as Error).message);
+                checks.push({ check: source.name, ok: false, detail: message, fix: fixFor(source.name, message) });
+              }
+            }
+          } finally {
+            w.close();
+          }
+        } catch (error) {
+          const locked = error instanceof WarehouseLockedError;
+          checks.push({
+            check: "warehouse",
+            ok: false,
+            detail: (error as Error).message,
+            fix: locked ? "another dora process is running; wait for it" : "check the path and its folder's permissions",
+          });
+        }
+      }
+      const chromium = chromiumPath();
+      checks.push(
+        chromium
+          ? { check: "chromium", ok: true, detail: `${chromium} (for report.pdf)` }
+          : { check: "chromium", ok: false, detail: "not found: report.pdf will be skipped", fix: "apt-get install chromium, or set CHROMIUM_PATH" },
+      );
+      process.stdout.write(`${table(checks.map((c) => [c.ok ? "ok" : "FAIL", c.check, c.detail, c.fix ?? ""]), ["", "check", "detail", "fix"])}\n`);
+      const failed = checks.filter((c) => !c.ok && c.check !== "chromium");
+      if (failed.length) throw new RunFailedError(`${failed.length} check(s) failed: ${failed.map((c) => c.check).join(", ")}`);
+    });
+}
+
+function fixFor(source: string, message: string): string {
+  if (/is not set/.test(message)) return `export the token named in sources.${source}.token_env (or <NAME>_FILE)`;
+  if (/401|unauthori[sz]ed|bad credentials/i.test(message)) return "the token was refused: create a new one";
+  if (/403|forbidden/i.test(message)) return "the token lacks a scope or access to this resource";
+  if (/ENOTFOUND|ECONNREFUSED|fetch failed|timed? ?out/i.test(message)) return `check sources.${source}.base_url and the network path to it`;
+  return "see the message";
+}
+

@@ -1,0 +1,107 @@
+import { resolve } from "node:path";
+import { Command } from "commander";
+import type { SourceResult } from "../../collectors/core/runner.ts";
+import { withWarehouse } from "../../warehouse/warehouse.ts";
+import { loadFromOptions, makeLogger, makeProgress, warehousePath, type GlobalOptions } from "../context.ts";
+import { RunFailedError } from "../errors.ts";
+import { parseDateOption, withGlobals } from "../options.ts";
+import { collectAll, reportAll, transformAll } from "../pipeline.ts";
+import { table } from "../progress.ts";
+import { VERSION } from "../version.ts";
+
+interface CollectFlags extends GlobalOptions {
+  since?: Date;
+  full?: boolean;
+  source?: string[];
+}
+
+interface ReportFlags extends GlobalOptions {
+  out?: string;
+  pdf?: boolean;
+}
+
+export function summary(results: SourceResult[]): string {
+  return table(
+    results.map((r) => [r.source, r.status, r.rows, r.requests, `${(r.durationMs / 1000).toFixed(1)}s`, r.error ?? skippedNote(r)]),
+    ["source", "status", "rows", "requests", "duration", "error"],
+  );
+}
+
+function skippedNote(r: SourceResult): string {
+  const skipped = r.streams.flatMap((s) => s.skipped.map((k) => `${k.partition} skipped`));
+  return skipped.length ? skipped.join("; ") : "";
+}
+
+function collectOptions(cmd: Command): Command {
+  return cmd
+    .option("--since <date>", "backfill from this date instead of the stored cursors", parseDateOption)
+    .option("--full", "ignore cursors and refetch everything")
+    .option("-s, --source <name...>", "only these sources (github, gitlab, git, pagerduty, prometheus)");
+}
+
+export function collectCommand(): Command {
+  return collectOptions(withGlobals(new Command("collect")))
+    .description("pull deployments, changes, incidents and latency from the configured sources into the warehouse")
+    .action(async (flags: CollectFlags) => {
+      const loaded = loadFromOptions(flags);
+      const progress = makeProgress(flags);
+      const results = await withWarehouse(warehousePath(flags, loaded), (w) =>
+        collectAll(w, loaded.config, makeLogger(flags), progress, { since: flags.since, full: flags.full, only: flags.source }),
+      );
+      process.stdout.write(`${summary(results)}\n`);
+      const failed = results.filter((r) => r.status !== "success");
+      if (failed.length) throw new RunFailedError(`${failed.length} of ${results.length} sources failed: ${failed.map((f) => f.source).join(", ")}`);
+    });
+}
+
+export function transformCommand(): Command {
+  return withGlobals(new Command("transform"))
+    .description("compute metrics.* (the DORA metrics, KPIs and the before/after comparison) from the warehouse")
+    .action(async (flags: GlobalOptions) => {
+      const loaded = loadFromOptions(flags);
+      const progress = makeProgress(flags);
+      const result = await withWarehouse(warehousePath(flags, loaded), (w) => transformAll(w, loaded.config, progress, loaded.fingerprint));
+      const failing = result.checks.filter((c) => c.rows > 0);
+      progress.line(`✓ ${result.steps.length} relations built${failing.length ? `; data-quality findings: ${failing.map((c) => `${c.check} ${c.rows}`).join(", ")}` : ""}`);
+    });
+}
+
+function reportOptions(cmd: Command): Command {
+  return cmd.option("-o, --out <dir>", "output folder (default: the config's report.out, 'report')").option("--no-pdf", "skip report.pdf");
+}
+
+export function reportCommand(): Command {
+  return reportOptions(withGlobals(new Command("report")))
+    .description("write the offline HTML report (index.html, slides.html, report.pdf, data/*.csv) from metrics.*")
+    .action(async (flags: ReportFlags) => {
+      const loaded = loadFromOptions(flags);
+      const out = resolve(flags.out ?? loaded.config.report.out);
+      const progress = makeProgress(flags);
+      // Reports only read: a read-only open lets a report run beside another reader.
+      const result = await withWarehouse(warehousePath(flags, loaded), (w) => reportAll(w, out, progress, { pdf: flags.pdf === false ? false : "auto", version: VERSION }), {
+        readOnly: true,
+      });
+      process.stdout.write(`${result.files[0] ?? out}\n`);
+    });
+}
+
+export function runCommand(): Command {
+  return reportOptions(collectOptions(withGlobals(new Command("run"))))
+    .description("the nightly job: collect every source (each isolated), transform, report; exit 1 if anything failed")
+    .action(async (flags: CollectFlags & ReportFlags) => {
+      const loaded = loadFromOptions(flags);
+      const log = makeLogger(flags);
+      const progress = makeProgress(flags);
+      const out = resolve(flags.out ?? loaded.config.report.out);
+      const { results, report } = await withWarehouse(warehousePath(flags, loaded), async (w) => {
+        const results = await collectAll(w, loaded.config, log, progress, { since: flags.since, full: flags.full, only: flags.source });
+        // Transform and report even when a source failed: the others' fresh data is still worth showing.
+        await transformAll(w, loaded.config, progress, loaded.fingerprint);
+        const report = await reportAll(w, out, progress, { pdf: flags.pdf === false ? false : "auto", version: VERSION });
+        return { results, report };
+      });
+      process.stdout.write(`${summary(results)}\n${report.files[0] ?? out}\n`);
+      const failed = results.filter((r) => r.status !== "success");
+      if (failed.length) throw new RunFailedError(`${failed.length} of ${results.length} sources failed: ${failed.map((f) => f.source).join(", ")}`);
+    });
+}

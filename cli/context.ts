@@ -1,0 +1,39 @@
+import { resolve } from "node:path";
+import { loadConfig, type LoadedConfig } from "../schemas/load-config.ts";
+import { createLogger, type Logger } from "../collectors/core/log.ts";
+import { Warehouse } from "../warehouse/warehouse.ts";
+import { Progress } from "./progress.ts";
+
+export interface GlobalOptions {
+  config?: string;
+  warehouse?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+export const DEFAULT_CONFIG = "dora.config.yaml";
+
+export function loadFromOptions(options: GlobalOptions): LoadedConfig {
+  return loadConfig(options.config ?? DEFAULT_CONFIG);
+}
+
+/** --warehouse wins over the config's `warehouse`; relative paths are relative to the working directory. */
+export function warehousePath(options: GlobalOptions, loaded?: LoadedConfig): string {
+  return resolve(options.warehouse ?? loaded?.config.warehouse ?? "data/warehouse.duckdb");
+}
+
+export async function openWarehouse(path: string, readOnly = false): Promise<Warehouse> {
+  return Warehouse.open(path, { readOnly });
+}
+
+export function makeLogger(options: GlobalOptions): Logger {
+  const tty = Boolean(process.stderr.isTTY) && !process.env.CI;
+  return createLogger({
+    level: options.verbose ? "debug" : options.quiet ? "warn" : "info",
+    format: tty ? "text" : "json",
+  });
+}
+
+export function makeProgress(options: GlobalOptions): Progress {
+  return new Progress(process.stderr, Boolean(options.quiet));
+}

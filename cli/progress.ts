@@ -1,0 +1,52 @@
+/**
+ * Progress for long work: on a TTY a single updating line with elapsed time; otherwise (cron, CI,
+ * pipes) one plain line per step, so logs stay readable.
+ */
+export class Progress {
+  private readonly started = Date.now();
+  private active = false;
+  constructor(
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly quiet = false,
+  ) {}
+
+  get isTTY(): boolean {
+    return Boolean(this.stream.isTTY) && !process.env.CI;
+  }
+
+  step(message: string): void {
+    if (this.quiet) return;
+    if (this.isTTY) {
+      this.stream.write(`\r\x1b[K${this.elapsed()} ${message}`);
+      this.active = true;
+    } else {
+      this.stream.write(`${this.elapsed()} ${message}\n`);
+    }
+  }
+
+  /** A line that stays (a finished step, a warning). */
+  line(message: string): void {
+    if (this.quiet) return;
+    if (this.active) this.stream.write("\r\x1b[K");
+    this.active = false;
+    this.stream.write(`${message}\n`);
+  }
+
+  done(): void {
+    if (this.active) this.stream.write("\r\x1b[K");
+    this.active = false;
+  }
+
+  private elapsed(): string {
+    const s = (Date.now() - this.started) / 1000;
+    return `[${s.toFixed(1).padStart(5)}s]`;
+  }
+}
+
+/** A plain text table (for summaries). */
+export function table(rows: (string | number)[][], header: string[]): string {
+  const all = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  const fmt = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  return [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...all.slice(1).map(fmt)].join("\n");
+}
