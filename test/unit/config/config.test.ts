@@ -1,0 +1,80 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseConfig, ConfigError } from "../../../schemas/load-config.ts";
+import { resolvePlan, addMonths } from "../../../schemas/config.ts";
+import { configJsonSchema } from "../../../schemas/json-schema.ts";
+
+const minimal = "plan:\n  start: 2025-12-01\nservices:\n  api: {}\n";
+
+function problems(text: string): string[] {
+  try {
+    parseConfig(text, "dora.config.yaml");
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("config", () => {
+  it("accepts the commented example that `dora init` writes", () => {
+    const config = parseConfig(readFileSync("dora.config.example.yaml", "utf8"));
+    expect(config.timezone).toBe("Europe/Berlin");
+    expect(config.services["payments-api"]?.latency[0]?.slo?.threshold_seconds).toBe(0.3);
+    expect(config.sources.github?.token_env).toBe("GITHUB_TOKEN");
+  });
+
+  it("fills defaults: UTC, data/warehouse.duckdb, 12 months, 24 h incident window, tier year 2024", () => {
+    const config = parseConfig(minimal);
+    expect(config).toMatchObject({
+      timezone: "UTC",
+      warehouse: "data/warehouse.duckdb",
+      plan: { months: 12 },
+      failures: { incident_window_hours: 24 },
+      report: { tier_year: 2024 },
+    });
+  });
+
+  it.each([
+    ["malformed YAML gives line and column", "plan: [\n", /^line 2, column 1: /],
+    ["unknown key gets a did-you-mean", "plan:\n  strat: 2025-12-01\nservices: {}\n", /plan\.strat: unknown key "strat" \(did you mean "start"\?\)/],
+    ["unknown nested key", minimal + "sources:\n  github:\n    tokn_env: X\n", /line 7, column \d+: sources\.github\.tokn_env: unknown key "tokn_env" \(did you mean "token_env"\?\)/],
+    ["impossible date", "plan:\n  start: 2025-02-30\nservices: {}\n", /line 2, column \d+: plan\.start: not a real calendar date/],
+    ["unknown time zone", minimal + "timezone: Mars/Olympus\n", /timezone: unknown time zone/],
+    ["repo not owner/name", "plan:\n  start: 2025-12-01\nservices:\n  api:\n    github: [acme/ok, nope]\n", /services\.api\.github\[1\]: expected "owner\/name"/],
+    ["missing plan", "services: {}\n", /plan: missing/],
+    ["a secret value instead of an env var name", minimal + "sources:\n  github:\n    token_env: ghp_abc123\n", /sources\.github\.token_env: expected an environment variable name/],
+    ["a phase that ends before it starts", "plan:\n  start: 2025-12-01\n  phases:\n    - { name: A, from: 2026-02-01, to: 2026-01-01 }\nservices: {}\n", /plan\.phases\[0\]\.to: from must not be after to/],
+    ["an invalid regular expression", minimal + "sources:\n  git:\n    tag_pattern: '(['\n", /sources\.git\.tag_pattern: expected a valid regular expression/],
+  ])("%s", (_name, text, expected) => {
+    const found = problems(text);
+    expect(found.some((p) => expected.test(p)), found.join("\n")).toBe(true);
+  });
+
+  it("names the file in the error", () => {
+    expect(() => parseConfig("plan: 1\n", "team/dora.config.yaml")).toThrow(/^team\/dora\.config\.yaml: invalid config/);
+  });
+
+  it("defaults the baseline to the first two months and the final window to the last two", () => {
+    const plan = resolvePlan(parseConfig(minimal).plan);
+    expect(plan).toEqual({
+      start: "2025-12-01",
+      end: "2026-11-30",
+      baseline: { from: "2025-12-01", to: "2026-01-31" },
+      final: { from: "2026-10-01", to: "2026-11-30" },
+    });
+  });
+
+  it.each([
+    ["2026-01-31", 1, "2026-02-28"],
+    ["2024-01-31", 1, "2024-02-29"],
+    ["2025-12-01", 2, "2026-02-01"],
+  ])("addMonths(%s, %i) = %s (clamps to the month's end)", (date, months, expected) => {
+    expect(addMonths(date, months)).toBe(expected);
+  });
+
+  it("the committed JSON Schema matches the zod schema (run `npm run schema` after changing it)", () => {
+    const committed = JSON.parse(readFileSync("schemas/config.schema.json", "utf8"));
+    expect(committed).toEqual(configJsonSchema());
+  });
+});
