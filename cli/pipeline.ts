@@ -5,7 +5,6 @@ import type { Logger } from "../collectors/core/log.ts";
 import type { Source } from "../collectors/core/stream.ts";
 import type { Config } from "../schemas/config.ts";
 import { runTransforms, type TransformResult } from "../transforms/run.ts";
-import { buildReport } from "../reports/render.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { UsageError } from "./errors.ts";
 import type { Progress } from "./progress.ts";
@@ -88,7 +87,9 @@ export async function transformAll(w: Warehouse, config: Config, progress: Progr
 }
 
 export async function reportAll(w: Warehouse, out: string, progress: Progress, options: { pdf?: boolean | "auto"; version: string }) {
-  const result = await buildReport(w, { out, pdf: options.pdf ?? "auto", toolVersion: options.version, onProgress: (s) => progress.step(`report: ${s}`) });
+  // Loaded on demand: Plot and the DOM shim are only needed when a report is written.
+  const { buildReport } = await import("../reports/render.ts");
+  const result = await buildReport(w, { out, pdf: options.pdf ?? "auto", toolVersion: options.version, onProgress: (s: string) => progress.step(`report: ${s}`) });
   progress.done();
   for (const warning of result.warnings) progress.line(`note: ${warning}`);
   return result;

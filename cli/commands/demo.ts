@@ -2,8 +2,6 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { stringify } from "yaml";
-import { demoConfig } from "../../collectors/demo/config.ts";
-import { loadDemo } from "../../collectors/demo/index.ts";
 import { withWarehouse } from "../../warehouse/warehouse.ts";
 import { makeProgress, type GlobalOptions } from "../context.ts";
 import { parseIntOption } from "../options.ts";
@@ -30,6 +28,8 @@ export function demoCommand(): Command {
     .option("-q, --quiet", "only warnings and errors")
     .option("-v, --verbose", "more detail")
     .action(async (flags: DemoFlags) => {
+      const { demoConfig } = await import("../../collectors/demo/config.ts");
+      const { loadDemo } = await import("../../collectors/demo/index.ts");
       const out = resolve(flags.out);
       const progress = makeProgress(flags);
       mkdirSync(out, { recursive: true });
@@ -44,7 +44,7 @@ export function demoCommand(): Command {
       rmSync(`${warehouse}.wal`, { force: true });
       const report = await withWarehouse(warehouse, async (w) => {
         progress.step("generating the demo organisation…");
-        const loaded = await loadDemo(w, config, { seed: flags.seed, onProgress: (m) => progress.step(m) });
+        const loaded = await loadDemo(w, config, { seed: flags.seed, onProgress: (m: string) => progress.step(m) });
         const rows = Object.entries(loaded.rows)
           .map(([t, n]) => `${n} ${t.replace(/^core\./, "")}`)
           .join(", ");
