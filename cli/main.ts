@@ -9,6 +9,7 @@ import { demoCommand } from "./commands/demo.ts";
 import { collectCommand, transformCommand, reportCommand, runCommand } from "./commands/pipeline.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { schemaCommand } from "./commands/schema.ts";
+import { scheduleCommand } from "./commands/schedule.ts";
 
 export function buildProgram(): Command {
   const program = new Command("dora")
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(reportCommand());
   program.addCommand(runCommand());
   program.addCommand(doctorCommand());
+  program.addCommand(scheduleCommand());
   program.addCommand(schemaCommand());
   program.exitOverride();
   for (const cmd of program.commands) cmd.exitOverride();

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { Pattern } from "./sources/common.ts";
-import { GithubDeploymentsRule, GithubSource } from "./sources/github.ts";
+import { Pattern, Url } from "./sources/common.ts";
+import { GithubDeploymentsOverride, GithubSource } from "./sources/github.ts";
 import { GitlabSource } from "./sources/gitlab.ts";
 import { GitSource } from "./sources/git.ts";
 import { PagerdutySource } from "./sources/pagerduty.ts";
@@ -47,7 +47,8 @@ export const GithubRepoRef = z.union([
   OwnerName,
   z.strictObject({
     repo: OwnerName,
-    deployments: GithubDeploymentsRule.optional(),
+    /** Overrides sources.github.deployments for this repository (monorepo: one workflow or environment per service). */
+    deployments: GithubDeploymentsOverride.optional(),
     /** Monorepo: only changes touching these paths belong to the service. */
     paths: z.array(z.string()).default([]),
   }),
@@ -121,6 +122,14 @@ export const Config = z.strictObject({
       ack_target_minutes: z.number().positive().default(5),
     })
     .default({ working_hours: { start: "09:00", end: "18:00", days: [1, 2, 3, 4, 5] }, ack_target_minutes: 5 }),
+  monitoring: z
+    .strictObject({
+      /** Prometheus textfile for node_exporter's textfile collector (e.g. /var/lib/node_exporter/dora.prom). */
+      textfile: z.string().optional(),
+      /** Optional Pushgateway base URL; the job is pushed as `job="dora"`. */
+      pushgateway_url: Url.optional(),
+    })
+    .default({}),
   report: z
     .strictObject({
       title: z.string().default("Development plan review"),

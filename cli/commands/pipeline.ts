@@ -6,6 +6,7 @@ import { loadFromOptions, makeLogger, makeProgress, warehousePath, type GlobalOp
 import { RunFailedError } from "../errors.ts";
 import { parseDateOption, withGlobals } from "../options.ts";
 import { collectAll, reportAll, transformAll } from "../pipeline.ts";
+import { publishRunMetrics } from "../monitoring.ts";
 import { table } from "../progress.ts";
 import { VERSION } from "../version.ts";
 
@@ -93,14 +94,24 @@ export function runCommand(): Command {
       const log = makeLogger(flags);
       const progress = makeProgress(flags);
       const out = resolve(flags.out ?? loaded.config.report.out);
-      const { results, report } = await withWarehouse(warehousePath(flags, loaded), async (w) => {
+      const startedAt = new Date();
+      const { results, report, stageError } = await withWarehouse(warehousePath(flags, loaded), async (w) => {
         const results = await collectAll(w, loaded.config, log, progress, { since: flags.since, full: flags.full, only: flags.source });
-        // Transform and report even when a source failed: the others' fresh data is still worth showing.
-        await transformAll(w, loaded.config, progress, loaded.fingerprint);
-        const report = await reportAll(w, out, progress, { pdf: flags.pdf === false ? false : "auto", version: VERSION });
-        return { results, report };
+        let report: { files: string[] } | undefined;
+        let stageError: string | undefined;
+        try {
+          // Transform and report even when a source failed: the others' fresh data is still worth showing.
+          await transformAll(w, loaded.config, progress, loaded.fingerprint);
+          report = await reportAll(w, out, progress, { pdf: flags.pdf === false ? false : "auto", version: VERSION });
+        } catch (error) {
+          stageError = (error as Error).message;
+        }
+        const success = !stageError && results.every((r) => r.status === "success");
+        for (const warning of await publishRunMetrics(w, loaded.config, { startedAt, finishedAt: new Date(), success, results })) progress.line(`warning: ${warning}`);
+        return { results, report, stageError };
       });
-      process.stdout.write(`${summary(results)}\n${report.files[0] ?? out}\n`);
+      process.stdout.write(`${summary(results)}\n${report ? `${report.files[0] ?? out}\n` : ""}`);
+      if (stageError) throw new RunFailedError(stageError);
       const failed = results.filter((r) => r.status !== "success");
       if (failed.length) throw new RunFailedError(`${failed.length} of ${results.length} sources failed: ${failed.map((f) => f.source).join(", ")}`);
     });
