@@ -8,6 +8,8 @@ import type { Warehouse } from "../warehouse/warehouse.ts";
 const ROOT = dirname(fileURLToPath(import.meta.url));
 /** Layer folder → schema the relations land in. */
 export const LAYERS: [folder: string, schema: string][] = [
+  // data kept with the code (e.g. DORA tier thresholds), beside the seeds written from the config
+  ["seeds", "seeds"],
   ["staging", "staging"],
   ["intermediate", "intermediate"],
   ["metrics", "metrics"],
@@ -47,17 +49,19 @@ export function plan(root = ROOT): TransformStep[] {
       const file = join(root, folder, f);
       const name = f.replace(/\.(sql|ts)$/, "");
       const kind = f.endsWith(".sql") ? "sql" : "ts";
-      const reads = kind === "sql" ? referencedRelations(readFileSync(file, "utf8")) : [];
+      // a TS transform's SQL strings name what it reads just as a SQL file does
+      const text = readFileSync(file, "utf8");
+      const reads = referencedRelations(kind === "sql" ? text : text.replace(/\/\/.*$/gm, ""));
       steps.push({ relation: `${schema}.${name}`, file, kind, reads });
     }
   }
   return topoSort(steps);
 }
 
-/** Relations named as staging.x / intermediate.x / metrics.x in SQL text (comments stripped). */
+/** Relations named as seeds.x / staging.x / intermediate.x / metrics.x in SQL text (comments stripped). */
 export function referencedRelations(sql: string): string[] {
   const text = sql.replace(/--.*$/gm, "");
-  return [...new Set([...text.matchAll(/\b(staging|intermediate|metrics)\.([a-z_][a-z0-9_]*)\b/gi)].map((m) => `${m[1]!.toLowerCase()}.${m[2]!.toLowerCase()}`))];
+  return [...new Set([...text.matchAll(/\b(seeds|staging|intermediate|metrics)\.([a-z_][a-z0-9_]*)\b/gi)].map((m) => `${m[1]!.toLowerCase()}.${m[2]!.toLowerCase()}`))];
 }
 
 function topoSort(steps: TransformStep[]): TransformStep[] {
@@ -111,7 +115,11 @@ export async function runTransforms(
       } else {
         const mod = (await import(pathToFileURL(step.file).href)) as { default?: TsTransform } & Partial<TsTransform>;
         const t = mod.default ?? (mod as TsTransform);
-        await t.run(w, { config });
+        try {
+          await t.run(w, { config });
+        } catch (error) {
+          throw new Error(`transform ${step.relation} (${step.file}): ${(error as Error).message}`);
+        }
       }
       const rows = (await w.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${step.relation}`))?.n ?? 0;
       result.steps.push({ relation: step.relation, ms: Date.now() - started, rows });

@@ -12,7 +12,7 @@ export async function writeSeeds(w: Warehouse, config: Config, fingerprint = "")
     CREATE OR REPLACE TABLE seeds.settings (
       timezone VARCHAR, plan_start DATE, plan_end DATE, tier_year INTEGER, min_sample INTEGER,
       incident_window_hours DOUBLE, ack_target_minutes DOUBLE, work_start VARCHAR, work_end VARCHAR,
-      work_days INTEGER[], report_title VARCHAR, config_fingerprint VARCHAR);
+      work_days INTEGER[], report_title VARCHAR, config_fingerprint VARCHAR, failure_urgencies VARCHAR[]);
     CREATE OR REPLACE TABLE seeds.plan_windows (window_name VARCHAR, from_date DATE, to_date DATE);
     CREATE OR REPLACE TABLE seeds.phases (ord INTEGER, name VARCHAR, from_date DATE, to_date DATE);
     CREATE OR REPLACE TABLE seeds.milestones (date DATE, label VARCHAR);
@@ -35,6 +35,7 @@ export async function writeSeeds(w: Warehouse, config: Config, fingerprint = "")
       work_days: wh.days,
       report_title: config.report.title,
       config_fingerprint: fingerprint,
+      failure_urgencies: config.failures.urgencies,
     },
   ]);
   await w.append("seeds.plan_windows", [

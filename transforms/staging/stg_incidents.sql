@@ -1,0 +1,20 @@
+-- grain: one row per incident.
+-- inputs: core.incidents.
+-- definition: core incidents renamed and cast; the source's own link is kept as source_link_kind, the transform decides the final link (metrics.incident_links).
+SELECT
+  incident_id,
+  source,
+  service,
+  title,
+  body,
+  urgency,
+  created_at,
+  acknowledged_at,
+  resolved_at,
+  status,
+  caused_by_deployment_id,
+  link_kind AS source_link_kind,
+  coalesce(refs, []::VARCHAR[]) AS refs,
+  url,
+  resolved_at IS NULL AS is_open
+FROM core.incidents
