@@ -60,7 +60,7 @@ export class Warehouse {
         const pid = /PID (\d+)/.exec(message)?.[1];
         throw new WarehouseLockedError(path, pid ? Number(pid) : undefined);
       }
-      throw new Error(`cannot open warehouse ${path}: ${message}`);
+      throw new Error(`cannot open warehouse ${path}: ${message}`, { cause: error });
     }
     const connection = await instance.connect();
     const warehouse = new Warehouse(path, instance, connection, readOnly);
@@ -188,13 +188,13 @@ export class Warehouse {
             try {
               return toDuckInput(row[col.name], col.type);
             } catch (error) {
-              throw new Error(`${label}.${col.name} (row ${start + r + 1}): ${(error as Error).message}`);
+              throw new Error(`${label}.${col.name} (row ${start + r + 1}): ${(error as Error).message}`, { cause: error });
             }
           });
           try {
             chunk.setColumnValuesConverted(i, values as never[], JSToDuckDBValueConverter);
           } catch (error) {
-            throw new Error(`${label}.${col.name}: cannot store value as ${col.type.toString()}: ${(error as Error).message}`);
+            throw new Error(`${label}.${col.name}: cannot store value as ${col.type.toString()}: ${(error as Error).message}`, { cause: error });
           }
         });
         appender.appendDataChunk(chunk);

@@ -21,7 +21,7 @@ export function readSecret(name: string, env: NodeJS.ProcessEnv = process.env): 
     try {
       value = readFileSync(file, "utf8").trim();
     } catch (error) {
-      throw new Error(`${name}_FILE=${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new Error(`${name}_FILE=${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? "error"})`, { cause: error });
     }
   }
   if (value === undefined || value === "") throw new MissingSecretError(name);
