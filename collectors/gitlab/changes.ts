@@ -1,0 +1,214 @@
+import { GitlabCompare, type GitlabCommit } from "../../schemas/gitlab.ts";
+import type { Row } from "../../warehouse/warehouse.ts";
+import { httpStatusOf } from "../core/errors.ts";
+import type { CollectContext, RowsByTable } from "../core/stream.ts";
+import { listAll } from "./client.ts";
+import { gitlabClient, gitlabConfig, type GitlabProjectRef } from "./context.ts";
+
+interface ProdDeployment {
+  deployment_id: string;
+  environment: string;
+  commit_sha: string;
+  finished_at: Date;
+  is_rollback: boolean;
+  is_rework: boolean;
+}
+
+interface MergeRequestInfo {
+  pr_id: string;
+  number: number;
+  labels: string[] | null;
+  first_commit_at: Date | null;
+  opened_at: Date | null;
+  first_review_at: Date | null;
+  merged_at: Date | null;
+  merge_commit_sha: string | null;
+  commit_shas: string[] | null;
+  title: string | null;
+  author: string | null;
+}
+
+/**
+ * Runs after a project's deployments (the stream's finish hook), over every successful production
+ * deployment stored for the project, in finished order, each compared with the previous one of
+ * its environment:
+ * - changes: the commits between the two SHAs (repository/compare), each given to the first
+ *   deployment that shipped it and mapped to its merge request; the first deployment we know of
+ *   has no predecessor, so its changes are the MRs GitLab tracked for it (one row per MR);
+ * - rollbacks: a deployment of a SHA the environment ran before, or of an ancestor of the current
+ *   one (compare finds no new commit), that is not a plain re-deploy of the current SHA;
+ * - rework: a deployment that shipped a merge request labelled as a hotfix.
+ * Deployments whose changes are stored are not compared again.
+ */
+export async function shippedChanges(ctx: CollectContext, project: GitlabProjectRef): Promise<RowsByTable> {
+  const w = ctx.warehouse;
+  const cfg = gitlabConfig(ctx);
+  const deployments = await w.all<ProdDeployment>(
+    `SELECT deployment_id, environment, commit_sha, finished_at, is_rollback, is_rework FROM core.deployments
+     WHERE source = 'gitlab' AND repo = ? AND is_production AND status = 'success' AND finished_at IS NOT NULL AND commit_sha IS NOT NULL
+     ORDER BY finished_at, deployment_id`,
+    [project.path],
+  );
+  const stored = await w.all<Row & { change_id: string; deployment_id: string | null; commit_sha: string | null; pr_id: string | null }>(
+    "SELECT * FROM core.changes WHERE source = 'gitlab' AND repo = ?",
+    [project.path],
+  );
+  const mrs = await w.all<MergeRequestInfo>(
+    `SELECT pr_id, number, labels, first_commit_at, opened_at, first_review_at, merged_at, merge_commit_sha, commit_shas, title, author
+     FROM core.pull_requests WHERE source = 'gitlab' AND repo = ?`,
+    [project.path],
+  );
+  const mrBySha = new Map<string, MergeRequestInfo>();
+  const mrByIid = new Map<number, MergeRequestInfo>();
+  for (const mr of mrs) {
+    mrByIid.set(mr.number, mr);
+    for (const sha of mr.commit_shas ?? []) if (!mrBySha.has(sha)) mrBySha.set(sha, mr);
+    if (mr.merge_commit_sha) mrBySha.set(mr.merge_commit_sha, mr);
+  }
+
+  const withChanges = new Set(stored.map((c) => c.deployment_id).filter((id): id is string => Boolean(id)));
+  const shipped = new Set(stored.map((c) => c.commit_sha).filter((s): s is string => Boolean(s)));
+  const shippedMrs = new Set(stored.map((c) => c.pr_id).filter((s): s is string => Boolean(s)));
+  const changes: Row[] = [];
+  const rollback = new Map<string, boolean>();
+  const prevSha = new Map<string, string>();
+  const seenShas = new Map<string, Set<string>>();
+
+  for (const d of deployments) {
+    const prev = prevSha.get(d.environment);
+    const seen = seenShas.get(d.environment) ?? new Set<string>();
+    seenShas.set(d.environment, seen);
+    let isRollback = false;
+    if (prev === undefined) {
+      if (!withChanges.has(d.deployment_id)) {
+        for (const mr of await trackedMergeRequests(ctx, project, d)) {
+          const info = mrByIid.get(mr.iid);
+          if (!info || shippedMrs.has(info.pr_id)) continue;
+          shippedMrs.add(info.pr_id);
+          changes.push(changeRow(project, d, info.merge_commit_sha, `mr:${info.number}`, undefined, info));
+        }
+      }
+    } else if (d.commit_sha === prev) {
+      // A re-deploy of what runs: ships nothing, rolls nothing back.
+    } else if (seen.has(d.commit_sha)) {
+      isRollback = true;
+    } else if (withChanges.has(d.deployment_id)) {
+      // Compared in an earlier run: it shipped commits, so it is no rollback.
+    } else {
+      const commits = await compare(ctx, project, prev, d.commit_sha);
+      if (commits === undefined) {
+        // Unknown SHA (force-pushed away): nothing to attribute.
+      } else if (commits.length === 0) {
+        isRollback = true;
+      } else {
+        for (const c of commits) {
+          if (shipped.has(c.id)) continue;
+          shipped.add(c.id);
+          const mr = mrBySha.get(c.id);
+          if (mr) shippedMrs.add(mr.pr_id);
+          changes.push(changeRow(project, d, c.id, c.id, c, mr));
+        }
+      }
+    }
+    rollback.set(d.deployment_id, isRollback);
+    prevSha.set(d.environment, d.commit_sha);
+    seen.add(d.commit_sha);
+  }
+
+  // Stored changes whose MR was collected (or updated) after they were written: map them again.
+  const byMrId = new Map(mrs.map((m) => [m.pr_id, m]));
+  for (const c of stored) {
+    const mr = (c.commit_sha ? mrBySha.get(c.commit_sha) : undefined) ?? (c.pr_id ? byMrId.get(c.pr_id) : undefined);
+    if (!mr) continue;
+    const fresh = { ...c, ...mrFields(mr) };
+    if (!sameRow(c, fresh)) changes.push(fresh);
+  }
+
+  // Rework: the deployment shipped an MR labelled as a hotfix.
+  const hotfixMrs = new Set(mrs.filter((m) => (m.labels ?? []).some((l) => cfg.hotfix_labels.includes(l))).map((m) => m.pr_id));
+  const rework = new Set<string>();
+  for (const c of [...stored, ...changes]) if (c.pr_id && hotfixMrs.has(c.pr_id as string) && c.deployment_id) rework.add(c.deployment_id as string);
+
+  const changedFlags = deployments.filter((d) => (rollback.get(d.deployment_id) ?? false) !== d.is_rollback || rework.has(d.deployment_id) !== d.is_rework);
+  const deploymentRows: Row[] = [];
+  if (changedFlags.length > 0) {
+    const ids = changedFlags.map((d) => d.deployment_id);
+    const full = await w.all<Row & { deployment_id: string }>(
+      `SELECT * FROM core.deployments WHERE deployment_id IN (${ids.map(() => "?").join(", ")})`,
+      ids,
+    );
+    for (const row of full) {
+      deploymentRows.push({ ...row, is_rollback: rollback.get(row.deployment_id) ?? false, is_rework: rework.has(row.deployment_id) });
+    }
+  }
+  return { "core.changes": changes, "core.deployments": deploymentRows };
+}
+
+function mrFields(mr: MergeRequestInfo | undefined): Row {
+  return {
+    pr_id: mr?.pr_id ?? null,
+    pr_first_commit_at: mr?.first_commit_at ?? null,
+    pr_opened_at: mr?.opened_at ?? null,
+    first_review_at: mr?.first_review_at ?? null,
+    merged_at: mr?.merged_at ?? null,
+  };
+}
+
+function changeRow(
+  project: GitlabProjectRef,
+  d: ProdDeployment,
+  sha: string | null,
+  key: string,
+  commit: GitlabCommit | undefined,
+  mr: MergeRequestInfo | undefined,
+): Row {
+  return {
+    change_id: `gitlab:change:${project.path}:${key}`,
+    source: "gitlab",
+    service: project.service,
+    repo: project.path,
+    deployment_id: d.deployment_id,
+    commit_sha: sha,
+    title: commit?.title ?? mr?.title ?? null,
+    author: commit?.author_name ?? mr?.author ?? null,
+    authored_at: commit?.authored_date ?? null,
+    committed_at: commit?.committed_date ?? commit?.created_at ?? null,
+    ...mrFields(mr),
+  };
+}
+
+function sameRow(a: Row, b: Row): boolean {
+  const norm = (v: unknown) => (v instanceof Date ? v.getTime() : typeof v === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v) ? Date.parse(v) : (v ?? null));
+  return Object.keys(b).every((k) => k === "collected_at" || norm(a[k]) === norm(b[k]));
+}
+
+async function compare(ctx: CollectContext, project: GitlabProjectRef, from: string, to: string): Promise<GitlabCommit[] | undefined> {
+  const client = gitlabClient(ctx);
+  let raw: unknown;
+  try {
+    raw = await client.repositories.compare(project.path, from, to, { straight: false });
+  } catch (error) {
+    if (httpStatusOf(error) === 404) {
+      ctx.log.warn(`${project.path}: cannot compare ${from.slice(0, 8)}...${to.slice(0, 8)} (not found); its changes are left out`);
+      return undefined;
+    }
+    throw error;
+  }
+  const parsed = GitlabCompare.safeParse(raw);
+  if (!parsed.success) throw new Error(`gitlab.deployments [${project.path}] compare ${from}...${to}: unexpected response (${parsed.error.issues[0]?.message})`);
+  if (parsed.data.compare_timeout) ctx.log.warn(`${project.path}: GitLab timed out comparing ${from.slice(0, 8)}...${to.slice(0, 8)}; the list of changes may be partial`);
+  return parsed.data.commits;
+}
+
+/** GET /projects/:id/deployments/:id/merge_requests: GitLab's own record of what a deployment shipped. */
+async function trackedMergeRequests(ctx: CollectContext, project: GitlabProjectRef, d: ProdDeployment): Promise<{ iid: number }[]> {
+  const client = gitlabClient(ctx);
+  const id = Number(d.deployment_id.slice(d.deployment_id.lastIndexOf(":") + 1));
+  try {
+    const items = await listAll((page) => client.deployments.allMergeRequests(project.path, id, { perPage: 100, page, showExpanded: true }));
+    return items.filter((m): m is { iid: number } => typeof (m as { iid?: unknown })?.iid === "number");
+  } catch (error) {
+    if (httpStatusOf(error) === 404) return [];
+    throw error;
+  }
+}

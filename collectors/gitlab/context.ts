@@ -1,0 +1,104 @@
+import { GitlabProject } from "../../schemas/gitlab.ts";
+import { GitlabSource } from "../../schemas/sources/gitlab.ts";
+import { httpStatusOf } from "../core/errors.ts";
+import { readSecret } from "../core/secrets.ts";
+import type { CollectContext } from "../core/stream.ts";
+import { createGitlabClient, listAll, type GitlabClient, type RetryOptions } from "./client.ts";
+
+/** A project to collect (one partition of every GitLab stream) and the config service it feeds. */
+export interface GitlabProjectRef {
+  /** path_with_namespace, e.g. "acme/platform/payments". */
+  path: string;
+  service: string;
+}
+
+/** ctx.state keys; tests may preset "gitlab.retry" (Partial<RetryOptions>) for short backoffs. */
+const CLIENT = "gitlab.client";
+const PROJECTS = "gitlab.projects";
+export const RETRY_STATE = "gitlab.retry";
+
+export function gitlabConfig(ctx: Pick<CollectContext, "config">): GitlabSource {
+  return ctx.config.sources.gitlab ?? GitlabSource.parse({});
+}
+
+/** One client per run: the token is read once (GITLAB_TOKEN or GITLAB_TOKEN_FILE) and never logged. */
+export function gitlabClient(ctx: CollectContext): GitlabClient {
+  let client = ctx.state.get(CLIENT) as GitlabClient | undefined;
+  if (!client) {
+    const cfg = gitlabConfig(ctx);
+    client = createGitlabClient({
+      host: cfg.base_url,
+      token: readSecret(cfg.token_env),
+      requests: ctx.requests,
+      log: ctx.log.child({ source: "gitlab" }),
+      retry: ctx.state.get(RETRY_STATE) as Partial<RetryOptions> | undefined,
+    });
+    ctx.state.set(CLIENT, client);
+  }
+  return client;
+}
+
+/** GitLab paths are case-insensitive and users write them with stray slashes. */
+export function normalizePath(path: string): string {
+  return path.trim().replace(/^\/+|\/+$/g, "");
+}
+
+/**
+ * The projects listed under services.<name>.gitlab, then every project of sources.gitlab.groups
+ * (subgroups included, archived left out). A group project no service lists becomes its own
+ * service named by its path. Resolved once per run.
+ */
+export function gitlabProjects(ctx: CollectContext): Promise<GitlabProjectRef[]> {
+  let resolved = ctx.state.get(PROJECTS) as Promise<GitlabProjectRef[]> | undefined;
+  if (!resolved) {
+    resolved = resolveProjects(ctx);
+    ctx.state.set(PROJECTS, resolved);
+  }
+  return resolved;
+}
+
+async function resolveProjects(ctx: CollectContext): Promise<GitlabProjectRef[]> {
+  const byPath = new Map<string, GitlabProjectRef>();
+  for (const [service, def] of Object.entries(ctx.config.services)) {
+    for (const raw of def.gitlab) {
+      const path = normalizePath(raw);
+      const known = byPath.get(path.toLowerCase());
+      if (known && known.service !== service) {
+        ctx.log.warn(`GitLab project ${path} is listed by services ${known.service} and ${service}; using ${known.service}`);
+        continue;
+      }
+      byPath.set(path.toLowerCase(), { path, service });
+    }
+  }
+  const cfg = gitlabConfig(ctx);
+  if (cfg.groups.length > 0) {
+    const client = gitlabClient(ctx);
+    for (const group of cfg.groups.map(normalizePath)) {
+      let items: unknown[];
+      try {
+        items = await listAll((page) =>
+          client.groups.allProjects(group, { includeSubgroups: true, archived: false, perPage: 100, page, showExpanded: true } as never),
+        );
+      } catch (error) {
+        const status = httpStatusOf(error);
+        if (status === 404 || status === 403) {
+          ctx.log.warn(`skipped GitLab group ${group}: ${status === 404 ? "not found" : "forbidden"} (check sources.gitlab.groups and the token's access)`);
+          continue;
+        }
+        throw error;
+      }
+      for (const item of items) {
+        const parsed = GitlabProject.safeParse(item);
+        if (!parsed.success) throw new Error(`GitLab group ${group}: project item ${String((item as { id?: unknown })?.id)} has no path_with_namespace`);
+        const path = parsed.data.path_with_namespace;
+        if (!byPath.has(path.toLowerCase())) byPath.set(path.toLowerCase(), { path, service: path });
+      }
+    }
+  }
+  return [...byPath.values()];
+}
+
+/** API URL of a project resource, as kept with raw pages (no token: it travels in a header). */
+export function projectUrl(client: GitlabClient, project: GitlabProjectRef, resource: string): string {
+  return `${client.host}/api/v4/projects/${encodeURIComponent(project.path)}/${resource}`;
+}

@@ -1,0 +1,145 @@
+import { GitlabDeployment, GitlabEnvironment } from "../../schemas/gitlab.ts";
+import { httpStatusOf } from "../core/errors.ts";
+import { defineStream, type CollectContext } from "../core/stream.ts";
+import { listAll, listPages } from "./client.ts";
+import { shippedChanges } from "./changes.ts";
+import { gitlabClient, gitlabConfig, gitlabProjects, projectUrl, type GitlabProjectRef } from "./context.ts";
+
+/** Per project and run: environment id → tier, and flags finish() computed earlier (kept on re-read). */
+interface DeploymentLookup {
+  tiers: Map<number, string | null | undefined>;
+  flags: Map<string, { is_rollback: boolean; is_rework: boolean }>;
+}
+
+const lookupKey = (project: GitlabProjectRef) => `gitlab.deployments:${project.path}`;
+
+/** GitLab deployment status → the warehouse's; the original is kept in original_status. */
+export function mapDeploymentStatus(status: string): "success" | "failure" | "error" | "cancelled" | "running" {
+  switch (status) {
+    case "success":
+      return "success";
+    case "failed":
+      return "failure";
+    case "canceled":
+    case "skipped":
+      return "cancelled";
+    // created (job not started), running, blocked (waiting for a manual approval): not finished yet.
+    case "created":
+    case "running":
+    case "blocked":
+      return "running";
+    default:
+      return "error";
+  }
+}
+
+/**
+ * Production as GitLab's own DORA metrics decide it: the environment's tier is `production`, or
+ * its name matches the configured pattern (GitLab: "the production environment tier or the
+ * environments named production/prod"). The pattern is matched case-insensitively.
+ */
+export function isProduction(tier: string | null | undefined, name: string, pattern: string): boolean {
+  return tier === "production" || new RegExp(pattern, "i").test(name);
+}
+
+/**
+ * When the deployment finished. The documented deployment object has no top-level `finished_at`
+ * (though the list can be ordered and filtered by it), so: the top-level field when a GitLab
+ * version sends it; else the deployable job's `finished_at`, which is when a CI deployment ended;
+ * else, for a deployment created through the API (no job) in a finished status, `updated_at`,
+ * the moment its status last changed.
+ */
+export function finishedAt(d: GitlabDeployment): string | null {
+  if (d.finished_at) return d.finished_at;
+  if (d.deployable?.finished_at) return d.deployable.finished_at;
+  if (["success", "failed", "canceled"].includes(d.status)) return d.updated_at;
+  return null;
+}
+
+export const deployments = defineStream<GitlabDeployment, GitlabProjectRef>({
+  id: "gitlab.deployments",
+  item: GitlabDeployment,
+  itemId: (raw) => String((raw as { id?: unknown } | null)?.id ?? "(no id)"),
+  partitions: gitlabProjects,
+  partitionKey: (project) => project.path,
+  // Deployments sorted by updated_at with updated_after (GitLab pairs that filter with that order).
+  order: "asc",
+  overlapMs: 5 * 60_000,
+  async *pages(ctx, project, since) {
+    const client = gitlabClient(ctx);
+    await loadLookup(ctx, project);
+    const params: Record<string, unknown> = {
+      order_by: "updated_at",
+      sort: "asc",
+      per_page: gitlabConfig(ctx).page_size,
+      ...(since ? { updated_after: since } : {}),
+    };
+    const pages = listPages((page) =>
+      client.deployments.all(project.path, {
+        orderBy: "updated_at",
+        sort: "asc",
+        perPage: params.per_page as number,
+        ...(since ? { updatedAfter: since } : {}),
+        page,
+        showExpanded: true,
+      }),
+    );
+    for await (const p of pages) yield { url: projectUrl(client, project, "deployments"), params: { ...params, page: p.page }, items: p.items };
+  },
+  toRows(d, ctx, project) {
+    const lookup = ctx.state.get(lookupKey(project)) as DeploymentLookup | undefined;
+    const id = `gitlab:deployment:${project.path}:${d.id}`;
+    const flags = lookup?.flags.get(id);
+    const pipeline = d.deployable?.pipeline;
+    return {
+      "core.deployments": [
+        {
+          deployment_id: id,
+          source: "gitlab",
+          service: project.service,
+          repo: project.path,
+          environment: d.environment.name,
+          is_production: isProduction(lookup?.tiers.get(d.environment.id), d.environment.name, gitlabConfig(ctx).environment),
+          commit_sha: d.sha,
+          ref: d.ref ?? null,
+          started_at: d.deployable?.started_at ?? d.created_at,
+          finished_at: finishedAt(d),
+          status: mapDeploymentStatus(d.status),
+          original_status: d.status,
+          // Computed across deployments by finish(); a re-read keeps what it found.
+          is_rollback: flags?.is_rollback ?? false,
+          is_rework: flags?.is_rework ?? false,
+          // The deployable's pipeline object documents `created_at` only; `started_at` when sent.
+          pipeline_started_at: pipeline?.started_at ?? pipeline?.created_at ?? null,
+          url: (d.deployable as { web_url?: string } | null | undefined)?.web_url ?? null,
+          updated_at: d.updated_at,
+        },
+      ],
+    };
+  },
+  cursorOf: (d) => d.updated_at,
+  finish: (ctx, project) => shippedChanges(ctx, project),
+});
+
+async function loadLookup(ctx: CollectContext, project: GitlabProjectRef): Promise<void> {
+  const client = gitlabClient(ctx);
+  const tiers = new Map<number, string | null | undefined>();
+  try {
+    const environments = await listAll((page) => client.environments.all(project.path, { perPage: 100, page, showExpanded: true }));
+    for (const raw of environments) {
+      const env = GitlabEnvironment.safeParse(raw);
+      if (env.success) tiers.set(env.data.id, env.data.tier);
+    }
+  } catch (error) {
+    // Reporter-level tokens cannot list environments: fall back to the name pattern, loudly.
+    if (httpStatusOf(error) !== 403) throw error;
+    ctx.log.warn(`cannot list environments of ${project.path} (403): production is decided by the name pattern only`);
+  }
+  const flags = new Map<string, { is_rollback: boolean; is_rework: boolean }>();
+  const rows = await ctx.warehouse.all<{ deployment_id: string; is_rollback: boolean; is_rework: boolean }>(
+    "SELECT deployment_id, is_rollback, is_rework FROM core.deployments WHERE source = 'gitlab' AND repo = ? AND (is_rollback OR is_rework)",
+    [project.path],
+  );
+  for (const r of rows) flags.set(r.deployment_id, { is_rollback: r.is_rollback, is_rework: r.is_rework });
+  ctx.state.set(lookupKey(project), { tiers, flags } satisfies DeploymentLookup);
+}
