@@ -10,18 +10,41 @@ export const GithubDeploymentsRule = z.strictObject({
   tag_pattern: Pattern.default("^v?\\d+\\.\\d+\\.\\d+$"),
   /** releases: include pre-releases. */
   include_prereleases: z.boolean().default(false),
-  /** workflow_runs: workflow file or name pattern, and branch. */
+  /** releases: include drafts (unpublished; their time is the creation time). */
+  include_drafts: z.boolean().default(false),
+  /** workflow_runs: workflow file path or workflow name pattern, and branch. */
   workflow: Pattern.default("deploy"),
   branch: z.string().optional(),
 });
+export type GithubDeploymentsRule = z.infer<typeof GithubDeploymentsRule>;
+
+/** A per-repository rule: only the keys given override the source-wide rule. */
+export const GithubDeploymentsOverride = z.strictObject({
+  from: z.enum(["deployments", "releases", "tags", "workflow_runs"]).optional(),
+  environment: Pattern.optional(),
+  tag_pattern: Pattern.optional(),
+  include_prereleases: z.boolean().optional(),
+  include_drafts: z.boolean().optional(),
+  workflow: Pattern.optional(),
+  branch: z.string().optional(),
+});
+export type GithubDeploymentsOverride = z.infer<typeof GithubDeploymentsOverride>;
 
 export const GithubSource = z.strictObject({
   token_env: EnvName.default("GITHUB_TOKEN"),
+  /** REST base URL; GitHub Enterprise Server: https://HOST/api/v3 (GraphQL then defaults to https://HOST/api/graphql). */
   base_url: Url.default("https://api.github.com"),
   graphql_url: Url.optional(),
   deployments: GithubDeploymentsRule.default(GithubDeploymentsRule.parse({})),
   hotfix_labels: z.array(z.string()).default(["hotfix"]),
   hotfix_branch_pattern: Pattern.default("^hotfix/"),
+  /** PR titles or head branches matching this mark a revert (a deployment shipping one is a rollback). */
+  revert_pattern: Pattern.default("^(Revert \"|revert-)"),
   page_size: z.number().int().min(1).max(100).default(100),
+  /** Retries of 5xx answers and network errors; waits grow as retry_base_ms × n². */
+  retries: z.number().int().min(0).max(10).default(3),
+  retry_base_ms: z.number().int().min(1).default(1000),
+  /** Rate-limit waits: give up after this many waits for one request. */
+  rate_limit_retries: z.number().int().min(0).default(5),
 });
 export type GithubSource = z.infer<typeof GithubSource>;

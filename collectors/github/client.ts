@@ -1,0 +1,89 @@
+import { Octokit } from "@octokit/rest";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import type { CollectContext } from "../core/stream.ts";
+import type { Logger } from "../core/log.ts";
+import { readSecret } from "../core/secrets.ts";
+import type { GithubSource } from "../../schemas/sources/github.ts";
+import { githubSettings } from "./targets.ts";
+
+const DoraOctokit = Octokit.plugin(throttling, retry);
+export type GithubRest = InstanceType<typeof DoraOctokit>;
+export type GithubGraphql = GithubRest["graphql"];
+
+export interface GithubClient {
+  rest: GithubRest;
+  /** @octokit/graphql bound to the same auth, base URL, throttling, retries and request count. */
+  graphql: GithubGraphql;
+}
+
+export interface ClientOptions {
+  settings: GithubSource;
+  token: string;
+  log: Logger;
+  /** Every HTTP request (retries included) adds one. */
+  requests: { count: number };
+}
+
+/**
+ * Octokit with the throttling and retry plugins: waits out primary (`x-ratelimit-reset`) and secondary
+ * (`retry-after`) rate limits, retries 5xx answers. The real fetch does the I/O; we only count.
+ */
+export function createGithubClient({ settings, token, log, requests }: ClientOptions): GithubClient {
+  const countingFetch: typeof fetch = (input, init) => {
+    requests.count++;
+    return fetch(input, init);
+  };
+  const rest = new DoraOctokit({
+    auth: token,
+    baseUrl: settings.base_url.replace(/\/+$/, ""),
+    userAgent: "dora-metrics",
+    request: { fetch: countingFetch },
+    log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) },
+    retry: { retries: settings.retries, retryAfterBaseValue: settings.retry_base_ms },
+    throttle: {
+      onRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+        log.warn(`GitHub rate limit reached; waiting ${retryAfter}s until it resets`, { request: `${options.method} ${options.url}` });
+        return retryCount < settings.rate_limit_retries;
+      },
+      onSecondaryRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+        log.warn(`GitHub secondary rate limit; waiting ${retryAfter}s`, { request: `${options.method} ${options.url}` });
+        return retryCount < settings.rate_limit_retries;
+      },
+    },
+  });
+  const graphqlUrl = settings.graphql_url ?? defaultGraphqlUrl(settings.base_url);
+  const graphql = rest.graphql.defaults({ url: graphqlUrl });
+  return { rest, graphql };
+}
+
+/** api.github.com → /graphql; GitHub Enterprise Server https://HOST/api/v3 → https://HOST/api/graphql. */
+export function defaultGraphqlUrl(baseUrl: string): string {
+  const base = baseUrl.replace(/\/+$/, "");
+  return /\/api\/v3$/.test(base) ? base.replace(/\/v3$/, "/graphql") : `${base}/graphql`;
+}
+
+/** One client per run, built on first use (the token is read once, through readSecret). */
+export function githubClient(ctx: CollectContext): GithubClient {
+  const cached = ctx.state.get("github.client") as GithubClient | undefined;
+  if (cached) return cached;
+  const settings = githubSettings(ctx.config);
+  const client = createGithubClient({ settings, token: readSecret(settings.token_env), log: ctx.log.child({ source: "github" }), requests: ctx.requests });
+  ctx.state.set("github.client", client);
+  return client;
+}
+
+/** The `rel="next"` URL of a Link header, if any. */
+export function nextLink(link: string | undefined): string | undefined {
+  if (!link) return undefined;
+  for (const part of link.split(",")) {
+    const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** Strips the base URL so raw.pages keep a stable, credential-free path. */
+export function pathOf(url: string, baseUrl: string): string {
+  return url.startsWith(baseUrl) ? url.slice(baseUrl.length) || "/" : url;
+}

@@ -1,0 +1,317 @@
+import { z } from "zod";
+import { GithubCommitAssociation, GithubCompareCommit } from "../../schemas/github.ts";
+import type { Row } from "../../warehouse/warehouse.ts";
+import { writeRows } from "../core/runner.ts";
+import { defineStream, type CollectContext, type Page } from "../core/stream.ts";
+import { githubClient } from "./client.ts";
+import { restPages } from "./pages.ts";
+import { entityId, githubSettings, matches, repoTargets, type RepoTarget } from "./targets.ts";
+
+/** Compare pages (commits) and, for commits no stored PR explains, their associated PRs (GraphQL). */
+const ChangeItem = z.union([GithubCompareCommit, GithubCommitAssociation]);
+type ChangeItem = z.infer<typeof ChangeItem>;
+
+const ASSOCIATION_BATCH = 100;
+
+interface Deployed {
+  deployment_id: string;
+  service: string;
+  commit_sha: string;
+  ref: string | null;
+  finished_at: Date;
+}
+
+/** What the pages of one repository brought, for finish(). */
+interface RepoWork {
+  commits: Map<string, GithubCompareCommit>;
+  /** Per service: the commits its compare ranges returned (a walk never leaves them). */
+  ranges: Map<string, Set<string>>;
+  associations: Map<string, number>;
+  /** Per service: deployments to attribute, oldest first, with the sha of the one before. */
+  plan: Map<string, { deployment: Deployed; base: string | undefined }[]>;
+  maxFinished: string | undefined;
+}
+
+/**
+ * The commits each successful production deployment shipped: those between the previous successful
+ * production deployment of the same service and this one (REST compare, paged past its 250-commit
+ * cap), each counted at the first deployment that contains it, mapped to its pull request.
+ *
+ * One compare covers all new deployments of a service (their ancestry is walked locally through
+ * `parents`), so the cost is one request per 100 new commits, not one per deployment.
+ */
+export const commits = defineStream<ChangeItem, RepoTarget>({
+  id: "github.commits",
+  item: ChangeItem,
+  itemId: (raw) => String((raw as { sha?: unknown; oid?: unknown })?.sha ?? (raw as { oid?: unknown })?.oid ?? "?"),
+  partitions: (ctx) => repoTargets(ctx.config),
+  partitionKey: (t) => t.repo,
+  order: "desc",
+  pages: (ctx, target, since) => changePages(ctx, target, since),
+  toRows: () => ({}),
+  cursorOf: () => undefined,
+  finish: (ctx, target) => finishRepo(ctx, target),
+});
+
+function workOf(ctx: CollectContext, target: RepoTarget): RepoWork {
+  const key = `github.commits:${target.repo}`;
+  let work = ctx.state.get(key) as RepoWork | undefined;
+  if (!work) {
+    work = { commits: new Map(), ranges: new Map(), associations: new Map(), plan: new Map(), maxFinished: undefined };
+    ctx.state.set(key, work);
+  }
+  return work;
+}
+
+async function* changePages(ctx: CollectContext, target: RepoTarget, since: string | undefined): AsyncGenerator<Page> {
+  const client = githubClient(ctx);
+  const work = workOf(ctx, target);
+  const compared = new Set<string>();
+  const services = [...new Set(target.services.map((s) => s.service))];
+
+  const compare = async function* (service: string, base: string, head: string): AsyncGenerator<Page> {
+    const range = work.ranges.get(service) ?? new Set<string>();
+    work.ranges.set(service, range);
+    const key = `${base}...${head}`;
+    if (compared.has(key)) {
+      // Same range for another service of a monorepo: reuse what the pages brought.
+      for (const sha of work.ranges.get(`compare:${key}`) ?? []) range.add(sha);
+      return;
+    }
+    compared.add(key);
+    const got = new Set<string>();
+    work.ranges.set(`compare:${key}`, got);
+    const params = { owner: target.owner, repo: target.name, basehead: key, per_page: 100 };
+    for await (const page of restPages<unknown>(client, "GET /repos/{owner}/{repo}/compare/{basehead}", params, (d) => (d as { commits: unknown[] }).commits)) {
+      yield { url: page.url, params: page.params, items: page.items };
+      for (const raw of page.items) {
+        const parsed = GithubCompareCommit.safeParse(raw);
+        if (!parsed.success) continue; // the runner has already stopped on it
+        work.commits.set(parsed.data.sha, parsed.data);
+        got.add(parsed.data.sha);
+        range.add(parsed.data.sha);
+      }
+    }
+  };
+
+  for (const service of services) {
+    const deployed = await ctx.warehouse.all<Deployed>(
+      `SELECT deployment_id, service, commit_sha, ref, finished_at FROM core.deployments
+        WHERE source = 'github' AND repo = ? AND service = ? AND is_production AND status = 'success'
+          AND commit_sha IS NOT NULL AND finished_at IS NOT NULL
+        ORDER BY finished_at, deployment_id`,
+      [target.repo, service],
+    );
+    const firstNew = deployed.findIndex((d) => !since || d.finished_at.toISOString() > since);
+    if (firstNew < 0) continue;
+    const plan = deployed.slice(firstNew).map((deployment, i) => ({ deployment, base: deployed[firstNew + i - 1]?.commit_sha }));
+    work.plan.set(service, plan);
+    for (const p of plan) {
+      const at = p.deployment.finished_at.toISOString();
+      if (!work.maxFinished || at > work.maxFinished) work.maxFinished = at;
+    }
+    const start = plan[0]!.base;
+    const last = plan.at(-1)!.deployment.commit_sha;
+    if (!start) {
+      ctx.log.info(`${target.repo} (${service}): the first deployment has no earlier one to compare with; its commits are not attributed`);
+    }
+    // One compare from the last attributed deployment to the newest; deployments whose sha it did not
+    // bring (another branch, a rollback to an older sha) get their own compare.
+    const base = start ?? plan[0]!.deployment.commit_sha;
+    if (base && base !== last) yield* compare(service, base, last);
+    const range = work.ranges.get(service) ?? new Set<string>();
+    const known = new Set(deployed.slice(0, firstNew).map((d) => d.commit_sha));
+    if (base) known.add(base);
+    for (const p of plan) {
+      const sha = p.deployment.commit_sha;
+      if (p.base && !range.has(sha) && !known.has(sha) && p.base !== sha) yield* compare(service, p.base, sha);
+      known.add(sha);
+    }
+  }
+
+  // Squash and merge commits are found through the stored PRs; what is left (rebase merges, direct
+  // pushes) is asked of GraphQL, 100 commits per request.
+  const explained = await explainedShas(ctx, target);
+  const unknown = [...work.commits.keys()].filter((sha) => !explained.has(sha));
+  for (let i = 0; i < unknown.length; i += ASSOCIATION_BATCH) {
+    const batch = unknown.slice(i, i + ASSOCIATION_BATCH);
+    const fields = batch
+      .map((sha, j) => `c${j}: object(oid: "${sha}") { ... on Commit { oid associatedPullRequests(first: 1) { nodes { number } } } }`)
+      .join("\n    ");
+    const query = `query($owner: String!, $name: String!) {\n  repository(owner: $owner, name: $name) {\n    ${fields}\n  }\n}`;
+    const data = await client.graphql<{ repository: Record<string, unknown> | null }>(query, { owner: target.owner, name: target.name });
+    const items = Object.values(data.repository ?? {}).filter((v) => v !== null);
+    for (const raw of items) {
+      const parsed = GithubCommitAssociation.safeParse(raw);
+      const number = parsed.success ? parsed.data.associatedPullRequests.nodes[0]?.number : undefined;
+      if (parsed.success && number !== undefined) work.associations.set(parsed.data.oid, number);
+    }
+    yield { url: "/graphql", params: { owner: target.owner, name: target.name, associatedPullRequests: batch.length }, items };
+  }
+}
+
+async function explainedShas(ctx: CollectContext, target: RepoTarget): Promise<Set<string>> {
+  const rows = await ctx.warehouse.all<{ sha: string }>(
+    `SELECT DISTINCT merge_commit_sha AS sha FROM core.pull_requests WHERE source = 'github' AND repo = ? AND merge_commit_sha IS NOT NULL
+     UNION SELECT DISTINCT unnest(commit_shas) AS sha FROM core.pull_requests WHERE source = 'github' AND repo = ?`,
+    [target.repo, target.repo],
+  );
+  return new Set(rows.map((r) => r.sha));
+}
+
+interface PullRow {
+  pr_id: string;
+  number: number;
+  merge_commit_sha: string | null;
+  commit_shas: string[] | null;
+  opened_at: Date | null;
+  first_commit_at: Date | null;
+  first_review_at: Date | null;
+  merged_at: Date | null;
+  is_revert: boolean;
+  is_hotfix: boolean;
+}
+
+async function finishRepo(ctx: CollectContext, target: RepoTarget): Promise<void> {
+  const work = workOf(ctx, target);
+  ctx.state.delete(`github.commits:${target.repo}`);
+  const rows: Row[] = [];
+  for (const [service, plan] of work.plan) {
+    const pulls = await ctx.warehouse.all<PullRow>(
+      `SELECT pr_id, number, merge_commit_sha, commit_shas, opened_at, first_commit_at, first_review_at, merged_at, is_revert, is_hotfix
+         FROM core.pull_requests WHERE source = 'github' AND repo = ? AND service = ?`,
+      [target.repo, service],
+    );
+    const byNumber = new Map(pulls.map((p) => [p.number, p]));
+    const bySha = new Map<string, PullRow>();
+    for (const p of pulls) for (const sha of p.commit_shas ?? []) bySha.set(sha, p);
+    for (const p of pulls) if (p.merge_commit_sha) bySha.set(p.merge_commit_sha, p);
+
+    // Commits already counted at an earlier deployment stay there.
+    const newIds = plan.map((p) => p.deployment.deployment_id);
+    const assigned = new Set(
+      (
+        await ctx.warehouse.all<{ commit_sha: string; deployment_id: string }>(
+          "SELECT commit_sha, deployment_id FROM core.changes WHERE source = 'github' AND repo = ? AND service = ? AND deployment_id IS NOT NULL",
+          [target.repo, service],
+        )
+      )
+        .filter((c) => !newIds.includes(c.deployment_id))
+        .map((c) => c.commit_sha),
+    );
+    const range = work.ranges.get(service) ?? new Set<string>();
+    for (const { deployment, base } of plan) {
+      if (!base) continue;
+      for (const sha of ancestors(deployment.commit_sha, range, work.commits)) {
+        if (assigned.has(sha)) continue;
+        assigned.add(sha);
+        const commit = work.commits.get(sha)!;
+        const associated = work.associations.get(sha);
+        const pr = bySha.get(sha) ?? (associated !== undefined ? byNumber.get(associated) : undefined);
+        const prId = pr?.pr_id ?? (associated !== undefined ? entityId("pr", target, associated, service) : null);
+        rows.push({
+          change_id: entityId("change", target, sha, service),
+          source: "github",
+          service,
+          repo: target.repo,
+          deployment_id: deployment.deployment_id,
+          commit_sha: sha,
+          pr_id: prId,
+          title: commit.commit.message.split("\n")[0],
+          author: commit.author?.login ?? commit.commit.author?.name ?? null,
+          authored_at: commit.commit.author?.date ?? null,
+          committed_at: commit.commit.committer?.date ?? null,
+          pr_first_commit_at: pr?.first_commit_at ?? null,
+          pr_opened_at: pr?.opened_at ?? null,
+          first_review_at: pr?.first_review_at ?? null,
+          merged_at: pr?.merged_at ?? null,
+        });
+      }
+    }
+  }
+  await ctx.warehouse.transaction(async () => {
+    await writeRows(ctx, { "core.changes": rows });
+    await markRollbacksAndRework(ctx, target);
+    if (work.maxFinished) {
+      await ctx.warehouse.run("INSERT OR REPLACE INTO sync.cursors (stream, partition, cursor, updated_at) VALUES (?, ?, ?, now())", [
+        commits.id,
+        target.repo,
+        work.maxFinished,
+      ]);
+    }
+  });
+}
+
+/** Commits reachable from `head` through parents, without leaving `range`. */
+function ancestors(head: string, range: Set<string>, all: Map<string, GithubCompareCommit>): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const stack = [head];
+  while (stack.length) {
+    const sha = stack.pop()!;
+    if (seen.has(sha) || !range.has(sha)) continue;
+    seen.add(sha);
+    out.push(sha);
+    for (const p of all.get(sha)?.parents ?? []) stack.push(p.sha);
+  }
+  return out;
+}
+
+/**
+ * Recomputed for the whole repository each run (no requests): the deployment streams rewrite their
+ * rows, and a later deployment can change what an earlier one means.
+ * - rollback: ships a revert (PR or commit), or deploys a sha an earlier deployment already shipped;
+ * - rework: ships a hotfix PR (label or branch), or deploys a hotfix branch.
+ */
+async function markRollbacksAndRework(ctx: CollectContext, target: RepoTarget): Promise<void> {
+  const settings = githubSettings(ctx.config);
+  const w = ctx.warehouse;
+  const deployed = await w.all<Deployed>(
+    `SELECT deployment_id, service, commit_sha, ref, finished_at FROM core.deployments
+      WHERE source = 'github' AND repo = ? AND is_production AND status = 'success' AND commit_sha IS NOT NULL AND finished_at IS NOT NULL
+      ORDER BY finished_at, deployment_id`,
+    [target.repo],
+  );
+  const changes = await w.all<{ deployment_id: string; commit_sha: string; title: string | null; is_revert: boolean | null; is_hotfix: boolean | null }>(
+    `SELECT c.deployment_id, c.commit_sha, c.title, p.is_revert, p.is_hotfix
+       FROM core.changes c LEFT JOIN core.pull_requests p ON p.pr_id = c.pr_id
+      WHERE c.source = 'github' AND c.repo = ? AND c.deployment_id IS NOT NULL`,
+    [target.repo],
+  );
+  const shippedBy = new Map(changes.map((c) => [c.commit_sha, c.deployment_id]));
+  const byDeployment = groupBy(changes, (c) => c.deployment_id);
+  const rollback: string[] = [];
+  const rework: string[] = [];
+  for (const list of groupBy(deployed, (d) => d.service).values()) {
+    const order = new Map(list.map((d, i) => [d.deployment_id, i]));
+    list.forEach((d, i) => {
+      const shipped = byDeployment.get(d.deployment_id) ?? [];
+      const prev = list[i - 1];
+      const earlier = shippedBy.get(d.commit_sha);
+      const redeploysOlder =
+        prev !== undefined &&
+        prev.commit_sha !== d.commit_sha &&
+        (list.slice(0, i).some((e) => e.commit_sha === d.commit_sha) || (earlier !== undefined && (order.get(earlier) ?? Infinity) < i));
+      const reverts = shipped.some((c) => c.is_revert || matches(settings.revert_pattern, c.title));
+      if (redeploysOlder || reverts) rollback.push(d.deployment_id);
+      if (matches(settings.hotfix_branch_pattern, d.ref) || shipped.some((c) => c.is_hotfix)) rework.push(d.deployment_id);
+    });
+  }
+  const isIn = (ids: string[]) => (ids.length ? `deployment_id IN (${ids.map((id) => `'${id.replaceAll("'", "''")}'`).join(", ")})` : "false");
+  await w.run(
+    `UPDATE core.deployments SET is_rollback = ${isIn(rollback)}, is_rework = ${isIn(rework)}
+      WHERE source = 'github' AND repo = ? AND is_production AND status = 'success'`,
+    [target.repo],
+  );
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}

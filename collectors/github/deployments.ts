@@ -1,0 +1,120 @@
+import { GithubDeployment, GithubRestDeployment } from "../../schemas/github.ts";
+import { defineStream, type CollectContext, type Page } from "../core/stream.ts";
+import { githubClient } from "./client.ts";
+import { deploymentRow, type DeploymentStatus } from "./deployment-row.ts";
+import { restPages } from "./pages.ts";
+import { entityId, githubSettings, matches, targetsUsing, type RepoTarget } from "./targets.ts";
+
+const STATUSES_QUERY = `query($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on Deployment {
+      id
+      latestStatus { state createdAt }
+      statuses(first: 100) { nodes { state createdAt } }
+    }
+  }
+}`;
+
+/** A deployment still waiting for its final status is re-read for this long. */
+const PENDING_WINDOW_MS = 14 * 24 * 3600_000;
+
+/**
+ * GitHub Deployments: REST lists them newest first (it alone says `production_environment`); one
+ * GraphQL `nodes(ids:)` query per page fetches their statuses, instead of one REST call per deployment.
+ */
+export const deployments = defineStream<GithubDeployment, RepoTarget>({
+  id: "github.deployments",
+  item: GithubDeployment,
+  itemId: (raw) => String((raw as { deployment?: { id?: unknown } })?.deployment?.id ?? "?"),
+  partitions: (ctx) => targetsUsing(ctx.config, "deployments"),
+  partitionKey: (t) => t.repo,
+  order: "desc",
+  overlapMs: 3 * 24 * 3600_000,
+  pages: (ctx, target, since) => deploymentPages(ctx, target, since),
+  toRows: (item, ctx, target) => ({ "core.deployments": toDeploymentRows(item, ctx, target) }),
+  cursorOf: (item) => item.deployment.created_at,
+});
+
+async function* deploymentPages(ctx: CollectContext, target: RepoTarget, since: string | undefined): AsyncGenerator<Page> {
+  const client = githubClient(ctx);
+  const stopAt = await oldestPending(ctx, target, since);
+  const params = { owner: target.owner, repo: target.name, per_page: githubSettings(ctx.config).page_size };
+  for await (const page of restPages<unknown>(client, "GET /repos/{owner}/{repo}/deployments", params)) {
+    // Deployments come newest first: keep those at or after the stop time, then stop.
+    const kept = page.items.filter((raw) => !stopAt || !(createdAt(raw) < stopAt));
+    const done = kept.length < page.items.length;
+    if (kept.length) {
+      const nodeIds = kept.map((raw) => (raw as { node_id?: unknown }).node_id).filter((id): id is string => typeof id === "string");
+      const found = new Map<string, unknown>();
+      if (nodeIds.length) {
+        const data = await client.graphql<{ nodes: ({ id?: string } | null)[] }>(STATUSES_QUERY, { ids: nodeIds });
+        for (const node of data.nodes) if (node?.id) found.set(node.id, node);
+      }
+      const items = kept.map((raw) => ({ deployment: raw, statuses: found.get((raw as { node_id?: string }).node_id ?? "") ?? null }));
+      yield { url: page.url, params: { ...page.params, statuses: "graphql nodes(ids:)" }, items };
+    }
+    if (done) return;
+  }
+}
+
+function createdAt(raw: unknown): string {
+  const parsed = GithubRestDeployment.pick({ created_at: true }).safeParse(raw);
+  // An item without a readable time is kept, so validation reports it with its id.
+  return parsed.success ? new Date(parsed.data.created_at).toISOString() : "9999";
+}
+
+/** The stop time: the cursor (less the overlap), or earlier if a recent deployment is still running. */
+async function oldestPending(ctx: CollectContext, target: RepoTarget, since: string | undefined): Promise<string | undefined> {
+  if (!since) return undefined;
+  const row = await ctx.warehouse.one<{ started_at: Date | null }>(
+    `SELECT min(started_at) AS started_at FROM core.deployments
+      WHERE source = 'github' AND repo = ? AND deployment_id LIKE 'github:deployment:%' AND status = 'running' AND started_at >= ?`,
+    [target.repo, new Date(Date.parse(since) - PENDING_WINDOW_MS).toISOString()],
+  );
+  const pending = row?.started_at ? row.started_at.toISOString() : undefined;
+  return pending && pending < since ? pending : since;
+}
+
+/** The latest status decides; `inactive` after a `success` means it was live and later superseded. */
+export function deploymentState(item: GithubDeployment): { status: DeploymentStatus; original: string; at: string | null } {
+  const statuses = [...(item.statuses?.statuses.nodes ?? [])];
+  if (item.statuses?.latestStatus) statuses.push(item.statuses.latestStatus);
+  statuses.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+  const latest = statuses.at(-1);
+  if (!latest) return { status: "running", original: "none", at: null };
+  const state = latest.state.toLowerCase();
+  if (state === "inactive") {
+    const success = statuses.filter((s) => s.state.toLowerCase() === "success").at(-1);
+    if (success) return { status: "success", original: "inactive", at: success.createdAt };
+    return { status: "cancelled", original: state, at: latest.createdAt };
+  }
+  const mapped: Record<string, DeploymentStatus> = { success: "success", failure: "failure", error: "error" };
+  return { status: mapped[state] ?? "running", original: state, at: mapped[state] ? latest.createdAt : null };
+}
+
+function toDeploymentRows(item: GithubDeployment, ctx: CollectContext, target: RepoTarget) {
+  const d = item.deployment;
+  const state = deploymentState(item);
+  // Monorepo: the first service whose environment pattern matches owns the deployment.
+  const owner = target.services.find((s) => matches(s.rule.environment, d.environment));
+  const service = owner ?? target.services[0]!;
+  const isProduction = owner !== undefined || d.production_environment === true;
+  return [
+    deploymentRow(ctx, target, entityId("deployment", target, d.id, service.service), {
+      entity: "deployment",
+      key: d.id,
+      service: service.service,
+      environment: d.environment,
+      isProduction,
+      sha: d.sha,
+      ref: d.ref,
+      startedAt: d.created_at,
+      finishedAt: state.at,
+      status: state.status,
+      originalStatus: state.original,
+      url: d.url,
+      updatedAt: d.updated_at,
+    }),
+  ];
+}
+

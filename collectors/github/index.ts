@@ -1,0 +1,28 @@
+import type { Config } from "../../schemas/config.ts";
+import type { Source } from "../core/stream.ts";
+import { githubClient } from "./client.ts";
+import { commits } from "./commits.ts";
+import { deployments } from "./deployments.ts";
+import { pullRequests } from "./pull-requests.ts";
+import { releases } from "./releases.ts";
+import { tags } from "./tags.ts";
+import { repoTargets } from "./targets.ts";
+import { workflowRuns } from "./workflow-runs.ts";
+
+/**
+ * GitHub: deployments (Deployments API, releases, tags or workflow runs, per repository), merged pull
+ * requests, and the commits each production deployment shipped. Order matters: `github.commits`
+ * reads the deployments and pull requests written just before it.
+ */
+export const githubSource: Source = {
+  name: "github",
+  enabled: (config: Config) => config.sources.github !== undefined && repoTargets(config).length > 0,
+  streams: [deployments, releases, tags, workflowRuns, pullRequests, commits],
+  check: async (ctx) => {
+    const { rest } = githubClient(ctx);
+    const { data } = await rest.request("GET /rate_limit");
+    const core = data.resources.core;
+    const reset = new Date(core.reset * 1000).toISOString();
+    return `authenticated; ${core.remaining}/${core.limit} REST requests left until ${reset}; GraphQL ${data.resources.graphql?.remaining ?? "?"} points`;
+  },
+};
