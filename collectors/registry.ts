@@ -1,8 +1,6 @@
 import type { Source } from "./core/stream.ts";
 import { gitSource } from "./git/index.ts";
 import { githubSource } from "./github/index.ts";
-import { gitSource } from "./git/index.ts";
-import { githubSource } from "./github/index.ts";
 import { prometheusSource } from "./prometheus/index.ts";
 
 /**
