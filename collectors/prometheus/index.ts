@@ -1,0 +1,63 @@
+import type { Config } from "../../schemas/config.ts";
+import type { CollectContext, Source } from "../core/stream.ts";
+import { PrometheusClient, PrometheusError } from "./client.ts";
+import { keyPaths, latencyStream, sourceConfig } from "./latency.ts";
+
+export interface PrometheusSourceOptions {
+  /** Clock for the newest bucket to collect (tests pin it). */
+  now?: () => Date;
+  /** Transport (tests); the global fetch otherwise. */
+  fetch?: typeof fetch;
+  /** Waits between retries (tests make them instant). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Prometheus and servers with its HTTP API (Thanos, Mimir, Cortex, VictoriaMetrics): latency histograms
+ * of the configured key paths, stored as bucket increases in core.latency_buckets.
+ */
+export function createPrometheusSource(options: PrometheusSourceOptions = {}): Source {
+  const clients = new WeakMap<Map<string, unknown>, PrometheusClient>();
+  const clientFor = (ctx: CollectContext): PrometheusClient => {
+    let client = clients.get(ctx.state);
+    if (!client) {
+      const cfg = sourceConfig(ctx.config);
+      client = new PrometheusClient({
+        baseUrl: cfg.base_url,
+        auth: cfg.auth,
+        headers: cfg.headers,
+        timeoutMs: cfg.timeout_seconds * 1000,
+        retries: cfg.retries,
+        requests: ctx.requests,
+        log: ctx.log.child({ source: "prometheus" }),
+        fetch: options.fetch,
+        sleep: options.sleep,
+      });
+      clients.set(ctx.state, client);
+    }
+    return client;
+  };
+
+  return {
+    name: "prometheus",
+    enabled: (config: Config) => Boolean(config.sources.prometheus) && Object.values(config.services).some((s) => s.latency.some((k) => k.metric)),
+    streams: [latencyStream({ now: options.now, client: clientFor })],
+    check: async (ctx) => {
+      const client = clientFor(ctx);
+      const paths = keyPaths(ctx.config).length;
+      let server: string;
+      try {
+        const info = await client.buildInfo();
+        server = info.version ? `version ${info.version}` : "build info without a version";
+      } catch (error) {
+        // Thanos Query and some proxies have no buildinfo endpoint: a trivial query proves the API answers.
+        if (!(error instanceof PrometheusError) || (error.kind !== "not_found" && error.kind !== "invalid_response")) throw error;
+        await client.query("vector(1)");
+        server = "query API answers";
+      }
+      return `${client.baseUrl}: ${server}; ${paths} key path${paths === 1 ? "" : "s"} with a metric`;
+    },
+  };
+}
+
+export const prometheusSource: Source = createPrometheusSource();
