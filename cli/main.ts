@@ -10,6 +10,7 @@ import { collectCommand, transformCommand, reportCommand, runCommand } from "./c
 import { doctorCommand } from "./commands/doctor.ts";
 import { schemaCommand } from "./commands/schema.ts";
 import { scheduleCommand } from "./commands/schedule.ts";
+import { exportCommand, sqlCommand } from "./commands/sql.ts";
 
 export function buildProgram(): Command {
   const program = new Command("dora")
@@ -27,6 +28,8 @@ export function buildProgram(): Command {
   program.addCommand(reportCommand());
   program.addCommand(runCommand());
   program.addCommand(doctorCommand());
+  program.addCommand(sqlCommand());
+  program.addCommand(exportCommand());
   program.addCommand(scheduleCommand());
   program.addCommand(schemaCommand());
   program.exitOverride();
