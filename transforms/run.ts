@@ -39,7 +39,7 @@ export interface TransformResult {
 export function plan(root = ROOT): TransformStep[] {
   const steps: TransformStep[] = [];
   for (const [folder, schema] of LAYERS) {
-    let files: string[] = [];
+    let files: string[];
     try {
       files = readdirSync(join(root, folder)).filter((f) => /\.(sql|ts)$/.test(f) && !f.endsWith(".test.ts")).sort();
     } catch {
@@ -110,7 +110,7 @@ export async function runTransforms(
         try {
           await w.run(`CREATE OR REPLACE TABLE ${step.relation} AS\n${sql}`);
         } catch (error) {
-          throw new Error(`transform ${step.relation} (${step.file}): ${(error as Error).message}`);
+          throw new Error(`transform ${step.relation} (${step.file}): ${(error as Error).message}`, { cause: error });
         }
       } else {
         const mod = (await import(pathToFileURL(step.file).href)) as { default?: TsTransform } & Partial<TsTransform>;
@@ -118,7 +118,7 @@ export async function runTransforms(
         try {
           await t.run(w, { config });
         } catch (error) {
-          throw new Error(`transform ${step.relation} (${step.file}): ${(error as Error).message}`);
+          throw new Error(`transform ${step.relation} (${step.file}): ${(error as Error).message}`, { cause: error });
         }
       }
       const rows = (await w.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${step.relation}`))?.n ?? 0;

@@ -1,0 +1,66 @@
+import { readFileSync } from "node:fs";
+import { Config } from "../../../schemas/config.ts";
+import { plan } from "../../../transforms/run.ts";
+import { writeSeeds } from "../../../warehouse/seeds.ts";
+import type { Row, Warehouse } from "../../../warehouse/warehouse.ts";
+import { withMemoryWarehouse } from "../../helpers/db.ts";
+
+/** A config for transform tests: one year from 2026-01-05, baseline/final windows of two months. */
+export function testConfig(overrides: Record<string, unknown> = {}): Config {
+  return Config.parse({
+    timezone: "Europe/Berlin",
+    plan: { start: "2026-01-01", months: 12 },
+    services: { api: {}, web: {} },
+    ...overrides,
+  });
+}
+
+/**
+ * A fresh in-memory warehouse with seeds written and the session zone set as the runner sets it,
+ * then `fn`. Transform files are materialized with `materialize`.
+ */
+export async function withTransformWarehouse<T>(config: Config, fn: (w: Warehouse) => Promise<T>): Promise<T> {
+  return withMemoryWarehouse(async (w) => {
+    await writeSeeds(w, config);
+    await w.run(`SET TimeZone = '${config.timezone}'`);
+    await w.run(`SET VARIABLE tz = '${config.timezone}'`);
+    return fn(w);
+  });
+}
+
+/** Materializes `relation` and, first, every SQL relation it reads (transitively), as the runner does. */
+export async function materialize(w: Warehouse, relation: string): Promise<void> {
+  const steps = plan();
+  const byName = new Map(steps.map((s) => [s.relation, s]));
+  const needed = new Set<string>();
+  const visit = (name: string) => {
+    const step = byName.get(name);
+    if (!step || needed.has(name)) return;
+    needed.add(name);
+    step.reads.forEach(visit);
+  };
+  visit(relation);
+  if (!byName.has(relation)) throw new Error(`no transform ${relation}`);
+  for (const step of steps) {
+    if (!needed.has(step.relation) || step.kind !== "sql") continue;
+    const sql = readFileSync(step.file, "utf8").trim().replace(/;\s*$/, "");
+    await w.run(`CREATE OR REPLACE TABLE ${step.relation} AS\n${sql}`);
+  }
+}
+
+let seq = 0;
+/** A successful production deployment row for core.deployments. */
+export function deployment(service: string, finishedAt: string, extra: Row = {}): Row {
+  const id = (extra.deployment_id as string | undefined) ?? `demo:deployment:${service}:${++seq}`;
+  return { deployment_id: id, source: "demo", service, environment: "production", is_production: true, status: "success", finished_at: finishedAt, ...extra };
+}
+
+/** An incident row for core.incidents. */
+export function incident(id: string, service: string, createdAt: string, extra: Row = {}): Row {
+  return { incident_id: id, source: "demo", service, created_at: createdAt, status: extra.resolved_at ? "resolved" : "triggered", ...extra };
+}
+
+/** Rows of a query with DATE/TIMESTAMP columns cast to text by the caller; numbers rounded for comparison. */
+export async function rows<T = Row>(w: Warehouse, sql: string): Promise<T[]> {
+  return w.all<T>(sql);
+}

@@ -1,0 +1,474 @@
+// grain: one row per metric × service (plus '*' for all services).
+// inputs: metrics.lead_time_items, metrics.restore_items, metrics.deployment_items, metrics.deployment_frequency,
+//         metrics.oncall_load, metrics.latency_windows (when present), intermediate.int_plan_windows,
+//         intermediate.int_services, seeds.settings, seeds.dora_tiers.
+// definition: the baseline window against the final window: medians with a seeded bootstrap 95 % interval
+//   of the change and a Mann-Whitney test, rates with a Wilson interval of the final rate and a
+//   two-proportion test, counts per week with a Poisson rate ratio; fewer than min_sample observations
+//   in either window → "insufficient data".
+import type { TsTransform } from "../run.ts";
+import type { Warehouse } from "../../warehouse/warehouse.ts";
+import { bootstrapMedianChange, mannWhitney, median, poissonRateRatio, seedFrom, twoProportionP, wilson } from "../lib/stats.ts";
+
+const ALPHA = 0.05;
+/** Histogram-based p99 has no sampling interval; smaller moves than this are read as no clear change. */
+const LATENCY_MATERIAL_CHANGE_PCT = 5;
+const DAYS_PER_MONTH = 365.25 / 12;
+
+type Direction = "lower" | "higher";
+type Verdict = "improved" | "worse" | "no clear change" | "insufficient data";
+type Kind = "median" | "rate" | "poisson" | "histogram";
+
+interface MetricDef {
+  label: string;
+  unit: string;
+  direction: Direction;
+  kind: Kind;
+  /** What one observation is, for the "not enough data" sentence. */
+  noun: string;
+  /** seeds.dora_tiers metric whose tiers apply. */
+  tiers?: string;
+}
+
+export const METRICS: Record<string, MetricDef> = {
+  deployment_frequency: { label: "Deployments per week", unit: "deploys/week", direction: "higher", kind: "poisson", noun: "deployments", tiers: "deployment_frequency" },
+  deploy_days_per_week: { label: "Median deploy days per week", unit: "days/week", direction: "higher", kind: "median", noun: "full weeks", tiers: "deployment_frequency" },
+  lead_time: { label: "Median lead time for changes", unit: "hours", direction: "lower", kind: "median", noun: "changes", tiers: "lead_time" },
+  change_failure_rate: { label: "Change failure rate", unit: "share", direction: "lower", kind: "rate", noun: "deployments", tiers: "change_failure_rate" },
+  time_to_restore: { label: "Median time to restore", unit: "hours", direction: "lower", kind: "median", noun: "resolved incidents", tiers: "failed_deployment_recovery" },
+  failed_deployment_recovery: { label: "Median failed deployment recovery time", unit: "hours", direction: "lower", kind: "median", noun: "failed deployments recovered", tiers: "failed_deployment_recovery" },
+  time_to_acknowledge: { label: "Median time to acknowledge", unit: "minutes", direction: "lower", kind: "median", noun: "acknowledged incidents" },
+  rework_rate: { label: "Rework rate", unit: "share", direction: "lower", kind: "rate", noun: "deployments" },
+  pages_per_week: { label: "Pages per week", unit: "pages/week", direction: "lower", kind: "poisson", noun: "pages" },
+  after_hours_share: { label: "After-hours share of pages", unit: "share", direction: "lower", kind: "rate", noun: "pages" },
+};
+
+export interface ComparisonRow {
+  metric: string;
+  service: string;
+  unit: string;
+  direction: Direction;
+  baseline_value: number | null;
+  final_value: number | null;
+  change_pct: number | null;
+  better: boolean | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  interval_of: "change_pct" | "final_value" | null;
+  p_value: number | null;
+  n_baseline: number;
+  n_final: number;
+  tier_baseline: string | null;
+  tier_final: string | null;
+  tier_year: number;
+  verdict: Verdict;
+  sentence: string;
+}
+
+const COLUMNS = `metric VARCHAR, service VARCHAR, unit VARCHAR, direction VARCHAR, baseline_value DOUBLE, final_value DOUBLE,
+  change_pct DOUBLE, better BOOLEAN, ci_low DOUBLE, ci_high DOUBLE, interval_of VARCHAR, p_value DOUBLE, n_baseline BIGINT,
+  n_final BIGINT, tier_baseline VARCHAR, tier_final VARCHAR, tier_year INTEGER, verdict VARCHAR, sentence VARCHAR`;
+
+type WindowName = "baseline" | "final";
+const WINDOWS: WindowName[] = ["baseline", "final"];
+type PerWindow<T> = Record<WindowName, T>;
+
+interface Tier {
+  metric: string;
+  tier: string;
+  tier_rank: number;
+  measure: string | null;
+  op: string | null;
+  bound: number | null;
+}
+
+interface Context {
+  minSample: number;
+  tierYear: number;
+  tiers: Tier[];
+  days: PerWindow<number>;
+}
+
+/** Input for one metric × service. */
+type Sample =
+  | { kind: "median"; values: PerWindow<number[]> }
+  | { kind: "rate"; k: PerWindow<number>; n: PerWindow<number> }
+  | { kind: "poisson"; k: PerWindow<number>; weeks: PerWindow<number> }
+  | { kind: "histogram"; value: PerWindow<number | null>; n: PerWindow<number> };
+
+async function run(w: Warehouse): Promise<void> {
+  const settings = await w.one<{ min_sample: number; tier_year: number }>("SELECT min_sample, tier_year FROM seeds.settings");
+  if (!settings) throw new Error("seeds.settings is empty: write the seeds from the config before the transforms");
+  const win = await w.one<Record<string, string | null>>(
+    `SELECT baseline_from::VARCHAR AS baseline_from, baseline_to::VARCHAR AS baseline_to, final_from::VARCHAR AS final_from,
+            final_to::VARCHAR AS final_to,
+            date_diff('day', baseline_from, baseline_to) + 1 AS baseline_days, date_diff('day', final_from, final_to) + 1 AS final_days
+     FROM intermediate.int_plan_windows`,
+  );
+  const ctx: Context = {
+    minSample: settings.min_sample,
+    tierYear: settings.tier_year,
+    tiers: await w.all<Tier>(
+      "SELECT metric, tier, tier_rank, measure, op, bound FROM seeds.dora_tiers WHERE tier_year = ? ORDER BY metric, tier_rank",
+      [settings.tier_year],
+    ),
+    days: { baseline: Number(win?.baseline_days ?? 0), final: Number(win?.final_days ?? 0) },
+  };
+  const services = ["*", ...(await w.all<{ service: string }>("SELECT service FROM intermediate.int_services ORDER BY service")).map((r) => r.service)];
+
+  const out: ComparisonRow[] = [];
+  const { samples, measures } = await loadSamples(w, services, ctx);
+  for (const metric of Object.keys(METRICS)) {
+    for (const service of services) {
+      const sample = samples.get(`${metric}|${service}`);
+      if (sample) out.push(compare(metric, METRICS[metric]!, service, sample, ctx, measures.get(service)));
+    }
+  }
+  out.push(...(await latencyRows(w, ctx)));
+
+  await w.run(`CREATE OR REPLACE TABLE metrics.pdp_comparison (${COLUMNS})`);
+  await w.append("metrics.pdp_comparison", out as unknown as Record<string, unknown>[]);
+}
+
+type Measures = PerWindow<Record<string, number | null>>;
+
+/**
+ * Every metric's two samples per service, keyed "metric|service", and per service the extra
+ * measures the DORA frequency tiers are read with (deploy days per week and per month).
+ */
+async function loadSamples(w: Warehouse, services: string[], ctx: Context): Promise<{ samples: Map<string, Sample>; measures: Map<string, Measures> }> {
+  const out = new Map<string, Sample>();
+  const measures = new Map<string, Measures>();
+  const emptyValues = (): PerWindow<number[]> => ({ baseline: [], final: [] });
+  const valuesOf = new Map<string, PerWindow<number[]>>();
+  const push = (metric: string, service: string, window: WindowName, value: number | null) => {
+    if (value === null || !Number.isFinite(value)) return;
+    for (const s of [service, "*"]) {
+      const key = `${metric}|${s}`;
+      if (!valuesOf.has(key)) valuesOf.set(key, emptyValues());
+      valuesOf.get(key)![window].push(value);
+    }
+  };
+
+  for (const r of await w.all<{ service: string; window_name: WindowName; v: number }>(
+    "SELECT service, window_name, lead_time_hours AS v FROM metrics.lead_time_items WHERE window_name IN ('baseline', 'final') AND lead_time_hours > 0",
+  ))
+    push("lead_time", r.service, r.window_name, r.v);
+  for (const r of await w.all<{ service: string; window_name: WindowName; restore_hours: number | null; recovery_hours: number | null; ack_minutes: number | null }>(
+    "SELECT service, window_name, restore_hours, recovery_hours, ack_minutes FROM metrics.restore_items WHERE window_name IN ('baseline', 'final')",
+  )) {
+    push("time_to_restore", r.service, r.window_name, r.restore_hours !== null && r.restore_hours >= 0 ? r.restore_hours : null);
+    push("failed_deployment_recovery", r.service, r.window_name, r.recovery_hours !== null && r.recovery_hours >= 0 ? r.recovery_hours : null);
+    push("time_to_acknowledge", r.service, r.window_name, r.ack_minutes !== null && r.ack_minutes >= 0 ? r.ack_minutes : null);
+  }
+  // weeks that lie wholly inside the window: a partial week would read as a slow week
+  for (const r of await w.all<{ service: string; window_name: WindowName; deploy_days: number }>(
+    `SELECT f.service, CASE WHEN f.period_start >= w.baseline_from AND f.period_start + 6 <= w.baseline_to THEN 'baseline' ELSE 'final' END AS window_name, f.deploy_days
+     FROM metrics.deployment_frequency f CROSS JOIN intermediate.int_plan_windows w
+     WHERE f.grain = 'week' AND f.service <> '*'
+       AND ((f.period_start >= w.baseline_from AND f.period_start + 6 <= w.baseline_to) OR (f.period_start >= w.final_from AND f.period_start + 6 <= w.final_to))`,
+  )) {
+    const key = `deploy_days_per_week|${r.service}`;
+    if (!valuesOf.has(key)) valuesOf.set(key, emptyValues());
+    valuesOf.get(key)![r.window_name].push(r.deploy_days);
+  }
+  // '*' deploy days are days with a deployment of any service, not the sum over services
+  for (const r of await w.all<{ window_name: WindowName; deploy_days: number }>(
+    `SELECT CASE WHEN f.period_start >= w.baseline_from AND f.period_start + 6 <= w.baseline_to THEN 'baseline' ELSE 'final' END AS window_name, f.deploy_days
+     FROM metrics.deployment_frequency f CROSS JOIN intermediate.int_plan_windows w
+     WHERE f.grain = 'week' AND f.service = '*'
+       AND ((f.period_start >= w.baseline_from AND f.period_start + 6 <= w.baseline_to) OR (f.period_start >= w.final_from AND f.period_start + 6 <= w.final_to))`,
+  )) {
+    const key = "deploy_days_per_week|*";
+    if (!valuesOf.has(key)) valuesOf.set(key, emptyValues());
+    valuesOf.get(key)![r.window_name].push(r.deploy_days);
+  }
+
+  const counts = await w.all<{ service: string; window_name: WindowName; n: number; failed: number; rework: number }>(
+    `SELECT CASE WHEN grouping(service) = 1 THEN '*' ELSE service END AS service, window_name,
+            count(*)::BIGINT AS n, count(*) FILTER (WHERE is_failed)::BIGINT AS failed, count(*) FILTER (WHERE is_rework)::BIGINT AS rework
+     FROM metrics.deployment_items WHERE window_name IN ('baseline', 'final')
+     GROUP BY GROUPING SETS ((service, window_name), (window_name))`,
+  );
+  const pages = await w.all<{ service: string; window_name: WindowName; pages: number; after_hours: number; deploy_days: number }>(
+    `SELECT o.service, CASE WHEN o.period_start BETWEEN w.baseline_from AND w.baseline_to THEN 'baseline' ELSE 'final' END AS window_name,
+            sum(o.pages)::BIGINT AS pages, sum(o.after_hours_pages)::BIGINT AS after_hours, count(*) FILTER (WHERE f.deployments > 0)::BIGINT AS deploy_days
+     FROM metrics.oncall_load o
+     JOIN metrics.deployment_frequency f USING (grain, period_start, service)
+     CROSS JOIN intermediate.int_plan_windows w
+     WHERE o.grain = 'day' AND (o.period_start BETWEEN w.baseline_from AND w.baseline_to OR o.period_start BETWEEN w.final_from AND w.final_to)
+     GROUP BY ALL`,
+  );
+  const find = <T extends { service: string; window_name: WindowName }>(rows: T[], service: string, window: WindowName) =>
+    rows.find((r) => r.service === service && r.window_name === window);
+  const weeks: PerWindow<number> = { baseline: ctx.days.baseline / 7, final: ctx.days.final / 7 };
+
+  for (const service of services) {
+    const per = <T>(f: (window: WindowName) => T): PerWindow<T> => ({ baseline: f("baseline"), final: f("final") });
+    for (const metric of ["lead_time", "time_to_restore", "failed_deployment_recovery", "time_to_acknowledge", "deploy_days_per_week"]) {
+      out.set(`${metric}|${service}`, { kind: "median", values: valuesOf.get(`${metric}|${service}`) ?? emptyValues() });
+    }
+    const n = per((x) => Number(find(counts, service, x)?.n ?? 0));
+    out.set(`deployment_frequency|${service}`, { kind: "poisson", k: n, weeks });
+    out.set(`change_failure_rate|${service}`, { kind: "rate", k: per((x) => Number(find(counts, service, x)?.failed ?? 0)), n });
+    out.set(`rework_rate|${service}`, { kind: "rate", k: per((x) => Number(find(counts, service, x)?.rework ?? 0)), n });
+    const p = per((x) => Number(find(pages, service, x)?.pages ?? 0));
+    out.set(`pages_per_week|${service}`, { kind: "poisson", k: p, weeks });
+    out.set(`after_hours_share|${service}`, { kind: "rate", k: per((x) => Number(find(pages, service, x)?.after_hours ?? 0)), n: p });
+    // the DORA frequency tiers read deploy days; "per month" normalizes windows of any length
+    const weekly = valuesOf.get(`deploy_days_per_week|${service}`) ?? emptyValues();
+    measures.set(
+      service,
+      per((x) => ({
+        deploy_days_per_week: median(weekly[x]),
+        deploy_days_per_month: ctx.days[x] > 0 ? Number(find(pages, service, x)?.deploy_days ?? 0) / (ctx.days[x] / DAYS_PER_MONTH) : null,
+      })),
+    );
+  }
+  return { samples: out, measures };
+}
+
+/** `latency_p99:<route>` and `slo:<route>` rows from the Prometheus engineer's metrics.latency_windows, if built. */
+async function latencyRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]> {
+  const exists = await w.one<{ n: number }>(
+    "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE schema_name = 'metrics' AND table_name = 'latency_windows'",
+  );
+  if (!exists?.n) return [];
+  const rows = await w.all<{
+    service: string;
+    route: string;
+    window_name: WindowName;
+    requests: number | null;
+    p99_seconds: number | null;
+    good_requests: number | null;
+    threshold_seconds: number | null;
+  }>(
+    `SELECT service, route, window_name, requests::DOUBLE AS requests, p99_seconds, good_requests::DOUBLE AS good_requests, threshold_seconds
+     FROM metrics.latency_windows WHERE window_name IN ('baseline', 'final') ORDER BY service, route`,
+  );
+  const keys = [...new Set(rows.map((r) => JSON.stringify([r.service, r.route])))].map((k) => JSON.parse(k) as [string, string]);
+  const out: ComparisonRow[] = [];
+  for (const [service, route] of keys) {
+    const at = (x: WindowName) => rows.find((r) => r.service === service && r.route === route && r.window_name === x);
+    const n = { baseline: Math.round(at("baseline")?.requests ?? 0), final: Math.round(at("final")?.requests ?? 0) };
+    out.push(
+      compare(
+        `latency_p99:${route}`,
+        { label: `p99 latency of ${route}`, unit: "seconds", direction: "lower", kind: "histogram", noun: "requests" },
+        service,
+        { kind: "histogram", value: { baseline: at("baseline")?.p99_seconds ?? null, final: at("final")?.p99_seconds ?? null }, n },
+        ctx,
+      ),
+    );
+    if (rows.some((r) => r.service === service && r.route === route && r.threshold_seconds !== null)) {
+      out.push(
+        compare(
+          `slo:${route}`,
+          { label: `Share of ${route} requests within the SLO threshold`, unit: "share", direction: "higher", kind: "rate", noun: "requests" },
+          service,
+          { kind: "rate", k: { baseline: Math.round(at("baseline")?.good_requests ?? 0), final: Math.round(at("final")?.good_requests ?? 0) }, n },
+          ctx,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** One comparison row. Exported for tests. */
+export function compare(
+  metric: string,
+  def: MetricDef,
+  service: string,
+  sample: Sample,
+  ctx: Context,
+  extraMeasures?: Measures,
+): ComparisonRow {
+  let baseline: number | null = null;
+  let final: number | null = null;
+  let n: PerWindow<number>;
+  let changePct: number | null = null;
+  let ci: { low: number; high: number } | null = null;
+  let intervalOf: ComparisonRow["interval_of"] = null;
+  let p: number | null = null;
+  const measures: Measures = { baseline: { ...extraMeasures?.baseline }, final: { ...extraMeasures?.final } };
+
+  switch (sample.kind) {
+    case "median": {
+      n = { baseline: sample.values.baseline.length, final: sample.values.final.length };
+      baseline = median(sample.values.baseline);
+      final = median(sample.values.final);
+      if (enough(n, ctx)) {
+        ci = bootstrapMedianChange(sample.values.baseline, sample.values.final, { seed: seedFrom(`${metric}|${service}`) });
+        intervalOf = ci ? "change_pct" : null;
+        p = mannWhitney(sample.values.baseline, sample.values.final)?.p ?? null;
+      }
+      for (const x of WINDOWS) measures[x].median_hours = x === "baseline" ? baseline : final;
+      break;
+    }
+    case "rate": {
+      n = sample.n;
+      baseline = n.baseline > 0 ? sample.k.baseline / n.baseline : null;
+      final = n.final > 0 ? sample.k.final / n.final : null;
+      if (enough(n, ctx)) {
+        ci = wilson(sample.k.final, n.final);
+        intervalOf = "final_value";
+        p = twoProportionP(sample.k.baseline, n.baseline, sample.k.final, n.final);
+      }
+      for (const x of WINDOWS) measures[x].rate = x === "baseline" ? baseline : final;
+      break;
+    }
+    case "poisson": {
+      n = sample.k;
+      baseline = sample.weeks.baseline > 0 ? sample.k.baseline / sample.weeks.baseline : null;
+      final = sample.weeks.final > 0 ? sample.k.final / sample.weeks.final : null;
+      if (enough(n, ctx)) {
+        const rr = poissonRateRatio(sample.k.baseline, sample.weeks.baseline, sample.k.final, sample.weeks.final);
+        if (rr.low !== null && rr.high !== null) {
+          ci = { low: 100 * (rr.low - 1), high: 100 * (rr.high - 1) };
+          intervalOf = "change_pct";
+        }
+        p = rr.p;
+      }
+      break;
+    }
+    case "histogram": {
+      n = sample.n;
+      baseline = n.baseline > 0 ? sample.value.baseline : null;
+      final = n.final > 0 ? sample.value.final : null;
+      break;
+    }
+  }
+
+  const sufficient = enough(n, ctx);
+  if (sufficient && baseline !== null && final !== null && baseline !== 0) changePct = 100 * (final / baseline - 1);
+  const better = sufficient && baseline !== null && final !== null && final !== baseline ? (def.direction === "lower" ? final < baseline : final > baseline) : null;
+
+  let verdict: Verdict;
+  if (!sufficient || baseline === null || final === null) verdict = "insufficient data";
+  else {
+    let clear: boolean;
+    if (sample.kind === "histogram") clear = changePct !== null && Math.abs(changePct) >= LATENCY_MATERIAL_CHANGE_PCT;
+    else {
+      clear = p !== null && p < ALPHA;
+      // for a change interval, it must also exclude 0 (the two methods can disagree near the edge)
+      if (clear && intervalOf === "change_pct" && ci) clear = ci.low > 0 || ci.high < 0;
+    }
+    verdict = !clear || better === null ? "no clear change" : better ? "improved" : "worse";
+  }
+
+  const tier = (x: WindowName) => (def.tiers && n[x] >= ctx.minSample ? tierOf(ctx.tiers, def.tiers, measures[x]) : null);
+  const row: ComparisonRow = {
+    metric,
+    service,
+    unit: def.unit,
+    direction: def.direction,
+    baseline_value: baseline,
+    final_value: final,
+    change_pct: changePct,
+    better,
+    ci_low: sufficient ? (ci?.low ?? null) : null,
+    ci_high: sufficient ? (ci?.high ?? null) : null,
+    interval_of: sufficient ? intervalOf : null,
+    p_value: sufficient ? p : null,
+    n_baseline: n.baseline,
+    n_final: n.final,
+    tier_baseline: tier("baseline"),
+    tier_final: tier("final"),
+    tier_year: ctx.tierYear,
+    verdict,
+    sentence: "",
+  };
+  row.sentence = sentence(def, row, ctx);
+  return row;
+}
+
+function enough(n: PerWindow<number>, ctx: Context): boolean {
+  return n.baseline >= ctx.minSample && n.final >= ctx.minSample;
+}
+
+/** The best tier whose condition holds; null when a needed measure is missing. */
+export function tierOf(tiers: Tier[], metric: string, measures: Record<string, number | null>): string | null {
+  for (const t of tiers.filter((x) => x.metric === metric).sort((a, b) => a.tier_rank - b.tier_rank)) {
+    if (t.measure === null || t.bound === null) return t.tier;
+    const v = measures[t.measure];
+    if (v === null || v === undefined) return null;
+    if (t.op === ">=" ? v >= t.bound : v <= t.bound) return t.tier;
+  }
+  return null;
+}
+
+const MINUS = "\u2212";
+
+function number(v: number): string {
+  const abs = Math.abs(v);
+  const s = abs >= 100 ? v.toFixed(0) : abs >= 1 ? v.toFixed(1) : abs === 0 ? "0" : v.toPrecision(2);
+  return s.replace("-", MINUS);
+}
+
+export function formatValue(v: number, unit: string): string {
+  switch (unit) {
+    case "share":
+      return `${number(100 * v)} %`;
+    case "hours":
+      return `${number(v)} h`;
+    case "minutes":
+      return `${number(v)} min`;
+    case "seconds":
+      return `${Number(v.toPrecision(3))} s`;
+    default:
+      return number(v);
+  }
+}
+
+export function formatPct(v: number): string {
+  const r = Math.round(v);
+  return r > 0 ? `+${r} %` : r < 0 ? `${MINUS}${-r} %` : "0 %";
+}
+
+function formatP(p: number): string {
+  return p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(p < 0.01 ? 3 : 2)}`;
+}
+
+function sentence(def: MetricDef, r: ComparisonRow, ctx: Context): string {
+  const subject = r.service === "*" ? def.label : `${def.label} for ${r.service}`;
+  if (r.verdict === "insufficient data") {
+    return `Not enough data to compare ${lowerFirst(subject)}: ${r.n_baseline} ${def.noun} in the baseline and ${r.n_final} in the final window; at least ${ctx.minSample} are needed in each.`;
+  }
+  const b = formatValue(r.baseline_value!, def.unit);
+  const f = formatValue(r.final_value!, def.unit);
+  const moved = r.final_value! > r.baseline_value! ? "rose" : r.final_value! < r.baseline_value! ? "fell" : "stayed";
+  const head = moved === "stayed" ? `${subject} stayed at ${f}` : `${subject} ${moved} from ${b} to ${f}`;
+  const details: string[] = [];
+  if (r.interval_of === "change_pct" && r.ci_low !== null && r.ci_high !== null) {
+    details.push(`95 % CI ${formatPct(r.ci_low)} to ${formatPct(r.ci_high)}`);
+  } else if (r.interval_of === "final_value" && r.ci_low !== null && r.ci_high !== null) {
+    details.push(`95 % CI of the final value ${formatValue(r.ci_low, def.unit)} to ${formatValue(r.ci_high, def.unit)}`);
+  }
+  if (r.p_value !== null && r.interval_of !== "change_pct") details.push(formatP(r.p_value));
+  if (def.kind === "histogram") details.push("from histogram buckets, no interval");
+  const change = r.change_pct !== null && moved !== "stayed" ? `, ${formatPct(r.change_pct)}` : "";
+  let text = `${head}${change}${details.length ? ` (${details.join("; ")})` : ""}.`;
+  if (r.verdict === "no clear change") text += r.p_value !== null ? ` Not a clear change (${formatP(r.p_value)}).` : " Not a clear change.";
+  return text;
+}
+
+function lowerFirst(s: string): string {
+  return /^p99|^SLO/.test(s) ? s : s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+const transform: TsTransform = {
+  reads: [
+    "metrics.lead_time_items",
+    "metrics.restore_items",
+    "metrics.deployment_items",
+    "metrics.deployment_frequency",
+    "metrics.oncall_load",
+    "metrics.latency_windows",
+    "intermediate.int_plan_windows",
+    "intermediate.int_services",
+    "seeds.dora_tiers",
+  ],
+  run,
+};
+export default transform;

@@ -1,0 +1,257 @@
+/**
+ * Statistics for the before/after comparison: pure functions, no I/O, deterministic given a seed.
+ *
+ * References: Wilson (1927) score interval; Mann & Whitney (1947) with the normal approximation,
+ * tie and continuity corrections (as scipy.stats.mannwhitneyu, method="asymptotic"); Efron's
+ * percentile bootstrap; the conditional binomial test and log-normal interval for a Poisson rate ratio.
+ */
+
+/** Two-sided 95 % normal quantile. */
+export const Z95 = 1.959963984540054;
+
+/** A small, fast, seedable PRNG (mulberry32): same seed, same stream, on every platform. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A 32-bit seed from a string (FNV-1a), so each metric × service gets its own stable stream. */
+export function seedFrom(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Ascending copy without NaN. */
+export function sorted(values: readonly number[]): number[] {
+  return values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+}
+
+/** Quantile of ascending values with linear interpolation (type 7, as DuckDB quantile_cont and R's default). */
+export function quantileSorted(asc: readonly number[], p: number): number | null {
+  if (asc.length === 0) return null;
+  const h = (asc.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  return asc[lo]! + (h - lo) * (asc[hi]! - asc[lo]!);
+}
+
+export function median(values: readonly number[]): number | null {
+  return quantileSorted(sorted(values), 0.5);
+}
+
+/** Wilson score interval for k successes in n trials; null when n = 0. */
+export function wilson(k: number, n: number, z = Z95): { low: number; high: number } | null {
+  if (n <= 0) return null;
+  const p = k / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+
+/** Complementary error function, fractional error < 1.2e-7 everywhere (Numerical Recipes' erfcc). */
+export function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}
+
+/** Two-sided p-value of a standard normal statistic. */
+export function normalTwoSided(z: number): number {
+  return Math.min(1, erfc(Math.abs(z) / Math.SQRT2));
+}
+
+/**
+ * Mann-Whitney U test, two-sided, normal approximation with tie and continuity corrections
+ * (scipy.stats.mannwhitneyu(a, b, method="asymptotic")). U is the statistic of `a`.
+ */
+export function mannWhitney(a: readonly number[], b: readonly number[]): { u: number; z: number; p: number } | null {
+  const n1 = a.length;
+  const n2 = b.length;
+  if (n1 === 0 || n2 === 0) return null;
+  const all = [...a.map((v) => ({ v, g: 0 })), ...b.map((v) => ({ v, g: 1 }))].sort((x, y) => x.v - y.v);
+  const n = n1 + n2;
+  let rankSumA = 0;
+  let tieTerm = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && all[j + 1]!.v === all[i]!.v) j++;
+    const t = j - i + 1;
+    const rank = (i + j + 2) / 2; // average of ranks i+1 … j+1
+    for (let k = i; k <= j; k++) if (all[k]!.g === 0) rankSumA += rank;
+    tieTerm += t * t * t - t;
+    i = j + 1;
+  }
+  const u = rankSumA - (n1 * (n1 + 1)) / 2;
+  const mu = (n1 * n2) / 2;
+  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
+  if (!(variance > 0)) return { u, z: 0, p: 1 };
+  const z = Math.max(0, Math.abs(u - mu) - 0.5) / Math.sqrt(variance);
+  return { u, z, p: normalTwoSided(z) };
+}
+
+/** Standard normal deviate (Box-Muller). */
+function normal(rand: () => number): number {
+  let u = 0;
+  while (u === 0) u = rand();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+/** Gamma(shape ≥ 1, 1) deviate (Marsaglia & Tsang 2000). */
+function gamma(shape: number, rand: () => number): number {
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = normal(rand);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = rand();
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+/** Beta(a ≥ 1, b ≥ 1) deviate. */
+function beta(a: number, b: number, rand: () => number): number {
+  const x = gamma(a, rand);
+  return x / (x + gamma(b, rand));
+}
+
+/**
+ * One draw from the bootstrap distribution of the median of `asc` (ascending).
+ *
+ * Resampling n values with replacement and taking the median costs O(n) per draw; for a million
+ * lead times and thousands of draws that is too slow. Drawing indices as floor(n·W) with W uniform,
+ * the k-th smallest resampled value is asc[floor(n·W₍ₖ₎)], and the k-th order statistic of n
+ * uniforms is Beta(k, n − k + 1): so one Beta draw (two for an even n: the next order statistic is
+ * the minimum of the n − k uniforms above it) gives exactly the same distribution in O(1).
+ */
+export function bootstrapMedianDraw(asc: readonly number[], rand: () => number): number {
+  const n = asc.length;
+  const at = (u: number) => asc[Math.min(n - 1, Math.floor(n * u))]!;
+  if (n === 1) return asc[0]!;
+  if (n % 2 === 1) {
+    const k = (n + 1) / 2;
+    return at(beta(k, n - k + 1, rand));
+  }
+  const k = n / 2;
+  const u1 = beta(k, n - k + 1, rand);
+  const u2 = u1 + (1 - u1) * (1 - Math.pow(1 - rand(), 1 / (n - k)));
+  return (at(u1) + at(u2)) / 2;
+}
+
+export interface BootstrapOptions {
+  seed: number;
+  resamples?: number;
+  level?: number;
+}
+
+/**
+ * Percentile bootstrap interval of the relative change of the median, in %:
+ * 100 · (median(final*) / median(baseline*) − 1) over independent resamples of each window.
+ * Null when either sample is empty or when more than 1 % of resampled baseline medians are 0.
+ */
+export function bootstrapMedianChange(
+  baseline: readonly number[],
+  final: readonly number[],
+  { seed, resamples = 4000, level = 0.95 }: BootstrapOptions,
+): { low: number; high: number } | null {
+  const b = sorted(baseline);
+  const f = sorted(final);
+  if (b.length === 0 || f.length === 0) return null;
+  const rand = mulberry32(seed);
+  const changes: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const mb = bootstrapMedianDraw(b, rand);
+    const mf = bootstrapMedianDraw(f, rand);
+    if (mb !== 0) changes.push(100 * (mf / mb - 1));
+  }
+  if (changes.length < resamples * 0.99) return null;
+  changes.sort((x, y) => x - y);
+  const alpha = (1 - level) / 2;
+  return { low: quantileSorted(changes, alpha)!, high: quantileSorted(changes, 1 - alpha)! };
+}
+
+/** Two-sided two-proportion z-test (pooled variance); null when undefined. */
+export function twoProportionP(k1: number, n1: number, k2: number, n2: number): number | null {
+  if (n1 <= 0 || n2 <= 0) return null;
+  const pooled = (k1 + k2) / (n1 + n2);
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
+  if (se === 0) return 1;
+  return normalTwoSided((k2 / n2 - k1 / n1) / se);
+}
+
+/** log Γ(x) for x > 0 (Lanczos, g = 7, n = 9), accurate to ~15 digits. */
+export function logGamma(x: number): number {
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
+    -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const xm = x - 1;
+  let a = c[0]!;
+  const t = xm + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i]! / (xm + i);
+  return 0.5 * Math.log(2 * Math.PI) + (xm + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** Exact two-sided binomial test of k successes in n trials with probability p (as R's binom.test). */
+export function binomialTwoSidedP(k: number, n: number, p: number): number {
+  if (n === 0) return 1;
+  // beyond this the exact sum costs more than it buys: the normal approximation is as good
+  if (n > 100_000) return normalTwoSided((k - n * p) / Math.sqrt(n * p * (1 - p)));
+  const logPmf = (i: number) =>
+    logGamma(n + 1) - logGamma(i + 1) - logGamma(n - i + 1) + (i === 0 ? 0 : i * Math.log(p)) + (i === n ? 0 : (n - i) * Math.log(1 - p));
+  const observed = logPmf(k);
+  // relative tolerance as in R, so outcomes exactly as likely as the observed one count in full
+  const limit = observed + Math.log1p(1e-7);
+  let total = 0;
+  for (let i = 0; i <= n; i++) {
+    const l = logPmf(i);
+    if (l <= limit) total += Math.exp(l);
+  }
+  return Math.min(1, total);
+}
+
+/**
+ * Ratio of two Poisson rates (events k per exposure t): final ÷ baseline, with the log-normal 95 %
+ * interval (null when a count is 0) and the p-value of the conditional binomial test.
+ */
+export function poissonRateRatio(
+  k1: number,
+  t1: number,
+  k2: number,
+  t2: number,
+): { ratio: number | null; low: number | null; high: number | null; p: number | null } {
+  if (t1 <= 0 || t2 <= 0) return { ratio: null, low: null, high: null, p: null };
+  const ratio = k1 > 0 ? k2 / t2 / (k1 / t1) : null;
+  let low: number | null = null;
+  let high: number | null = null;
+  if (k1 > 0 && k2 > 0) {
+    const se = Math.sqrt(1 / k1 + 1 / k2);
+    low = ratio! * Math.exp(-Z95 * se);
+    high = ratio! * Math.exp(Z95 * se);
+  }
+  const p = k1 + k2 > 0 ? binomialTwoSidedP(k2, k1 + k2, t2 / (t1 + t2)) : null;
+  return { ratio, low, high, p };
+}
