@@ -37,9 +37,10 @@ tokens AS (
       u -> regexp_extract(u, '^https?://[^/]+/(.+)/-/merge_requests/(\d+)$', 1) || '#' || regexp_extract(u, '/merge_requests/(\d+)$', 1)))
   FROM texts
   UNION ALL
-  -- a configured pattern names something with its first capture group, or with its whole match when it has none
+  -- a configured pattern names something with its first capture group, or with its whole match when it
+  -- has none; matched case-insensitively (config patterns are JavaScript syntax, which has no inline (?i))
   SELECT t.incident_id, t.service, 'pattern',
-    trim(unnest(regexp_extract_all(t.text, p.pattern, CASE WHEN regexp_matches(p.pattern, '(^|[^\\])\((?:[^?]|$)') THEN 1 ELSE 0 END)))
+    trim(unnest(regexp_extract_all(t.text, p.pattern, CASE WHEN regexp_matches(p.pattern, '(^|[^\\])\((?:[^?]|$)') THEN 1 ELSE 0 END, 'i')))
   FROM texts t
   CROSS JOIN seeds.explicit_patterns p
 )
