@@ -10,6 +10,7 @@ import { collectCommand, transformCommand, reportCommand, runCommand } from "./c
 import { doctorCommand } from "./commands/doctor.ts";
 import { schemaCommand } from "./commands/schema.ts";
 import { scheduleCommand } from "./commands/schedule.ts";
+import { rebuildCommand } from "./commands/rebuild.ts";
 import { exportCommand, sqlCommand } from "./commands/sql.ts";
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   program.addCommand(reportCommand());
   program.addCommand(runCommand());
   program.addCommand(doctorCommand());
+  program.addCommand(rebuildCommand());
   program.addCommand(sqlCommand());
   program.addCommand(exportCommand());
   program.addCommand(scheduleCommand());
