@@ -44,8 +44,9 @@ SELECT
   deployments,
   failed_deployments,
   p AS rate,
-  -- Wilson score interval (Wilson 1927): centre and half-width shrink towards 1/2 for small n
-  greatest(0.0, (p + z * z / (2 * n) - z * sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)) AS ci_low,
-  least(1.0, (p + z * z / (2 * n) + z * sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)) AS ci_high
+  -- Wilson score interval (Wilson 1927): centre and half-width shrink towards 1/2 for small n;
+  -- the CASE keeps it NULL without deployments (greatest/least would turn NULL into 0 and 1)
+  CASE WHEN n > 0 THEN greatest(0.0, (p + z * z / (2 * n) - z * sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)) END AS ci_low,
+  CASE WHEN n > 0 THEN least(1.0, (p + z * z / (2 * n) + z * sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n)) END AS ci_high
 FROM rates
 ORDER BY grain, period_start, service
