@@ -35,8 +35,9 @@ interface MergeRequestInfo {
  * - changes: the commits between the two SHAs (repository/compare), each given to the first
  *   deployment that shipped it and mapped to its merge request; the first deployment we know of
  *   has no predecessor, so its changes are the MRs GitLab tracked for it (one row per MR);
- * - rollbacks: a deployment of a SHA the environment ran before, or of an ancestor of the current
- *   one (compare finds no new commit), that is not a plain re-deploy of the current SHA;
+ * - rollbacks: a deployment of an older SHA than the running one: one the environment ran before
+ *   the running one, or an ancestor of it (compare finds no new commit). Re-deploying the running
+ *   SHA, or rolling forward again after a rollback, is not a rollback;
  * - rework: a deployment that shipped a merge request labelled as a hotfix.
  * Deployments whose changes are stored are not compared again.
  */
@@ -72,13 +73,20 @@ export async function shippedChanges(ctx: CollectContext, project: GitlabProject
   const changes: Row[] = [];
   const rollback = new Map<string, boolean>();
   const prevSha = new Map<string, string>();
-  const seenShas = new Map<string, Set<string>>();
+  // Per environment, how new each deployed SHA is: a deployment that ships new commits gets a
+  // higher rank than all before; a rollback to an ancestor never deployed ranks just below what it
+  // replaced. Going to a lower rank than the running SHA is a rollback; going up again is not.
+  const ranks = new Map<string, Map<string, number>>();
+  const tops = new Map<string, number>();
 
   for (const d of deployments) {
     const prev = prevSha.get(d.environment);
-    const seen = seenShas.get(d.environment) ?? new Set<string>();
-    seenShas.set(d.environment, seen);
+    const rank = ranks.get(d.environment) ?? new Map<string, number>();
+    ranks.set(d.environment, rank);
+    const top = tops.get(d.environment) ?? 0;
+    const prevRank = prev === undefined ? 0 : rank.get(prev)!;
     let isRollback = false;
+    let newRank = top + 1;
     if (prev === undefined) {
       if (!withChanges.has(d.deployment_id)) {
         for (const mr of await trackedMergeRequests(ctx, project, d)) {
@@ -90,8 +98,10 @@ export async function shippedChanges(ctx: CollectContext, project: GitlabProject
       }
     } else if (d.commit_sha === prev) {
       // A re-deploy of what runs: ships nothing, rolls nothing back.
-    } else if (seen.has(d.commit_sha)) {
-      isRollback = true;
+      newRank = prevRank;
+    } else if (rank.has(d.commit_sha)) {
+      newRank = rank.get(d.commit_sha)!;
+      isRollback = newRank < prevRank;
     } else if (withChanges.has(d.deployment_id)) {
       // Compared in an earlier run: it shipped commits, so it is no rollback.
     } else {
@@ -99,7 +109,9 @@ export async function shippedChanges(ctx: CollectContext, project: GitlabProject
       if (commits === undefined) {
         // Unknown SHA (force-pushed away): nothing to attribute.
       } else if (commits.length === 0) {
+        // An ancestor of the running SHA.
         isRollback = true;
+        newRank = prevRank - 0.5;
       } else {
         for (const c of commits) {
           if (shipped.has(c.id)) continue;
@@ -112,7 +124,8 @@ export async function shippedChanges(ctx: CollectContext, project: GitlabProject
     }
     rollback.set(d.deployment_id, isRollback);
     prevSha.set(d.environment, d.commit_sha);
-    seen.add(d.commit_sha);
+    if (!rank.has(d.commit_sha)) rank.set(d.commit_sha, newRank);
+    tops.set(d.environment, Math.max(top, newRank));
   }
 
   // Stored changes whose MR was collected (or updated) after they were written: map them again.

@@ -56,10 +56,12 @@ const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * How long to wait before retrying `response`, from its headers: `Retry-After` (seconds or an HTTP
- * date), else `RateLimit-Reset` (Unix seconds, GitLab's), else undefined (use backoff).
+ * How long the server asks us to wait, from its headers: `Retry-After` (seconds or an HTTP date),
+ * else — when the quota is spent (a 429, or `RateLimit-Remaining: 0`) — `RateLimit-Reset` (Unix
+ * seconds). GitLab sends RateLimit-Reset on every response, so on a 5xx it means nothing.
+ * Undefined: use backoff.
  */
-export function serverWaitMs(headers: Headers, now = Date.now()): { ms: number; from: string } | undefined {
+export function serverWaitMs(headers: Headers, status: number, now = Date.now()): { ms: number; from: string } | undefined {
   const retryAfter = headers.get("retry-after");
   if (retryAfter !== null && retryAfter.trim() !== "") {
     const seconds = Number(retryAfter);
@@ -67,8 +69,9 @@ export function serverWaitMs(headers: Headers, now = Date.now()): { ms: number; 
     const date = Date.parse(retryAfter);
     if (!Number.isNaN(date)) return { ms: Math.max(0, date - now), from: "Retry-After" };
   }
+  const spent = status === 429 || headers.get("ratelimit-remaining")?.trim() === "0";
   const reset = headers.get("ratelimit-reset");
-  if (reset !== null && /^\d+$/.test(reset.trim())) return { ms: Math.max(0, Number(reset) * 1000 - now), from: "RateLimit-Reset" };
+  if (spent && reset !== null && /^\d+$/.test(reset.trim())) return { ms: Math.max(0, Number(reset) * 1000 - now), from: "RateLimit-Reset" };
   return undefined;
 }
 
@@ -114,7 +117,7 @@ function createRequestHandler(options: GitlabClientOptions) {
         continue;
       }
       if (response.headers.get("ratelimit-remaining") === "0") {
-        const wait = serverWaitMs(response.headers);
+        const wait = serverWaitMs(response.headers, response.status);
         if (wait && wait.ms > 0) pausedUntil = Date.now() + Math.min(wait.ms, retry.maxWaitMs);
       }
       if (response.ok) return parseResponse(response, opts.asStream ?? false);
@@ -124,7 +127,7 @@ function createRequestHandler(options: GitlabClientOptions) {
         const suffix = RETRY_STATUS.has(response.status) ? ` (after ${attempt + 1} attempts)` : "";
         throw new GitlabRequestError(response.status, method, shown, `${detail}${suffix}`);
       }
-      const server = serverWaitMs(response.headers);
+      const server = serverWaitMs(response.headers, response.status);
       const ms = server ? server.ms : backoff(retry, attempt);
       if (ms > retry.maxWaitMs) {
         throw new GitlabRequestError(
