@@ -16,11 +16,14 @@ const HOUR = 3600;
 const DAY = 86_400;
 const DATA_START = Date.UTC(2026, 0, 4) / 1000; // Sunday 2026-01-04 00:00Z
 const DATA_END = Date.UTC(2026, 1, 12) / 1000; // Thursday 2026-02-12 00:00Z: 39 days
-const SAMPLE_STEP = 600; // 10 minutes keeps the backfill to about a second
+const SAMPLE_STEP = 600; // 10 minutes keeps the backfill to a few seconds
+// Samples off the hour grid (like real scrapes), so increase() extrapolates both in our hourly buckets and
+// in Prometheus' window-wide answer: agreement is then a real check, not a tautology.
+const SAMPLE_OFFSET = 137;
 // The regression: POST /payments is slow from Monday 2026-01-19 to Sunday 2026-01-25 (inside the Berlin week of 2026-01-19).
 const REGRESSION = [Date.UTC(2026, 0, 19) / 1000, Date.UTC(2026, 0, 25, 20) / 1000] as const;
 // GET /payments/:id restarts (all its counters back to 0) on 2026-01-28 12:00Z.
-const RESTART = Date.UTC(2026, 0, 28, 12) / 1000;
+const RESTART = Date.UTC(2026, 0, 28, 12) / 1000 + SAMPLE_OFFSET;
 
 /** Deterministic noise in [0, 1) from a time and a salt. */
 const noise = (t: number, salt: number) => {
@@ -119,7 +122,7 @@ describe.skipIf(!binaries && !inCi)("Prometheus latency collection against a rea
   beforeAll(async () => {
     if (!binaries) throw new Error("CI=true but prometheus/promtool are not on PATH: install the Debian package prometheus");
     dir = mkdtempSync(join(tmpdir(), "dora-prometheus-it-"));
-    const samples = writeOpenMetrics(join(dir, "latency.om"), SERIES, DATA_START, DATA_END, SAMPLE_STEP);
+    const samples = writeOpenMetrics(join(dir, "latency.om"), SERIES, DATA_START + SAMPLE_OFFSET, DATA_END + SAMPLE_OFFSET, SAMPLE_STEP);
     let started = Date.now();
     backfill(binaries.promtool, join(dir, "latency.om"), join(dir, "data"));
     figures.samples = samples;
@@ -290,12 +293,14 @@ describe.skipIf(!binaries && !inCi)("Prometheus latency collection against a rea
         expect(diff).toBeLessThan(0.01);
         const seconds = (berlinMidnight(to).getTime() - berlinMidnight(from).getTime()) / 1000;
         const total = await instant(`sum(increase(${metric}_count${selector}[${seconds}s]))`, berlinMidnight(to));
-        expect(Math.abs(ours!.requests - total) / total).toBeLessThan(0.01);
+        const requestsDiff = Math.abs(ours!.requests - total) / total;
+        figures.max_requests_difference = Math.max(figures.max_requests_difference ?? 0, requestsDiff);
+        expect(requestsDiff).toBeLessThan(0.01);
         if (route === "POST /payments") {
           // 500 ms is a bucket bound: attainment is Prometheus' own ratio at le="0.5".
           const good = await instant(`sum(increase(${metric}_bucket{service="payments-api",route="/payments",le="0.5"}[${seconds}s]))`, berlinMidnight(to));
           expect(ours!.threshold_is_bucket_bound).toBe(true);
-          expect(Math.abs(ours!.attainment - good / total)).toBeLessThan(1e-6);
+          expect(Math.abs(ours!.attainment - good / total)).toBeLessThan(1e-3);
           expect(ours!.error_budget_spent).toBeCloseTo((1 - ours!.attainment) / 0.01, 9);
         }
         if (route === "INSERT ledger_entries") expect(ours!.threshold_is_bucket_bound).toBe(false); // 30 ms lies inside (25 ms, 50 ms]
