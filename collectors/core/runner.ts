@@ -73,8 +73,11 @@ export async function collectStream(stream: AnyStream, ctx: CollectContext): Pro
         log.warn(`skipped ${key}: ${reason}`);
         continue;
       }
-      result.error = error instanceof InvalidItemError ? message : `[${key}] ${message}`;
-      log.error(result.error);
+      const failure = error instanceof InvalidItemError ? message : `[${key}] ${message}`;
+      log.error(failure);
+      result.error = result.error ? `${result.error}; ${failure}` : failure;
+      // A bad item stops this stream for its partition only: the other repositories still go on.
+      if (error instanceof InvalidItemError) continue;
       return result;
     }
   }

@@ -4,7 +4,7 @@ import type { Row } from "../../warehouse/warehouse.ts";
 import { writeRows } from "../core/runner.ts";
 import { defineStream, type CollectContext, type Page } from "../core/stream.ts";
 import { githubClient } from "./client.ts";
-import { restPages } from "./pages.ts";
+import { graphqlQuery, restPages } from "./pages.ts";
 import { entityId, githubSettings, matches, repoTargets, type RepoTarget } from "./targets.ts";
 
 /** Compare pages (commits) and, for commits no stored PR explains, their associated PRs (GraphQL). */
@@ -139,7 +139,7 @@ async function* changePages(ctx: CollectContext, target: RepoTarget, since: stri
       .map((sha, j) => `c${j}: object(oid: "${sha}") { ... on Commit { oid associatedPullRequests(first: 1) { nodes { number } } } }`)
       .join("\n    ");
     const query = `query($owner: String!, $name: String!) {\n  repository(owner: $owner, name: $name) {\n    ${fields}\n  }\n}`;
-    const data = await client.graphql<{ repository: Record<string, unknown> | null }>(query, { owner: target.owner, name: target.name });
+    const data = await graphqlQuery<{ repository: Record<string, unknown> | null }>(client, query, { owner: target.owner, name: target.name });
     const items = Object.values(data.repository ?? {}).filter((v) => v !== null);
     for (const raw of items) {
       const parsed = GithubCommitAssociation.safeParse(raw);

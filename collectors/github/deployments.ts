@@ -2,7 +2,7 @@ import { GithubDeployment, GithubRestDeployment } from "../../schemas/github.ts"
 import { defineStream, type CollectContext, type Page } from "../core/stream.ts";
 import { githubClient } from "./client.ts";
 import { deploymentRow, type DeploymentStatus } from "./deployment-row.ts";
-import { restPages } from "./pages.ts";
+import { graphqlQuery, restPages } from "./pages.ts";
 import { entityId, githubSettings, matches, targetsUsing, type RepoTarget } from "./targets.ts";
 
 const STATUSES_QUERY = `query($ids: [ID!]!) {
@@ -47,7 +47,7 @@ async function* deploymentPages(ctx: CollectContext, target: RepoTarget, since: 
       const nodeIds = kept.map((raw) => (raw as { node_id?: unknown }).node_id).filter((id): id is string => typeof id === "string");
       const found = new Map<string, unknown>();
       if (nodeIds.length) {
-        const data = await client.graphql<{ nodes: ({ id?: string } | null)[] }>(STATUSES_QUERY, { ids: nodeIds });
+        const data = await graphqlQuery<{ nodes: ({ id?: string } | null)[] }>(client, STATUSES_QUERY, { ids: nodeIds });
         for (const node of data.nodes) if (node?.id) found.set(node.id, node);
       }
       const items = kept.map((raw) => ({ deployment: raw, statuses: found.get((raw as { node_id?: string }).node_id ?? "") ?? null }));

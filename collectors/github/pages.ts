@@ -44,13 +44,32 @@ export async function* graphqlPages<T>(
 ): AsyncGenerator<Page & { items: T[] }> {
   let after: string | null = null;
   for (;;) {
-    const data: unknown = await client.graphql(query, { ...variables, after });
+    const data: unknown = await graphqlQuery(client, query, { ...variables, after });
     const connection = connectionOf(data);
-    if (!connection) throw Object.assign(new Error(`GraphQL: repository ${String(variables.owner)}/${String(variables.name)} not found`), { status: 404 });
+    if (!connection) throw notFound(`${String(variables.owner)}/${String(variables.name)}`);
     const all = connection.nodes.filter((n): n is T => n !== null);
     const kept = all.filter((n) => !stop(n));
     if (kept.length) yield { url: "/graphql", params: { ...variables, after }, items: kept };
     if (kept.length < all.length || !connection.pageInfo.hasNextPage || !connection.pageInfo.endCursor) return;
     after = connection.pageInfo.endCursor;
+  }
+}
+
+function notFound(repo: string): Error {
+  return Object.assign(new Error(`repository ${repo} not found (or the token cannot see it)`), { status: 404 });
+}
+
+/**
+ * GraphQL through the same client. GitHub answers a missing repository with 200 and a NOT_FOUND error
+ * in the body; it becomes a 404 like REST's, so the runner skips that repository alone.
+ */
+export async function graphqlQuery<T = unknown>(client: GithubClient, query: string, variables: Record<string, unknown>): Promise<T> {
+  try {
+    return await client.graphql<T>(query, variables);
+  } catch (error) {
+    const errors = (error as { errors?: { type?: string; message?: string }[] }).errors;
+    if (errors?.some((e) => e.type === "NOT_FOUND")) throw notFound(`${String(variables.owner)}/${String(variables.name)}`);
+    if (errors?.length) throw new Error(`GitHub GraphQL: ${errors.map((e) => e.message).join("; ")}`);
+    throw error;
   }
 }
