@@ -1,0 +1,43 @@
+import * as Plot from "@observablehq/plot";
+import { baseOptions, PALETTE, planMarks, type ChartDocument, type PlanContext } from "./common.ts";
+import { monthTick } from "./trend.ts";
+
+export interface LatencyRow {
+  date: Date;
+  p99: number | null;
+}
+
+export interface LatencyOptions extends ChartDocument {
+  threshold: number | null;
+  plan?: PlanContext;
+  xDomain?: [Date, Date];
+  title?: string;
+  description?: string;
+  width?: number;
+  height?: number;
+}
+
+const DEFAULTS = { width: 450, height: 210 };
+
+/** Weekly p99 of one key path against its SLO threshold (dashed, vermillion). */
+export function latencyChart(rows: LatencyRow[], options: LatencyOptions): Element {
+  const { width, height } = { ...DEFAULTS, ...options };
+  const data = rows.filter((r) => r.p99 != null);
+  const max = Math.max(0, ...data.map((r) => r.p99!), options.threshold ?? 0);
+  const ms = max < 1;
+  const fmt = (v: number) => (ms ? `${Math.round(v * 1000)} ms` : `${v.toFixed(2)} s`);
+  const threshold = options.threshold != null ? [{ y: options.threshold }] : [];
+  return Plot.plot({
+    ...baseOptions({ ...options, width, height }),
+    marginTop: 16,
+    marginLeft: 56,
+    marginRight: 12,
+    x: { type: "utc", domain: options.xDomain, label: null, ticks: 5, tickFormat: monthTick },
+    y: { label: "p99", grid: true, zero: true, nice: true, tickFormat: fmt, domain: [0, max * 1.12] },
+    marks: [
+      ...planMarks(options.plan, { labels: false }),
+      Plot.ruleY(threshold, { y: "y", stroke: PALETTE.bad, strokeDasharray: "6,4", strokeWidth: 1.5 }),
+      Plot.lineY(data, { x: "date", y: "p99", stroke: PALETTE.accent, strokeWidth: 2 }),
+    ],
+  });
+}

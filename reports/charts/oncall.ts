@@ -1,0 +1,43 @@
+import * as Plot from "@observablehq/plot";
+import { baseOptions, DAY_MS, PALETTE, planMarks, type ChartDocument, type PlanContext } from "./common.ts";
+import { monthTick } from "./trend.ts";
+
+export interface OncallRow {
+  date: Date;
+  inHours: number;
+  afterHours: number;
+}
+
+export interface OncallOptions extends ChartDocument {
+  plan?: PlanContext;
+  xDomain?: [Date, Date];
+  title?: string;
+  description?: string;
+  width?: number;
+  height?: number;
+}
+
+const DEFAULTS = { width: 920, height: 250 };
+export const ONCALL_KINDS = ["Working hours", "After hours"] as const;
+
+/** Pages per week, stacked: during working hours, and after hours (the part that costs sleep). */
+export function oncallChart(rows: OncallRow[], options: OncallOptions): Element {
+  const { width, height } = { ...DEFAULTS, ...options };
+  const data = rows.flatMap((r) => [
+    { x1: r.date, x2: new Date(r.date.getTime() + 7 * DAY_MS), kind: ONCALL_KINDS[0], pages: r.inHours },
+    { x1: r.date, x2: new Date(r.date.getTime() + 7 * DAY_MS), kind: ONCALL_KINDS[1], pages: r.afterHours },
+  ]);
+  return Plot.plot({
+    ...baseOptions({ ...options, width, height }),
+    marginTop: 36,
+    marginLeft: 48,
+    x: { type: "utc", domain: options.xDomain, label: null, ticks: "month", tickFormat: monthTick },
+    y: { label: "Pages per week", grid: true, nice: true },
+    color: { domain: [...ONCALL_KINDS], range: [PALETTE.inHours, PALETTE.afterHours] },
+    marks: [
+      ...planMarks(options.plan),
+      Plot.rectY(data, { x1: "x1", x2: "x2", y: "pages", fill: "kind", insetLeft: 0.5, insetRight: 0.5, order: [...ONCALL_KINDS] }),
+      Plot.ruleY([0], { stroke: PALETTE.faint }),
+    ],
+  });
+}

@@ -1,0 +1,43 @@
+import * as Plot from "@observablehq/plot";
+import { baseOptions, PALETTE, planMarks, type ChartDocument, type PlanContext } from "./common.ts";
+import { monthTick } from "./trend.ts";
+
+export interface RateRow {
+  date: Date;
+  rate: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+export interface RateOptions extends ChartDocument {
+  plan?: PlanContext;
+  xDomain?: [Date, Date];
+  yLabel: string;
+  title?: string;
+  description?: string;
+  width?: number;
+  height?: number;
+}
+
+const DEFAULTS = { width: 920, height: 250 };
+
+/** A monthly rate with its 95 % interval as a band (small months show as wide bands, honestly). */
+export function rateBandChart(rows: RateRow[], options: RateOptions): Element {
+  const { width, height } = { ...DEFAULTS, ...options };
+  const data = rows.filter((r) => r.rate != null);
+  const band = data.filter((r) => r.low != null && r.high != null);
+  return Plot.plot({
+    ...baseOptions({ ...options, width, height }),
+    marginTop: 36,
+    marginLeft: 48,
+    x: { type: "utc", domain: options.xDomain, label: null, ticks: "month", tickFormat: monthTick },
+    y: { label: options.yLabel, grid: true, zero: true, nice: true, tickFormat: (v: number) => `${Math.round(v * 100)} %` },
+    marks: [
+      ...planMarks(options.plan),
+      Plot.areaY(band, { x: "date", y1: "low", y2: "high", fill: PALETTE.accent, fillOpacity: 0.18, curve: "monotone-x" }),
+      Plot.ruleY([0], { stroke: PALETTE.faint }),
+      Plot.lineY(data, { x: "date", y: "rate", stroke: PALETTE.accent, strokeWidth: 2.5, curve: "monotone-x" }),
+      Plot.dot(data, { x: "date", y: "rate", r: 3, fill: PALETTE.accent }),
+    ],
+  });
+}

@@ -1,0 +1,258 @@
+import type { Warehouse } from "../warehouse/warehouse.ts";
+import { normalizeVerdict, type Verdict } from "./format.ts";
+
+/**
+ * Everything the report shows, read from metrics.* and seeds.* (plus sync.runs for the data's age).
+ * A missing table is not an error: its sections say "no data" and the table is listed in `missing`.
+ */
+export interface ReportData {
+  settings: {
+    title: string;
+    timezone: string;
+    tierYear: number | null;
+    minSample: number | null;
+    fingerprint: string | null;
+  };
+  windows: { plan: DateRange | null; baseline: DateRange | null; final: DateRange | null };
+  phases: { name: string; from: Date; to: Date }[];
+  milestones: { date: Date; label: string }[];
+  services: string[];
+  keyPaths: { service: string; route: string; threshold: number | null; target: number | null }[];
+  comparison: ComparisonRow[];
+  weekly: {
+    deployments: { period_start: Date; service: string; deployments: number; deploy_days: number | null }[];
+    leadTime: { period_start: Date; service: string; changes: number; median_hours: number | null }[];
+    restore: { period_start: Date; incidents: number; median_hours: number | null; mtta_median_minutes: number | null }[];
+    oncall: { period_start: Date; pages: number; after_hours_pages: number; mtta_median_minutes: number | null }[];
+    latency: { period_start: Date; service: string; route: string; requests: number | null; p99_seconds: number | null }[];
+  };
+  monthly: {
+    cfr: { period_start: Date; deployments: number; failed_deployments: number; rate: number | null; ci_low: number | null; ci_high: number | null }[];
+    slo: { period_start: Date; service: string; route: string; attainment: number | null; target: number | null }[];
+  };
+  items: {
+    leadTime: { service: string; window_name: string; lead_time_hours: number }[];
+    restore: { service: string; window_name: string; restore_hours: number }[];
+  };
+  stages: { window_name: string; stage: string; hours: number | null; changes: number }[];
+  quality: { check_name: string; description: string | null; failing_rows: number | null; total_rows: number | null; checked_at: Date | null }[];
+  links: { link_kind: string; incidents: number }[];
+  deploymentsWithChanges: { deployments: number; with_changes: number } | null;
+  dataRange: { from: Date | null; to: Date | null };
+  lastSync: { finished_at: Date | null; source: string | null } | null;
+  missing: string[];
+}
+
+export interface DateRange {
+  from: Date;
+  to: Date;
+}
+
+export interface ComparisonRow {
+  metric: string;
+  service: string;
+  unit: string | null;
+  direction: string | null;
+  baseline_value: number | null;
+  final_value: number | null;
+  change_pct: number | null;
+  better: boolean | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  interval_of: string | null;
+  p_value: number | null;
+  n_baseline: number | null;
+  n_final: number | null;
+  tier_baseline: string | null;
+  tier_final: string | null;
+  tier_year: number | null;
+  verdict: Verdict;
+}
+
+type Row = Record<string, unknown>;
+
+export async function loadReportData(w: Warehouse): Promise<ReportData> {
+  const tables = new Set(
+    (await w.all<{ name: string }>("SELECT schema_name || '.' || table_name AS name FROM duckdb_tables() UNION SELECT schema_name || '.' || view_name FROM duckdb_views()")).map((r) => r.name),
+  );
+  const missing = new Set<string>();
+  const cols = new Map<string, Set<string>>();
+  async function columnsOf(table: string): Promise<Set<string>> {
+    if (!cols.has(table)) cols.set(table, new Set((await w.columns(table)).map((c) => c.name)));
+    return cols.get(table)!;
+  }
+  /** Rows of `sql` when every table it names exists; else [] and the table is noted as missing. */
+  async function query<T = Row>(needs: string[], sql: string, params?: unknown[]): Promise<T[]> {
+    const absent = needs.filter((t) => !tables.has(t));
+    if (absent.length) {
+      absent.forEach((t) => missing.add(t));
+      return [];
+    }
+    return w.all<T>(sql, params);
+  }
+  /** A column reference, or NULL when the (optional) column is absent in this warehouse. */
+  async function optional(table: string, column: string, cast = "DOUBLE"): Promise<string> {
+    if (!tables.has(table)) return `NULL::${cast}`;
+    return (await columnsOf(table)).has(column) ? `"${column}"` : `NULL::${cast}`;
+  }
+
+  const settings = (await query<Row>(["seeds.settings"], "SELECT * FROM seeds.settings LIMIT 1"))[0] ?? {};
+  const windowRows = await query<{ window_name: string; from_date: Date; to_date: Date }>(["seeds.plan_windows"], "SELECT window_name, from_date, to_date FROM seeds.plan_windows");
+  const win = (name: string): DateRange | null => {
+    const r = windowRows.find((x) => x.window_name === name);
+    return r ? { from: r.from_date, to: r.to_date } : null;
+  };
+
+  const phases = await query<{ name: string; from: Date; to: Date }>(["seeds.phases"], `SELECT name, from_date AS "from", to_date AS "to" FROM seeds.phases ORDER BY ord, from_date`);
+  const milestones = await query<{ date: Date; label: string }>(["seeds.milestones"], "SELECT date, label FROM seeds.milestones ORDER BY date, label");
+  const seedServices = (await query<{ service: string }>(["seeds.services"], "SELECT service FROM seeds.services ORDER BY service")).map((r) => r.service);
+  const keyPaths = await query<{ service: string; route: string; threshold: number | null; target: number | null }>(
+    ["seeds.key_paths"],
+    "SELECT service, route, slo_threshold_seconds AS threshold, slo_target AS target FROM seeds.key_paths ORDER BY service, route",
+  );
+
+  const cmpTable = "metrics.pdp_comparison";
+  const comparison = (
+    await query<Row>(
+      [cmpTable],
+      `SELECT metric, service, ${await optional(cmpTable, "unit", "VARCHAR")} AS unit, ${await optional(cmpTable, "direction", "VARCHAR")} AS direction,
+              baseline_value, final_value, change_pct, better, ci_low, ci_high, ${await optional(cmpTable, "interval_of", "VARCHAR")} AS interval_of,
+              p_value, n_baseline, n_final, tier_baseline, tier_final, ${await optional(cmpTable, "tier_year", "INTEGER")} AS tier_year, verdict
+       FROM ${cmpTable} ORDER BY service, metric`,
+    )
+  ).map(toComparison);
+
+  const deployments = await query<ReportData["weekly"]["deployments"][number]>(
+    ["metrics.deployment_frequency"],
+    "SELECT period_start, service, deployments, deploy_days FROM metrics.deployment_frequency WHERE grain = 'week' ORDER BY service, period_start",
+  );
+  const leadTime = await query<ReportData["weekly"]["leadTime"][number]>(
+    ["metrics.lead_time"],
+    "SELECT period_start, service, changes, median_hours FROM metrics.lead_time WHERE grain = 'week' ORDER BY service, period_start",
+  );
+  const restore = await query<ReportData["weekly"]["restore"][number]>(
+    ["metrics.time_to_restore"],
+    "SELECT period_start, incidents, median_hours, mtta_median_minutes FROM metrics.time_to_restore WHERE grain = 'week' AND service = '*' ORDER BY period_start",
+  );
+  const oncall = await query<ReportData["weekly"]["oncall"][number]>(
+    ["metrics.oncall_load"],
+    "SELECT period_start, pages, after_hours_pages, mtta_median_minutes FROM metrics.oncall_load WHERE grain = 'week' AND service = '*' ORDER BY period_start",
+  );
+  const latency = await query<ReportData["weekly"]["latency"][number]>(
+    ["metrics.latency_p99"],
+    "SELECT period_start, service, route, requests, p99_seconds FROM metrics.latency_p99 WHERE grain = 'week' AND service <> '*' ORDER BY service, route, period_start",
+  );
+  const cfr = await query<ReportData["monthly"]["cfr"][number]>(
+    ["metrics.change_failure_rate"],
+    "SELECT period_start, deployments, failed_deployments, rate, ci_low, ci_high FROM metrics.change_failure_rate WHERE grain = 'month' AND service = '*' ORDER BY period_start",
+  );
+  const slo = await query<ReportData["monthly"]["slo"][number]>(
+    ["metrics.slo"],
+    "SELECT period_start, service, route, attainment, target FROM metrics.slo WHERE grain = 'month' AND service <> '*' ORDER BY service, route, period_start",
+  );
+
+  const leadItems = await query<ReportData["items"]["leadTime"][number]>(
+    ["metrics.lead_time_items"],
+    "SELECT service, window_name, lead_time_hours FROM metrics.lead_time_items WHERE window_name IN ('baseline', 'final') AND lead_time_hours IS NOT NULL ORDER BY window_name, lead_time_hours",
+  );
+  const restoreItems = await query<ReportData["items"]["restore"][number]>(
+    ["metrics.restore_items"],
+    "SELECT service, window_name, restore_hours FROM metrics.restore_items WHERE window_name IN ('baseline', 'final') AND restore_hours IS NOT NULL AND NOT coalesce(is_open, false) ORDER BY window_name, restore_hours",
+  );
+  const stages = await query<ReportData["stages"][number]>(
+    ["metrics.lead_time_items"],
+    `SELECT window_name, stage, median(hours) AS hours, count(hours)::INTEGER AS changes FROM (
+       UNPIVOT (SELECT window_name, coding_hours AS coding, pickup_hours AS pickup, review_hours AS review, deploy_hours AS deploy
+                FROM metrics.lead_time_items WHERE window_name IN ('baseline', 'final'))
+       ON coding, pickup, review, deploy INTO NAME stage VALUE hours)
+     GROUP BY window_name, stage
+     ORDER BY window_name, list_position(['coding', 'pickup', 'review', 'deploy'], stage)`,
+  );
+  const quality = await query<ReportData["quality"][number]>(
+    ["metrics.data_quality"],
+    "SELECT check_name, description, failing_rows, total_rows, checked_at FROM metrics.data_quality ORDER BY check_name",
+  );
+  const links = await query<{ link_kind: string; incidents: number }>(
+    ["metrics.restore_items"],
+    "SELECT coalesce(link_kind, 'none') AS link_kind, count(*)::INTEGER AS incidents FROM metrics.restore_items GROUP BY 1 ORDER BY list_position(['explicit', 'heuristic', 'none'], coalesce(link_kind, 'none'))",
+  );
+  const withChanges = (
+    await query<{ deployments: number; with_changes: number }>(
+      ["metrics.deployment_items", "metrics.lead_time_items"],
+      `SELECT count(*)::INTEGER AS deployments,
+              count(*) FILTER (WHERE deployment_id IN (SELECT deployment_id FROM metrics.lead_time_items))::INTEGER AS with_changes
+       FROM metrics.deployment_items`,
+    )
+  )[0] ?? null;
+  const range = await query<{ from: Date | null; to: Date | null }>(
+    ["metrics.deployment_frequency"],
+    `SELECT min(period_start) AS "from", max(period_start) AS "to" FROM metrics.deployment_frequency WHERE grain = 'week'`,
+  );
+  const lastSync = (
+    await query<{ finished_at: Date | null; source: string | null }>(
+      ["sync.runs"],
+      "SELECT finished_at, source FROM sync.runs WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
+    )
+  )[0] ?? null;
+
+  const services = seedServices.length
+    ? seedServices
+    : [...new Set(deployments.map((d) => d.service).filter((s) => s !== "*"))].sort();
+
+  return {
+    settings: {
+      title: str(settings.report_title) ?? "Development plan review",
+      timezone: str(settings.timezone) ?? "UTC",
+      tierYear: num(settings.tier_year),
+      minSample: num(settings.min_sample),
+      fingerprint: str(settings.config_fingerprint) || null,
+    },
+    windows: { plan: win("plan"), baseline: win("baseline"), final: win("final") },
+    phases,
+    milestones,
+    services,
+    keyPaths,
+    comparison,
+    weekly: { deployments, leadTime, restore, oncall, latency },
+    monthly: { cfr, slo },
+    items: { leadTime: leadItems, restore: restoreItems },
+    stages,
+    quality,
+    links,
+    deploymentsWithChanges: withChanges,
+    dataRange: range[0] ?? { from: null, to: null },
+    lastSync,
+    missing: [...missing].sort(),
+  };
+}
+
+function str(v: unknown): string | null {
+  return typeof v === "string" ? v : null;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+function toComparison(r: Row): ComparisonRow {
+  return {
+    metric: String(r.metric),
+    service: String(r.service ?? "*"),
+    unit: str(r.unit),
+    direction: str(r.direction),
+    baseline_value: num(r.baseline_value),
+    final_value: num(r.final_value),
+    change_pct: num(r.change_pct),
+    better: typeof r.better === "boolean" ? r.better : null,
+    ci_low: num(r.ci_low),
+    ci_high: num(r.ci_high),
+    interval_of: str(r.interval_of),
+    p_value: num(r.p_value),
+    n_baseline: num(r.n_baseline),
+    n_final: num(r.n_final),
+    tier_baseline: str(r.tier_baseline),
+    tier_final: str(r.tier_final),
+    tier_year: num(r.tier_year),
+    verdict: normalizeVerdict(r.verdict),
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * How numbers read in the report: one place for units, rounding and the plain-language sentences,
+ * so the summary cards, slides and tables always agree.
+ */
+
+export type Unit = "per_week" | "hours" | "minutes" | "share" | "seconds" | "count";
+
+export interface MetricMeta {
+  key: string;
+  /** Card title. */
+  label: string;
+  /** Subject of the sentence: "Median time to restore fell from …". */
+  noun: string;
+  unit: Unit;
+  /** What one observation is, for "insufficient data" notes. */
+  sample: string;
+  direction: "lower" | "higher";
+}
+
+const MINUS = "\u2212";
+const NBSP = "\u00a0";
+
+const BASE: Record<string, Omit<MetricMeta, "key">> = {
+  deployment_frequency: { label: "Deployment frequency", noun: "Deployments per week", unit: "per_week", sample: "weeks", direction: "higher" },
+  deploy_days_per_week: { label: "Deploy days per week", noun: "Deploy days per week", unit: "per_week", sample: "weeks", direction: "higher" },
+  lead_time: { label: "Lead time for changes", noun: "Median lead time", unit: "hours", sample: "changes", direction: "lower" },
+  change_failure_rate: { label: "Change failure rate", noun: "Change failure rate", unit: "share", sample: "deployments", direction: "lower" },
+  time_to_restore: { label: "Time to restore", noun: "Median time to restore", unit: "hours", sample: "incidents", direction: "lower" },
+  failed_deployment_recovery: { label: "Failed deployment recovery", noun: "Median failed deployment recovery time", unit: "hours", sample: "incidents", direction: "lower" },
+  time_to_acknowledge: { label: "Time to acknowledge", noun: "Median time to acknowledge", unit: "minutes", sample: "pages", direction: "lower" },
+  rework_rate: { label: "Rework rate", noun: "Rework rate", unit: "share", sample: "deployments", direction: "lower" },
+  pages_per_week: { label: "Pages per week", noun: "Pages per week", unit: "per_week", sample: "weeks", direction: "lower" },
+  after_hours_share: { label: "After-hours pages", noun: "Share of pages after hours", unit: "share", sample: "pages", direction: "lower" },
+};
+
+/** The cards of the summary, in reading order; latency and SLO cards follow, one per key path. */
+export const SUMMARY_METRICS = [
+  "deployment_frequency",
+  "lead_time",
+  "change_failure_rate",
+  "time_to_restore",
+  "time_to_acknowledge",
+  "pages_per_week",
+] as const;
+
+export function metricMeta(key: string, unitHint?: string | null): MetricMeta {
+  const base = BASE[key];
+  if (base) return { key, ...base };
+  const [kind, ...rest] = key.split(":");
+  const route = rest.join(":");
+  if (kind === "latency_p99") return { key, label: `p99 latency · ${route}`, noun: `p99 latency of ${route}`, unit: "seconds", sample: "weeks", direction: "lower" };
+  if (kind === "slo") return { key, label: `SLO attainment · ${route}`, noun: `SLO attainment of ${route}`, unit: "share", sample: "requests", direction: "higher" };
+  const unit: Unit = unitHint && ["per_week", "hours", "minutes", "share", "seconds"].includes(unitHint) ? (unitHint as Unit) : "count";
+  const label = key.replace(/_/g, " ");
+  return { key, label: label.charAt(0).toUpperCase() + label.slice(1), noun: label, unit, sample: "observations", direction: "lower" };
+}
+
+function trim(n: number, digits: number): string {
+  const s = Math.abs(n).toFixed(digits);
+  return (n < 0 && Number(s) !== 0 ? MINUS : "") + s;
+}
+
+/** Hours shown in one unit for a set of values (a sentence never mixes "30 h" and "2.1 d"). */
+export function hoursUnit(values: (number | null | undefined)[]): "min" | "h" | "d" {
+  const max = Math.max(0, ...values.filter((v): v is number => v != null && Number.isFinite(v)).map(Math.abs));
+  if (max < 1) return "min";
+  if (max < 72) return "h";
+  return "d";
+}
+
+export function formatValue(value: number | null | undefined, unit: Unit, context: (number | null | undefined)[] = [value]): string {
+  if (value == null || !Number.isFinite(value)) return "–";
+  switch (unit) {
+    case "hours": {
+      const u = hoursUnit(context);
+      if (u === "min") return `${trim(value * 60, value * 60 < 10 ? 1 : 0)}${NBSP}min`;
+      if (u === "d") return `${trim(value / 24, 1)}${NBSP}d`;
+      return `${trim(value, value < 10 ? 1 : 0)}${NBSP}h`;
+    }
+    case "minutes": {
+      const max = Math.max(...context.filter((v): v is number => v != null && Number.isFinite(v)));
+      if (max >= 120) return `${trim(value / 60, 1)}${NBSP}h`;
+      return `${trim(value, value < 10 ? 1 : 0)}${NBSP}min`;
+    }
+    case "share": {
+      const pct = value * 100;
+      const finite = context.filter((v): v is number => v != null && Number.isFinite(v));
+      const high = finite.some((v) => v > 0.99);
+      const small = finite.some((v) => Math.abs(v) < 0.1);
+      return `${trim(pct, high ? 2 : small ? 1 : 0)}${NBSP}%`;
+    }
+    case "seconds": {
+      const max = Math.max(...context.filter((v): v is number => v != null && Number.isFinite(v)));
+      if (max < 1) return `${trim(value * 1000, 0)}${NBSP}ms`;
+      return `${trim(value, 2)}${NBSP}s`;
+    }
+    case "per_week":
+      return `${trim(value, value < 10 ? 1 : 0)}`;
+    default:
+      return trim(value, Number.isInteger(value) ? 0 : 1);
+  }
+}
+
+/** A change in percent, signed with a real minus: "−79 %", "+12 %". */
+export function formatPct(pct: number | null | undefined): string {
+  if (pct == null || !Number.isFinite(pct)) return "–";
+  const digits = Math.abs(pct) < 1 && pct !== 0 ? 1 : 0;
+  const s = trim(pct, digits);
+  return `${pct > 0 && Number(Math.abs(pct).toFixed(digits)) !== 0 ? "+" : ""}${s}${NBSP}%`;
+}
+
+export const VERDICTS = ["improved", "worse", "no clear change", "insufficient data"] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export function normalizeVerdict(v: unknown): Verdict {
+  return (VERDICTS as readonly string[]).includes(String(v)) ? (v as Verdict) : "insufficient data";
+}
+
+export interface ComparisonLike {
+  metric: string;
+  unit?: string | null;
+  baseline_value: number | null;
+  final_value: number | null;
+  change_pct: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  interval_of?: string | null;
+  n_baseline: number | null;
+  n_final: number | null;
+  verdict: Verdict;
+}
+
+/** True when the interval is of the change in % (else it is of the final value, e.g. for rates). */
+export function intervalIsOfChange(intervalOf: string | null | undefined): boolean {
+  return !intervalOf || /change|pct|percent/i.test(intervalOf);
+}
+
+export function formatInterval(row: ComparisonLike, meta: MetricMeta): string | null {
+  if (row.ci_low == null || row.ci_high == null || !Number.isFinite(row.ci_low) || !Number.isFinite(row.ci_high)) return null;
+  if (intervalIsOfChange(row.interval_of)) return `95${NBSP}% CI ${formatPct(row.ci_low)} to ${formatPct(row.ci_high)}`;
+  const ctx = [row.ci_low, row.ci_high, row.baseline_value, row.final_value];
+  return `95${NBSP}% CI of the final value ${formatValue(row.ci_low, meta.unit, ctx)} to ${formatValue(row.ci_high, meta.unit, ctx)}`;
+}
+
+/**
+ * The verdict in one plain sentence, e.g.
+ * "Median time to restore fell from 5.2 h to 1.1 h, −79 % (95 % CI −88 % to −61 %)."
+ * Insufficient data is said in words and never shown as a number.
+ */
+export function sentence(row: ComparisonLike, meta: MetricMeta = metricMeta(row.metric, row.unit), minSample?: number | null): string {
+  if (row.verdict === "insufficient data" || row.baseline_value == null || row.final_value == null) {
+    const counts =
+      row.n_baseline != null && row.n_final != null
+        ? ` (${row.n_baseline} ${meta.sample} in the baseline window, ${row.n_final} in the final window${minSample ? `; at least ${minSample} needed in each` : ""})`
+        : "";
+    return `${meta.noun}: insufficient data to compare${counts}.`;
+  }
+  const ctx = [row.baseline_value, row.final_value];
+  const b = formatValue(row.baseline_value, meta.unit, ctx);
+  const f = formatValue(row.final_value, meta.unit, ctx);
+  const verb = b === f ? "stayed at" : row.final_value > row.baseline_value ? "rose from" : "fell from";
+  const moved = verb === "stayed at" ? `${meta.noun} stayed at ${f}` : `${meta.noun} ${verb} ${b} to ${f}`;
+  const pct = row.change_pct != null && Number.isFinite(row.change_pct) && verb !== "stayed at" ? `, ${formatPct(row.change_pct)}` : "";
+  const interval = formatInterval(row, meta);
+  const tail = row.verdict === "no clear change" ? " — not a clear change" : "";
+  return `${moved}${pct}${interval ? ` (${interval})` : ""}${tail}.`;
+}
+
+/** The short message of a slide: "Median lead time fell 78 %". */
+export function shortSentence(row: ComparisonLike, meta: MetricMeta = metricMeta(row.metric, row.unit)): string {
+  if (row.verdict === "insufficient data" || row.baseline_value == null || row.final_value == null) return `${meta.noun}: too little data to compare`;
+  if (row.verdict === "no clear change") return `${meta.noun}: no clear change`;
+  const pct = row.change_pct != null && Number.isFinite(row.change_pct) ? ` ${formatPct(Math.abs(row.change_pct))}` : "";
+  return `${meta.noun} ${row.final_value > row.baseline_value ? "rose" : "fell"}${pct}`;
+}
+
+export function tierLabel(tier: string | null | undefined): string {
+  if (!tier) return "–";
+  return tier.charAt(0).toUpperCase() + tier.slice(1);
+}
+
+/** "2026-01-31" from a DATE value (UTC midnight) or a timestamp, in UTC. */
+export function isoDate(d: Date | null | undefined): string {
+  return d ? d.toISOString().slice(0, 10) : "–";
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/** "5 Jan 2026" for a DATE (UTC midnight). */
+export function longDate(d: Date | null | undefined): string {
+  return d ? `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}` : "–";
+}
+
+export function dateRange(from: Date | null | undefined, to: Date | null | undefined): string {
+  return `${longDate(from)} – ${longDate(to)}`;
+}

@@ -1,0 +1,79 @@
+import type { ReportData } from "../data.ts";
+import { dateRange, isoDate } from "../format.ts";
+import { html, type Html } from "../html.ts";
+import type { ChartSpec } from "./figure.ts";
+
+const pct = (a: number, b: number) => (b > 0 ? `${((a / b) * 100).toFixed(a / b < 0.1 ? 1 : 0)} %` : "–");
+
+/** Facts from metrics.data_quality and the item tables, shown with their denominators. */
+export function qualitySection(data: ReportData): Html {
+  const links = new Map(data.links.map((l) => [l.link_kind, l.incidents]));
+  const incidents = [...links.values()].reduce((a, b) => a + b, 0);
+  const dwc = data.deploymentsWithChanges;
+  const facts: Html[] = [];
+  if (dwc) facts.push(html`<li><b>${pct(dwc.with_changes, dwc.deployments)}</b> of production deployments carry at least one change with a known start (${dwc.with_changes} of ${dwc.deployments}); the others count for frequency and failure rate but not for lead time.</li>`);
+  if (incidents)
+    facts.push(
+      html`<li>Incidents linked to a deployment: <b>${links.get("explicit") ?? 0}</b> explicitly (a reference in the incident), <b>${links.get("heuristic") ?? 0}</b> by the time-window heuristic, <b>${links.get("none") ?? 0}</b> not linked (of ${incidents}).</li>`,
+    );
+  return html`<section id="quality" aria-labelledby="quality-h">
+<h2 id="quality-h">Data quality</h2>
+<p class="lead">How far the numbers above can be trusted: what was matched, what was guessed and what was left out.</p>
+${facts.length ? html`<ul class="facts">${facts}</ul>` : ""}
+${
+  data.quality.length
+    ? html`<div class="table-wrap"><table class="quality"><caption>Checks from metrics.data_quality</caption>
+<thead><tr><th scope="col">Check</th><th scope="col">What it finds</th><th scope="col">Rows found</th><th scope="col">Of</th><th scope="col">Share</th></tr></thead>
+<tbody>${data.quality.map(
+        (q) => html`<tr class="${q.failing_rows ? "flag" : ""}"><th scope="row"><code>${q.check_name}</code></th><td>${q.description ?? ""}</td><td class="num">${q.failing_rows ?? "–"}</td><td class="num">${q.total_rows ?? "–"}</td><td class="num">${
+          q.failing_rows != null && q.total_rows ? pct(q.failing_rows, q.total_rows) : "–"
+        }</td></tr>`,
+      )}</tbody></table></div>`
+    : html`<p class="no-data">No data: metrics.data_quality is ${data.missing.includes("metrics.data_quality") ? "absent" : "empty"}.</p>`
+}
+${data.missing.length ? html`<p class="note">Tables not found in the warehouse (their sections say "no data"): ${data.missing.map((m, i) => html`${i ? ", " : ""}<code>${m}</code>`)}.</p>` : ""}
+</section>`;
+}
+
+const DEFINITIONS: [string, string][] = [
+  ["Deployment", "A successful deployment to a production environment, counted once per deployment id. A job failing before it ships is not a deployment."],
+  ["Deployment frequency", "Production deployments per week over a window; the DORA tier is read from the median number of days per week with a deployment."],
+  ["Lead time for changes", "Per change, the finish of the first successful production deployment containing it minus the change's start (author time of the pull request's first commit, else the commit time). Headline: the median."],
+  ["Change failure rate", "Failed production deployments ÷ production deployments. A deployment failed when an incident is linked to it (explicit reference first, else the last production deployment of the service within the incident window) or when it was rolled back, reverted or hot-fixed."],
+  ["Time to restore", "Per resolved incident, resolved minus created. Headline: the median. Open incidents are counted, not averaged in."],
+  ["Time to acknowledge", "Per page, acknowledged minus created. Headline: the median, in minutes."],
+  ["Pages per week", "Pages (incidents that paged someone) per week; after hours means outside the configured working hours."],
+  ["p99 latency", "Per key path, histogram_quantile(0.99) over the bucket counts summed across the window (never an average of p99s)."],
+  ["SLO attainment", "Share of requests at or under the key path's threshold over the window."],
+  ["Before versus after", "The baseline window against the final window. Medians with bootstrap 95 % intervals and a rank test; rates with Wilson or rate-ratio intervals. Below the minimum sample size the verdict is “insufficient data”."],
+];
+
+export interface MethodsInfo {
+  generatedAt: Date;
+  toolVersion: string;
+}
+
+export function methodsSection(data: ReportData, info: MethodsInfo, charts: ChartSpec[]): Html {
+  const s = data.settings;
+  const w = data.windows;
+  const lastSync = data.lastSync?.finished_at;
+  return html`<section id="methods" aria-labelledby="methods-h">
+<h2 id="methods-h">Methods</h2>
+<dl class="definitions">${DEFINITIONS.map(([t, d]) => html`<dt>${t}</dt><dd>${d}</dd>`)}</dl>
+<div class="table-wrap"><table class="facts-table"><tbody>
+<tr><th scope="row">Plan</th><td>${w.plan ? dateRange(w.plan.from, w.plan.to) : "not configured"}</td></tr>
+<tr><th scope="row">Baseline window</th><td>${w.baseline ? dateRange(w.baseline.from, w.baseline.to) : "not configured"}</td></tr>
+<tr><th scope="row">Final window</th><td>${w.final ? dateRange(w.final.from, w.final.to) : "not configured"}</td></tr>
+<tr><th scope="row">Phases</th><td>${data.phases.length ? data.phases.map((p, i) => html`${i ? "; " : ""}${p.name} (${isoDate(p.from)} – ${isoDate(p.to)})`) : "none configured"}</td></tr>
+<tr><th scope="row">Data range</th><td>${data.dataRange.from ? html`weeks starting ${dateRange(data.dataRange.from, data.dataRange.to)}` : "no weekly data"}</td></tr>
+<tr><th scope="row">DORA tiers</th><td>${s.tierYear ? `${s.tierYear} report thresholds` : "not set"} (verify against dora.dev before relying on them)</td></tr>
+<tr><th scope="row">Minimum sample</th><td>${s.minSample ?? "–"} observations per window</td></tr>
+<tr><th scope="row">Time zone</th><td>${s.timezone}; weeks start on Monday</td></tr>
+<tr><th scope="row">Data last collected</th><td>${lastSync ? `${lastSync.toISOString().replace("T", " ").slice(0, 16)} UTC (${data.lastSync?.source ?? "?"})` : "no collection run recorded"}</td></tr>
+<tr><th scope="row">Config fingerprint</th><td><code>${s.fingerprint ?? "not recorded"}</code></td></tr>
+<tr><th scope="row">Generated</th><td>${info.generatedAt.toISOString().replace("T", " ").slice(0, 16)} UTC</td></tr>
+<tr><th scope="row">Tool version</th><td>dora ${info.toolVersion}</td></tr>
+</tbody></table></div>
+<p class="note">Every chart has its data in <code>data/&lt;chart&gt;.csv</code> beside this file: ${charts.length} files.</p>
+</section>`;
+}
