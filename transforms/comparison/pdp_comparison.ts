@@ -32,7 +32,7 @@ interface MetricDef {
 
 export const METRICS: Record<string, MetricDef> = {
   deployment_frequency: { label: "Deployments per week", unit: "deploys/week", direction: "higher", kind: "poisson", noun: "deployments", tiers: "deployment_frequency" },
-  deploy_days_per_week: { label: "Median deploy days per week", unit: "days/week", direction: "higher", kind: "median", noun: "full weeks", tiers: "deployment_frequency" },
+  deploy_days_per_week: { label: "Median deploy days per week", unit: "days/week", direction: "higher", kind: "median", noun: "weeks", tiers: "deployment_frequency" },
   lead_time: { label: "Median lead time for changes", unit: "hours", direction: "lower", kind: "median", noun: "changes", tiers: "lead_time" },
   change_failure_rate: { label: "Change failure rate", unit: "share", direction: "lower", kind: "rate", noun: "deployments", tiers: "change_failure_rate" },
   time_to_restore: { label: "Median time to restore", unit: "hours", direction: "lower", kind: "median", noun: "resolved incidents", tiers: "failed_deployment_recovery" },
@@ -161,25 +161,15 @@ async function loadSamples(w: Warehouse, services: string[], ctx: Context): Prom
     push("failed_deployment_recovery", r.service, r.window_name, r.recovery_hours !== null && r.recovery_hours >= 0 ? r.recovery_hours : null);
     push("time_to_acknowledge", r.service, r.window_name, r.ack_minutes !== null && r.ack_minutes >= 0 ? r.ack_minutes : null);
   }
-  // weeks that lie wholly inside the window: a partial week would read as a slow week
+  // a week belongs to the window holding its Thursday (the ISO 8601 rule for weeks and years): whole
+  // weeks only, since a cut week would read as a slow one, and a two-month window still has 8-9 of them.
+  // The '*' rows count days with a deployment of any service, not the sum over services.
   for (const r of await w.all<{ service: string; window_name: WindowName; deploy_days: number }>(
-    `SELECT f.service, CASE WHEN f.period_start >= w.baseline_from AND f.period_start + 6 <= w.baseline_to THEN 'baseline' ELSE 'final' END AS window_name, f.deploy_days
+    `SELECT f.service, CASE WHEN f.period_start + 3 BETWEEN w.baseline_from AND w.baseline_to THEN 'baseline' ELSE 'final' END AS window_name, f.deploy_days
      FROM metrics.deployment_frequency f CROSS JOIN intermediate.int_plan_windows w
-     WHERE f.grain = 'week' AND f.service <> '*'
-       AND ((f.period_start >= w.baseline_from AND f.period_start + 6 <= w.baseline_to) OR (f.period_start >= w.final_from AND f.period_start + 6 <= w.final_to))`,
+     WHERE f.grain = 'week' AND (f.period_start + 3 BETWEEN w.baseline_from AND w.baseline_to OR f.period_start + 3 BETWEEN w.final_from AND w.final_to)`,
   )) {
     const key = `deploy_days_per_week|${r.service}`;
-    if (!valuesOf.has(key)) valuesOf.set(key, emptyValues());
-    valuesOf.get(key)![r.window_name].push(r.deploy_days);
-  }
-  // '*' deploy days are days with a deployment of any service, not the sum over services
-  for (const r of await w.all<{ window_name: WindowName; deploy_days: number }>(
-    `SELECT CASE WHEN f.period_start >= w.baseline_from AND f.period_start + 6 <= w.baseline_to THEN 'baseline' ELSE 'final' END AS window_name, f.deploy_days
-     FROM metrics.deployment_frequency f CROSS JOIN intermediate.int_plan_windows w
-     WHERE f.grain = 'week' AND f.service = '*'
-       AND ((f.period_start >= w.baseline_from AND f.period_start + 6 <= w.baseline_to) OR (f.period_start >= w.final_from AND f.period_start + 6 <= w.final_to))`,
-  )) {
-    const key = "deploy_days_per_week|*";
     if (!valuesOf.has(key)) valuesOf.set(key, emptyValues());
     valuesOf.get(key)![r.window_name].push(r.deploy_days);
   }
@@ -431,7 +421,7 @@ function formatP(p: number): string {
 }
 
 function sentence(def: MetricDef, r: ComparisonRow, ctx: Context): string {
-  const subject = r.service === "*" ? def.label : `${def.label} for ${r.service}`;
+  const subject = r.service === "*" ? def.label : `${def.label} (${r.service})`;
   if (r.verdict === "insufficient data") {
     return `Not enough data to compare ${lowerFirst(subject)}: ${r.n_baseline} ${def.noun} in the baseline and ${r.n_final} in the final window; at least ${ctx.minSample} are needed in each.`;
   }
@@ -445,7 +435,7 @@ function sentence(def: MetricDef, r: ComparisonRow, ctx: Context): string {
   } else if (r.interval_of === "final_value" && r.ci_low !== null && r.ci_high !== null) {
     details.push(`95 % CI of the final value ${formatValue(r.ci_low, def.unit)} to ${formatValue(r.ci_high, def.unit)}`);
   }
-  if (r.p_value !== null && r.interval_of !== "change_pct") details.push(formatP(r.p_value));
+  if (r.p_value !== null && r.interval_of !== "change_pct" && r.verdict !== "no clear change") details.push(formatP(r.p_value));
   if (def.kind === "histogram") details.push("from histogram buckets, no interval");
   const change = r.change_pct !== null && moved !== "stayed" ? `, ${formatPct(r.change_pct)}` : "";
   let text = `${head}${change}${details.length ? ` (${details.join("; ")})` : ""}.`;
