@@ -54,7 +54,7 @@ export async function loadDemo(warehouse: Warehouse, config: Config, options: Lo
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await warehouse.run("UPDATE sync.runs SET finished_at = now(), status = 'failure', error = ? WHERE run_id = ? AND source = 'demo'", [message, runId]);
-    throw new Error(`demo: ${message}`, { cause: error });
+    throw new Error(message.startsWith("demo:") ? message : `demo: ${message}`, { cause: error });
   }
   const total = Object.values(rows).reduce((a, b) => a + b, 0);
   await warehouse.run("UPDATE sync.runs SET finished_at = now(), status = 'success', rows = ? WHERE run_id = ? AND source = 'demo'", [total, runId]);
