@@ -260,7 +260,7 @@ function ancestors(head: string, range: Set<string>, all: Map<string, GithubComp
 /**
  * Recomputed for the whole repository each run (no requests): the deployment streams rewrite their
  * rows, and a later deployment can change what an earlier one means.
- * - rollback: ships a revert (PR or commit), or deploys a sha an earlier deployment already shipped;
+ * - rollback: ships a revert (PR or commit), or deploys a sha that went live before the one it replaces;
  * - rework: ships a hotfix PR (label or branch), or deploys a hotfix branch.
  */
 async function markRollbacksAndRework(ctx: CollectContext, target: RepoTarget): Promise<void> {
@@ -278,22 +278,24 @@ async function markRollbacksAndRework(ctx: CollectContext, target: RepoTarget): 
       WHERE c.source = 'github' AND c.repo = ? AND c.deployment_id IS NOT NULL`,
     [target.repo],
   );
-  const shippedBy = new Map(changes.map((c) => [c.commit_sha, c.deployment_id]));
   const byDeployment = groupBy(changes, (c) => c.deployment_id);
   const rollback: string[] = [];
   const rework: string[] = [];
   for (const list of groupBy(deployed, (d) => d.service).values()) {
-    const order = new Map(list.map((d, i) => [d.deployment_id, i]));
+    // Where each sha first went live: a deployment whose sha first went live before the one it
+    // replaces moves production backwards.
+    const firstLive = new Map<string, number>();
+    list.forEach((d, i) => {
+      for (const sha of [d.commit_sha, ...(byDeployment.get(d.deployment_id) ?? []).map((c) => c.commit_sha)]) {
+        if (!firstLive.has(sha)) firstLive.set(sha, i);
+      }
+    });
     list.forEach((d, i) => {
       const shipped = byDeployment.get(d.deployment_id) ?? [];
       const prev = list[i - 1];
-      const earlier = shippedBy.get(d.commit_sha);
-      const redeploysOlder =
-        prev !== undefined &&
-        prev.commit_sha !== d.commit_sha &&
-        (list.slice(0, i).some((e) => e.commit_sha === d.commit_sha) || (earlier !== undefined && (order.get(earlier) ?? Infinity) < i));
+      const movesBack = prev !== undefined && prev.commit_sha !== d.commit_sha && firstLive.get(d.commit_sha)! < (firstLive.get(prev.commit_sha) ?? -1);
       const reverts = shipped.some((c) => c.is_revert || matches(settings.revert_pattern, c.title));
-      if (redeploysOlder || reverts) rollback.push(d.deployment_id);
+      if (movesBack || reverts) rollback.push(d.deployment_id);
       if (matches(settings.hotfix_branch_pattern, d.ref) || shipped.some((c) => c.is_hotfix)) rework.push(d.deployment_id);
     });
   }
