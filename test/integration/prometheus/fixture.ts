@@ -57,8 +57,8 @@ export function writeOpenMetrics(file: string, series: SeriesSpec[], start: numb
 }
 
 /** The directory on PATH holding every one of `names`, or undefined. */
-export function findBinaries(...names: string[]): Record<string, string> | undefined {
-  const out: Record<string, string> = {};
+export function findBinaries<N extends string>(...names: N[]): Record<N, string> | undefined {
+  const out = {} as Record<N, string>;
   for (const name of names) {
     const dir = (process.env.PATH ?? "").split(delimiter).find((d) => {
       try {

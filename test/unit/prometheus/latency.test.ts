@@ -181,7 +181,7 @@ describe("prometheus.latency stream", () => {
     const nothingAt = FIRST_END + 5 * H; // lacks +Inf and _count
     const handler: Handler = (req) => {
       if (req.params.query!.includes("_bucket")) {
-        return histogram(req.params, (t) => (t === noInfAt || t === nothingAt ? { "0.1": 4, "0.5": 6 } : { "0.1": 8, "0.5": 9, "+Inf": 10 }));
+        return histogram(req.params, (t): Record<string, number> => (t === noInfAt || t === nothingAt ? { "0.1": 4, "0.5": 6 } : { "0.1": 8, "0.5": 9, "+Inf": 10 }));
       }
       if (req.params.query === 'sum(increase(http_request_duration_seconds_count{service="api"}[1h]))') {
         return matrix([{ metric: {}, values: stepsOf(req.params).filter((t) => t !== nothingAt).map((t): [number, string] => [t, t === noInfAt ? "7" : "10"]) }]);
