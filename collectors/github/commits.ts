@@ -135,11 +135,7 @@ async function* changePages(ctx: CollectContext, target: RepoTarget, since: stri
   const unknown = [...work.commits.keys()].filter((sha) => !explained.has(sha));
   for (let i = 0; i < unknown.length; i += ASSOCIATION_BATCH) {
     const batch = unknown.slice(i, i + ASSOCIATION_BATCH);
-    const fields = batch
-      .map((sha, j) => `c${j}: object(oid: "${sha}") { ... on Commit { oid associatedPullRequests(first: 1) { nodes { number } } } }`)
-      .join("\n    ");
-    const query = `query($owner: String!, $name: String!) {\n  repository(owner: $owner, name: $name) {\n    ${fields}\n  }\n}`;
-    const data = await graphqlQuery<{ repository: Record<string, unknown> | null }>(client, query, { owner: target.owner, name: target.name });
+    const data = await graphqlQuery<{ repository: Record<string, unknown> | null }>(client, associationQuery(batch), { owner: target.owner, name: target.name });
     const items = Object.values(data.repository ?? {}).filter((v) => v !== null);
     for (const raw of items) {
       const parsed = GithubCommitAssociation.safeParse(raw);
@@ -148,6 +144,12 @@ async function* changePages(ctx: CollectContext, target: RepoTarget, since: stri
     }
     yield { url: "/graphql", params: { owner: target.owner, name: target.name, associatedPullRequests: batch.length }, items };
   }
+}
+
+/** One aliased `object(oid:)` per commit (shas are validated hex, so inlining them is safe). */
+export function associationQuery(shas: string[]): string {
+  const fields = shas.map((sha, j) => `    c${j}: object(oid: "${sha}") { ... on Commit { oid associatedPullRequests(first: 1) { nodes { number } } } }`);
+  return ["query($owner: String!, $name: String!) {", "  repository(owner: $owner, name: $name) {", ...fields, "  }", "}"].join("\n");
 }
 
 async function explainedShas(ctx: CollectContext, target: RepoTarget): Promise<Set<string>> {
