@@ -167,6 +167,7 @@ export async function startGitlabSim(options: GitlabSimOptions = {}): Promise<Gi
   const totalsLimit = options.totalsLimit ?? 10_000;
   const rateLimit = options.rateLimit ?? 2000;
   let observed = 0;
+  let windowReset = 0;
 
   const server = createServer((req, res) => {
     try {
@@ -186,8 +187,13 @@ export async function startGitlabSim(options: GitlabSimOptions = {}): Promise<Gi
       status,
       authorized: token === state.token,
     });
+    // A fixed one-minute window, like GitLab's: the count starts again at each minute.
+    const resetAt = Math.floor(Date.now() / 60_000) * 60 + 60;
+    if (resetAt !== windowReset) {
+      windowReset = resetAt;
+      observed = 0;
+    }
     observed++;
-    const resetAt = Math.ceil(Date.now() / 60_000) * 60;
     const text = typeof body === "string" ? body : JSON.stringify(body);
     res.writeHead(status, {
       "content-type": typeof body === "string" ? "text/plain" : "application/json",
