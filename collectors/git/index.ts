@@ -85,7 +85,8 @@ function tagRows(tag: GitTag, ctx: CollectContext, clone: GitClone) {
     status: "success",
     original_status: tag.annotated ? "annotated tag" : "tag",
     is_rollback: movedBack || reverts,
-    is_rework: tag.commits.some((c) => hotfix.test(c.subject)),
+    // A release made to ship fixes only (merge commits aside) is unplanned work, not a feature release with a fix in it.
+    is_rework: fixesOnly(tag, hotfix),
     updated_at: tag.tagged_at,
   };
   const changes: Row[] = tag.commits.map((c) => ({
@@ -102,6 +103,11 @@ function tagRows(tag: GitTag, ctx: CollectContext, clone: GitClone) {
     committed_at: c.committed_at,
   }));
   return { "core.deployments": [deployment], "core.changes": changes };
+}
+
+function fixesOnly(tag: GitTag, hotfix: RegExp): boolean {
+  const own = tag.commits.filter((c) => c.parents.length < 2);
+  return own.length > 0 && own.every((c) => hotfix.test(c.subject));
 }
 
 export const gitSource: Source = {
