@@ -223,6 +223,11 @@ export async function withWarehouse<T>(path: string, fn: (w: Warehouse) => Promi
   }
 }
 
+/** A SQL literal list ('a', 'b') for IN (…): node-api cannot bind a JS array without a declared type. */
+export function sqlList(values: readonly string[]): string {
+  return values.length ? `(${values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", ")})` : "(NULL)";
+}
+
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }

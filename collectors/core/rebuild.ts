@@ -1,5 +1,5 @@
 import type { Config } from "../../schemas/config.ts";
-import type { Warehouse } from "../../warehouse/warehouse.ts";
+import { sqlList, type Warehouse } from "../../warehouse/warehouse.ts";
 import type { Logger } from "./log.ts";
 import { writeRows } from "./runner.ts";
 import type { AnyStream, CollectContext, RowsByTable, Source } from "./stream.ts";
@@ -32,8 +32,7 @@ export async function rebuildFromRaw(
   for (const source of sources) {
     const streams = source.streams;
     const stored = await w.all<{ stream: string; n: number }>(
-      "SELECT stream, count(*)::INTEGER AS n FROM raw.pages WHERE stream IN (SELECT unnest(?::VARCHAR[])) GROUP BY stream",
-      [streams.map((s) => s.id)],
+      `SELECT stream, count(*)::INTEGER AS n FROM raw.pages WHERE stream IN ${sqlList(streams.map((s) => s.id))} GROUP BY stream`,
     );
     if (stored.length === 0) continue;
     await w.transaction(async () => {

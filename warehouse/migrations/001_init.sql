@@ -23,21 +23,21 @@ CREATE TABLE raw.pages (
 );
 
 CREATE TABLE core.deployments (
-  deployment_id   VARCHAR PRIMARY KEY,
+  deployment_id   VARCHAR PRIMARY KEY, -- '<source>:deployment:<repo>:<id>'
   source          VARCHAR NOT NULL,
-  service         VARCHAR NOT NULL,
-  repo            VARCHAR,
-  environment     VARCHAR,
-  is_production   BOOLEAN NOT NULL DEFAULT false,
-  commit_sha      VARCHAR,
-  ref             VARCHAR,
+  service         VARCHAR NOT NULL, -- config service the deployment belongs to
+  repo            VARCHAR, -- owner/name, project path or local clone
+  environment     VARCHAR, -- environment name as the source calls it
+  is_production   BOOLEAN NOT NULL DEFAULT false, -- production by the config's rule for this source
+  commit_sha      VARCHAR, -- sha that was deployed
+  ref             VARCHAR, -- tag, branch or release name
   started_at      TIMESTAMPTZ,
-  finished_at     TIMESTAMPTZ,
-  status          VARCHAR NOT NULL CHECK (status IN ('success','failure','error','cancelled','running')),
-  original_status VARCHAR,
-  is_rollback     BOOLEAN NOT NULL DEFAULT false,
-  is_rework       BOOLEAN NOT NULL DEFAULT false,
-  pipeline_started_at TIMESTAMPTZ,
+  finished_at     TIMESTAMPTZ, -- when it went live (or failed): the deployment time used by metrics
+  status          VARCHAR NOT NULL CHECK (status IN ('success','failure','error','cancelled','running')), -- mapped status; only 'success' counts as a deployment
+  original_status VARCHAR, -- the source's own status value
+  is_rollback     BOOLEAN NOT NULL DEFAULT false, -- re-deploys an older sha, or reverts
+  is_rework       BOOLEAN NOT NULL DEFAULT false, -- unplanned fix deployment (hotfix)
+  pipeline_started_at TIMESTAMPTZ, -- start of the CI/CD run that ended in this deployment
   url             VARCHAR,
   updated_at      TIMESTAMPTZ,
   collected_at    TIMESTAMPTZ
@@ -72,20 +72,20 @@ CREATE TABLE core.pull_requests (
 );
 
 CREATE TABLE core.changes (
-  change_id           VARCHAR PRIMARY KEY,
+  change_id           VARCHAR PRIMARY KEY, -- '<source>:change:<repo>:<sha>' (or the PR when commits are unknown)
   source              VARCHAR NOT NULL,
   service             VARCHAR NOT NULL,
   repo                VARCHAR,
-  deployment_id       VARCHAR,
+  deployment_id       VARCHAR, -- first successful production deployment containing the change; NULL = never deployed
   commit_sha          VARCHAR,
   pr_id               VARCHAR,
   title               VARCHAR,
   author              VARCHAR,
-  authored_at         TIMESTAMPTZ,
-  committed_at        TIMESTAMPTZ,
-  pr_first_commit_at  TIMESTAMPTZ,
+  authored_at         TIMESTAMPTZ, -- commit author time
+  committed_at        TIMESTAMPTZ, -- commit committer time (lead-time start when the PR is unknown)
+  pr_first_commit_at  TIMESTAMPTZ, -- author time of the PR's first commit (a squash merge hides it)
   pr_opened_at        TIMESTAMPTZ,
-  first_review_at     TIMESTAMPTZ,
+  first_review_at     TIMESTAMPTZ, -- first review or approval on the PR/MR
   merged_at           TIMESTAMPTZ,
   additions           INTEGER,
   deletions           INTEGER,
@@ -93,7 +93,7 @@ CREATE TABLE core.changes (
 );
 
 CREATE TABLE core.incidents (
-  incident_id              VARCHAR PRIMARY KEY,
+  incident_id              VARCHAR PRIMARY KEY, -- '<source>:incident:<id>'
   source                   VARCHAR NOT NULL,
   service                  VARCHAR NOT NULL,
   title                    VARCHAR,
@@ -101,24 +101,24 @@ CREATE TABLE core.incidents (
   urgency                  VARCHAR,
   priority                 VARCHAR,
   created_at               TIMESTAMPTZ NOT NULL,
-  acknowledged_at          TIMESTAMPTZ,
-  resolved_at              TIMESTAMPTZ,
+  acknowledged_at          TIMESTAMPTZ, -- first acknowledgement (log entry), not updated_at
+  resolved_at              TIMESTAMPTZ, -- resolution (log entry); NULL while open
   status                   VARCHAR NOT NULL,
-  caused_by_deployment_id  VARCHAR,
+  caused_by_deployment_id  VARCHAR, -- deployment the source names explicitly (the linking transform adds heuristic links)
   link_kind                VARCHAR NOT NULL DEFAULT 'none' CHECK (link_kind IN ('explicit','heuristic','none')),
-  refs                     VARCHAR[],
+  refs                     VARCHAR[], -- candidate references found in title/body/notes (URLs, shas, #PR)
   url                      VARCHAR,
   updated_at               TIMESTAMPTZ,
   collected_at             TIMESTAMPTZ
 );
 
 CREATE TABLE core.latency_buckets (
-  service         VARCHAR NOT NULL,
+  service         VARCHAR NOT NULL, -- config service the deployment belongs to
   route           VARCHAR NOT NULL,
-  bucket_start    TIMESTAMPTZ NOT NULL,
+  bucket_start    TIMESTAMPTZ NOT NULL, -- start of the period the increase covers
   bucket_seconds  INTEGER NOT NULL DEFAULT 3600,
-  le              DOUBLE NOT NULL,
-  count           DOUBLE NOT NULL,
+  le              DOUBLE NOT NULL, -- bucket upper bound in seconds; +Inf as 'infinity'
+  count           DOUBLE NOT NULL, -- requests with latency <= le in the period (cumulative, as Prometheus)
   source          VARCHAR,
   collected_at    TIMESTAMPTZ,
   PRIMARY KEY (service, route, bucket_start, le)
@@ -127,7 +127,7 @@ CREATE TABLE core.latency_buckets (
 CREATE TABLE sync.cursors (
   stream      VARCHAR NOT NULL,
   partition   VARCHAR NOT NULL,
-  cursor      VARCHAR,
+  cursor      VARCHAR, -- replication key reached (usually an ISO timestamp)
   updated_at  TIMESTAMPTZ NOT NULL,
   PRIMARY KEY (stream, partition)
 );
@@ -140,6 +140,6 @@ CREATE TABLE sync.runs (
   status       VARCHAR NOT NULL,
   rows         BIGINT NOT NULL DEFAULT 0,
   requests     BIGINT NOT NULL DEFAULT 0,
-  error        VARCHAR,
+  error        VARCHAR, -- redacted error message when status = 'failure'
   PRIMARY KEY (run_id, source)
 );

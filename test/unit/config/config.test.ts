@@ -73,7 +73,7 @@ describe("config", () => {
     expect(addMonths(date, months)).toBe(expected);
   });
 
-  it("the committed JSON Schema matches the zod schema (run `npm run schema` after changing it)", () => {
+  it("the committed JSON Schema matches the zod schema (run `npm run docs` after changing it)", () => {
     const committed = JSON.parse(readFileSync("schemas/config.schema.json", "utf8"));
     expect(committed).toEqual(configJsonSchema());
   });
