@@ -4,7 +4,10 @@ import { EnvName, Pattern, Url } from "./common.ts";
 export const GitlabSource = z.strictObject({
   token_env: EnvName.default("GITLAB_TOKEN"),
   base_url: Url.default("https://gitlab.com"),
-  /** Environment name pattern used when an environment has no tier. */
+  /**
+   * Production = environment tier `production`, or a name matching this pattern (case-insensitive),
+   * as GitLab's own DORA metrics decide it.
+   */
   environment: Pattern.default("^prod(uction)?$"),
   groups: z.array(z.string()).default([]),
   hotfix_labels: z.array(z.string()).default(["hotfix"]),
