@@ -2,10 +2,11 @@ import type { Source } from "./core/stream.ts";
 import { gitSource } from "./git/index.ts";
 import { githubSource } from "./github/index.ts";
 import { gitlabSource } from "./gitlab/index.ts";
+import { pagerdutySource } from "./pagerduty/index.ts";
 import { prometheusSource } from "./prometheus/index.ts";
 
 /**
  * Every source `dora collect` knows, in collection order. Each collector folder exports one Source;
  * add it here (one import, one entry).
  */
-export const SOURCES: Source[] = [githubSource, gitlabSource, gitSource, prometheusSource];
+export const SOURCES: Source[] = [githubSource, gitlabSource, gitSource, pagerdutySource, prometheusSource];

@@ -1,0 +1,21 @@
+import type { Source } from "../core/stream.ts";
+import { pagerdutyRun, servicePartitions } from "./context.ts";
+import { incidents } from "./incidents.ts";
+import { logEntries } from "./log-entries.ts";
+
+/**
+ * PagerDuty → core.incidents. Enabled when `sources.pagerduty` is configured and a service lists
+ * PagerDuty service ids. Log entries first: the incidents read their acknowledge/resolve times
+ * from them.
+ */
+export const pagerdutySource: Source = {
+  name: "pagerduty",
+  enabled: (config) => config.sources.pagerduty !== undefined && servicePartitions(config).length > 0,
+  streams: [logEntries, incidents],
+  async check(ctx) {
+    const run = pagerdutyRun(ctx);
+    const response = await run.client.get("/abilities");
+    const abilities = Array.isArray(response.data.abilities) ? response.data.abilities.length : 0;
+    return `token accepted by ${run.client.baseUrl} (${abilities} abilities)`;
+  },
+};
