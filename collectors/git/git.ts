@@ -14,9 +14,9 @@ export async function git(dir: string, args: string[]): Promise<string> {
     return stdout;
   } catch (error) {
     const e = error as { code?: unknown; stderr?: string; message: string };
-    if (e.code === "ENOENT") throw new Error("git is not installed (the git source runs the git binary)");
+    if (e.code === "ENOENT") throw new Error("git is not installed (the git source runs the git binary)", { cause: error });
     const detail = (e.stderr ?? e.message).trim().split("\n")[0];
-    throw new Error(`git ${args[0]} in ${dir}: ${detail}`);
+    throw new Error(`git ${args[0]} in ${dir}: ${detail}`, { cause: error });
   }
 }
 

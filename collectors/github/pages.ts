@@ -68,8 +68,8 @@ export async function graphqlQuery<T = unknown>(client: GithubClient, query: str
     return await client.graphql<T>(query, variables);
   } catch (error) {
     const errors = (error as { errors?: { type?: string; message?: string }[] }).errors;
-    if (errors?.some((e) => e.type === "NOT_FOUND")) throw notFound(`${String(variables.owner)}/${String(variables.name)}`);
-    if (errors?.length) throw new Error(`GitHub GraphQL: ${errors.map((e) => e.message).join("; ")}`);
+    if (errors?.some((e) => e.type === "NOT_FOUND")) throw Object.assign(notFound(`${String(variables.owner)}/${String(variables.name)}`), { cause: error });
+    if (errors?.length) throw new Error(`GitHub GraphQL: ${errors.map((e) => e.message).join("; ")}`, { cause: error });
     throw error;
   }
 }
