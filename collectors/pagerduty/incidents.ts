@@ -1,5 +1,6 @@
 import { PagerdutyIncident } from "../../schemas/pagerduty.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
+import { redact } from "../core/secrets.ts";
 import { defineStream } from "../core/stream.ts";
 import { PagerdutyApiError, type Query } from "./client.ts";
 import { isoUtc, pagerdutyRun, servicePartitions, startOf, type ServicePartition } from "./context.ts";
@@ -71,12 +72,14 @@ export function incidentRow(incident: PagerdutyIncident, service: string, facts:
   // The resolve log entry; the incident's own resolved_at only when that entry is not stored yet.
   // Never updated_at: any later edit moves it.
   const resolvedAt = resolved ? (facts?.resolvedAt ?? (incident.resolved_at ? isoUtc(incident.resolved_at) : null)) : null;
+  // A token pasted into an incident must not reach the warehouse or a report.
+  const title = redact(incident.title);
   const body = bodyOf(incident, facts);
   return {
     incident_id: `pagerduty:incident:${incident.id}`,
     source: "pagerduty",
     service,
-    title: incident.title,
+    title,
     body,
     urgency: incident.urgency ?? null,
     priority: incident.priority?.summary ?? incident.priority?.name ?? null,
@@ -84,7 +87,7 @@ export function incidentRow(incident: PagerdutyIncident, service: string, facts:
     acknowledged_at: acknowledged ?? null,
     resolved_at: resolvedAt,
     status: incident.status,
-    refs: extractRefs(incident.title, body),
+    refs: extractRefs(title, body),
     url: incident.html_url ?? null,
     updated_at: incident.updated_at ? isoUtc(incident.updated_at) : null,
   };
@@ -98,7 +101,7 @@ function bodyOf(incident: PagerdutyIncident, facts: IncidentFacts | undefined): 
   if (typeof details === "string" && details.trim()) parts.push(details.trim());
   else if (details && typeof details === "object" && Object.keys(details).length) parts.push(JSON.stringify(details));
   for (const note of facts?.notes ?? []) parts.push(`Note: ${note.trim()}`);
-  return parts.length ? parts.join("\n\n") : null;
+  return parts.length ? redact(parts.join("\n\n")) : null;
 }
 
 function earliest(times: (string | undefined | null)[]): string | undefined {

@@ -53,11 +53,11 @@ export async function* walkWindows(walk: WindowWalk): AsyncGenerator<Page> {
             `the API cannot page past ${OFFSET_CAP} and the window cannot be split further`,
         );
       }
-      walk.stats && walk.stats.splits++;
+      if (walk.stats) walk.stats.splits++;
       walk.log?.debug(`${walk.path}: ${first.total} records in ${iso(start)}..${iso(stop)}; splitting the window`);
       stop = start + Math.max(MIN_WINDOW_MS, Math.floor((stop - start) / 2));
     }
-    walk.stats && walk.stats.windows++;
+    if (walk.stats) walk.stats.windows++;
     yield first.page;
     let offset = first.items.length;
     let more = first.more;
