@@ -1,0 +1,71 @@
+// Notebook Kit 2.1.8 loads its built-in libraries (Plot, Arrow, Inputs, htl, DuckDB-WASM …) from
+// cdn.jsdelivr.net at run time, and once a page is bundled into a single module those CDN imports are
+// hoisted to the top, so the page would fetch jszip, exceljs, mermaid … on load and die offline.
+// This plugin maps the libraries we have in node_modules to the local copy and turns the others into
+// an error that names the library, raised only when a cell actually uses it.
+import type { Plugin } from "vite";
+
+/** Built-ins that resolve to installed packages (same API; Arrow is 21 rather than the CDN's 17). */
+const LOCAL: Record<string, string> = {
+  "apache-arrow": "apache-arrow",
+  "@observablehq/plot": "@observablehq/plot",
+  d3: "d3",
+  "d3-dsv": "d3-dsv",
+};
+
+/** Hosts a built notebook must never load from (checked in the built output). */
+export const CDN_PATTERN = /https?:\/\/(?:cdn\.jsdelivr\.net|esm\.sh|unpkg\.com|cdnjs\.cloudflare\.com|fonts\.googleapis\.com|fonts\.gstatic\.com|ga\.jspm\.io|cdn\.skypack\.dev)\b[^"'`\s)]*/g;
+
+const STUB_PREFIX = "dora-offline:";
+const RUNTIME_FILE = /@observablehq[\\/]notebook-kit[\\/]dist[\\/]src[\\/]runtime[\\/].*\.(?:js|css)$/;
+const CDN_IMPORT = /import\(\s*"https:\/\/cdn\.jsdelivr\.net\/npm\/((?:@[^/"]+\/)?[^/@"]+)(?:@[^/"]*)?\/\+esm"\s*\)/g;
+
+/** The package name in a cdn.jsdelivr.net URL, e.g. `@observablehq/inputs`. */
+export function packageOf(url: string): string {
+  const match = /\/npm\/((?:@[^/]+\/)?[^/@]+)/.exec(url);
+  return match?.[1] ?? url;
+}
+
+function unavailable(name: string): string {
+  return `${name} is not bundled in the offline notebooks; import an installed package instead (e.g. import * as Plot from "@observablehq/plot")`;
+}
+
+/** Rewrites the Notebook Kit runtime so nothing in it reaches for a CDN. */
+export function offline(): Plugin {
+  return {
+    name: "dora-offline",
+    enforce: "pre",
+    resolveId(source) {
+      // Static `import … from "https://…"` in runtime modules (leaflet, mermaid, jszip …), renamed by
+      // transform below; any other https import is left for the CDN check to report.
+      if (source.startsWith(STUB_PREFIX)) return `\0${source}`;
+      return null;
+    },
+    load(id) {
+      if (!id.startsWith(`\0${STUB_PREFIX}`)) return null;
+      const message = JSON.stringify(unavailable(id.slice(STUB_PREFIX.length + 1)));
+      // Must not throw at evaluation: the whole page is one module. Any use throws instead.
+      return `const fail = () => { throw new Error(${message}); };
+const unavailable = new Proxy(function () {}, { get: (_, key) => (key === "then" || typeof key === "symbol" ? undefined : fail()), apply: fail, construct: fail });
+export default unavailable;
+export const Icon = unavailable, instance = unavailable;`;
+    },
+    transform(code, id) {
+      if (!RUNTIME_FILE.test(id)) return null;
+      if (id.endsWith(".css")) return { code: code.replace(/@import\s+url\(\s*"https?:\/\/[^"]*"\s*\)\s*;?/g, ""), map: null };
+      const out = code
+        .replace(CDN_IMPORT, (_all, name: string) =>
+          LOCAL[name] ? `import(${JSON.stringify(LOCAL[name])})` : `Promise.reject(new Error(${JSON.stringify(unavailable(name))}))`,
+        )
+        .replace(/(\bfrom\s*|\bimport\s*)"(https:\/\/[^"]+)"/g, (_all, keyword: string, url: string) => `${keyword}"${STUB_PREFIX}${packageOf(url)}"`)
+        // What is left are URL strings (stylesheets, wasm, sample data): make them fail locally.
+        .replace(/https:\/\/cdn\.jsdelivr\.net\//g, "offline-unavailable:");
+      return out === code ? null : { code: out, map: null };
+    },
+  };
+}
+
+/** CDN references left in built text (empty when the output is offline-safe). */
+export function cdnReferences(text: string): string[] {
+  return [...new Set(text.match(CDN_PATTERN) ?? [])];
+}
