@@ -74,7 +74,9 @@ export async function startGithubSim(options: GithubSimOptions = {}): Promise<Gi
     const record: SimRequest = { method: req.method ?? "GET", path, query: Object.fromEntries(url.searchParams), status: 0, authorization: req.headers.authorization };
     if (path === "/graphql" || path === "/api/graphql") {
       const q = (JSON.parse(body || "{}") as { query?: string }).query ?? "";
-      record.graphql = /\{\s*(\w+)[^{]*\{\s*(?:\w+\s*:\s*)?(\w+)/.exec(q)?.slice(1).join(".");
+      // The operation's first field and the field under it: "repository.pullRequests", "nodes.Deployment".
+      const m = /^[^{]*\{\s*(\w+)[^{]*\{\s*(?:\.\.\.\s*on\s+)?(?:\w+\s*:\s*)?(\w+)/.exec(q);
+      record.graphql = m ? `${m[1]}.${m[2]}` : undefined;
     }
     requests.push(record);
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
