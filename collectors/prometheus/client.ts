@@ -43,6 +43,8 @@ export interface PrometheusClientOptions {
   auth?: PrometheusSource["auth"];
   /** Extra headers (X-Scope-OrgID …). */
   headers?: Record<string, string>;
+  /** Extra query parameters on every query (Thanos partial_response=false, dedup …). */
+  params?: Record<string, string>;
   timeoutMs?: number;
   retries?: number;
   backoffMs?: number;
@@ -98,7 +100,11 @@ export class PrometheusClient {
 
   /** GET /api/v1/query_range; resolves with the untouched success envelope. */
   async queryRange(params: RangeParams): Promise<PrometheusRangeQuery> {
-    const envelope = await this.get("query_range", { query: params.query, start: String(params.start), end: String(params.end), step: String(params.step) }, params.query);
+    const envelope = await this.get(
+      "query_range",
+      { ...this.options.params, query: params.query, start: String(params.start), end: String(params.end), step: String(params.step) },
+      params.query,
+    );
     const data = PrometheusMatrix.safeParse(envelope.data);
     if (!data.success) {
       throw new PrometheusError(
@@ -114,7 +120,7 @@ export class PrometheusClient {
 
   /** GET /api/v1/query (instant). */
   async query(query: string, time?: number): Promise<PrometheusEnvelope> {
-    return this.get("query", time === undefined ? { query } : { query, time: String(time) }, query);
+    return this.get("query", { ...this.options.params, query, ...(time === undefined ? {} : { time: String(time) }) }, query);
   }
 
   /** GET /api/v1/status/buildinfo (Prometheus, Mimir, VictoriaMetrics; not every backend has it). */

@@ -26,6 +26,7 @@ export function createPrometheusSource(options: PrometheusSourceOptions = {}): S
         baseUrl: cfg.base_url,
         auth: cfg.auth,
         headers: cfg.headers,
+        params: cfg.query_params,
         timeoutMs: cfg.timeout_seconds * 1000,
         retries: cfg.retries,
         requests: ctx.requests,

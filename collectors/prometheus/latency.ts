@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Config } from "../../schemas/config.ts";
 import { PrometheusLatencyChunk, type PrometheusRangeQuery } from "../../schemas/prometheus.ts";
 import type { PrometheusSource } from "../../schemas/sources/prometheus.ts";
@@ -20,6 +21,8 @@ export interface KeyPath {
   selector: string;
   /** Where it is configured, for messages: services.<service>.latency[<i>]. */
   where: string;
+  /** Short hash of metric, selector and step: part of the partition key, so changing them re-collects from the start. */
+  fingerprint: string;
 }
 
 export interface LatencyStreamOptions {
@@ -45,11 +48,17 @@ export function latencyStream(options: LatencyStreamOptions): StreamDefinition<P
       return q ? `${isoOf(Number(q.start))}..${isoOf(Number(q.end))}` : "chunk";
     },
     partitions: (ctx) => keyPaths(ctx.config),
-    partitionKey: (kp) => `${kp.service}:${kp.route}`,
+    partitionKey: (kp) => `${kp.service}:${kp.route}#${kp.fingerprint}`,
     order: "asc",
     pages: (ctx, kp, since) => latencyPages(ctx, kp, since, options.client(ctx), now()),
     toRows: (chunk, _ctx, kp) => ({ "core.latency_buckets": bucketRows(chunk, kp) }),
-    cursorOf: (chunk) => isoOf(chunk.buckets.end),
+    // The end of the last bucket with data: a chunk with no series (a metric not there yet, a
+    // misspelled one, a target down) does not move the cursor, so fixing the config or a late
+    // remote-write backlog still fills those hours on the next run.
+    cursorOf: (chunk) => {
+      const ends = [...analyze(chunk).steps.keys()];
+      return ends.length ? isoOf(Math.max(...ends)) : undefined;
+    },
   });
 }
 
@@ -65,7 +74,11 @@ export function keyPaths(config: Config): KeyPath[] {
       const earlier = seen.get(key);
       if (earlier) throw new Error(`${where}: route "${k.route}" is already configured at ${earlier}; routes must be unique per service`);
       seen.set(key, where);
-      out.push({ service, route: k.route, metric: k.metric.replace(/_bucket$/, ""), selector: normalizeSelector(k.selector, `${where}.selector`), where });
+      const metric = k.metric.replace(/_bucket$/, "");
+      const selector = normalizeSelector(k.selector, `${where}.selector`);
+      const step = config.sources.prometheus?.step_seconds ?? 3600;
+      const fingerprint = createHash("sha256").update(`${metric}\u0000${selector}\u0000${step}`).digest("hex").slice(0, 8);
+      out.push({ service, route: k.route, metric, selector, where, fingerprint });
     });
   }
   return out;

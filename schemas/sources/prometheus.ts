@@ -19,6 +19,8 @@ export const PrometheusSource = z.strictObject({
     .default({ type: "none" }),
   /** Extra request headers, e.g. { X-Scope-OrgID: tenant-1 } for Mimir/Cortex/Thanos multi-tenancy. */
   headers: z.record(z.string(), z.string()).default({}),
+  /** Extra query parameters on every query, e.g. { partial_response: "false" } so Thanos fails instead of answering with missing stores. */
+  query_params: z.record(z.string(), z.string()).default({}),
   /** Width of one stored bucket period; the query is increase(…[step]) evaluated every step. */
   step_seconds: z
     .number()

@@ -7,11 +7,26 @@
 -- of the window would be wrong (Prometheus' own increase()[window] has the same flaw). Keeping the
 -- bounds common to all hours with requests uses real counts only, at the coarser resolution; +Inf
 -- (the total) is always common. Periods without a +Inf bucket have no total and are left out.
-WITH hours AS (
+-- When sources.prometheus.step_seconds was changed, rows of two widths can cover the same time (hourly
+-- rows beside 5-minute rows): per slot of the widest width, only the width collected last is used, so
+-- nothing is counted twice.
+WITH sized AS (
   SELECT
     *,
-    max(cumulative_count) FILTER (WHERE is_inf) OVER (PARTITION BY service, route, bucket_start) AS hour_total
+    floor(epoch(bucket_start) / max(bucket_seconds) OVER (PARTITION BY service, route)) AS slot
   FROM staging.stg_latency_buckets
+),
+widths AS (
+  SELECT service, route, slot, arg_max(bucket_seconds, coalesce(collected_at, 'epoch'::TIMESTAMPTZ)) AS used_seconds
+  FROM sized
+  GROUP BY service, route, slot
+),
+hours AS (
+  SELECT
+    s.*,
+    max(s.cumulative_count) FILTER (WHERE s.is_inf) OVER (PARTITION BY s.service, s.route, s.bucket_start) AS hour_total
+  FROM sized s
+  JOIN widths w ON w.service = s.service AND w.route = s.route AND w.slot = s.slot AND w.used_seconds = s.bucket_seconds
 ),
 complete AS (
   SELECT service, route, bucket_start, local_date, le, is_inf, cumulative_count, hour_total > 0 AS has_requests

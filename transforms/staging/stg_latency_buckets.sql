@@ -10,7 +10,8 @@ SELECT
   le,
   isinf(le) AS is_inf,
   CAST(count AS DOUBLE) AS cumulative_count,
-  source
+  source,
+  collected_at
 FROM core.latency_buckets
 -- a NaN or -Inf bound is no bucket; Prometheus drops such series too
 WHERE NOT isnan(le) AND le <> '-infinity'::DOUBLE AND count IS NOT NULL AND NOT isnan(count)

@@ -249,6 +249,44 @@ describe("prometheus.latency stream", () => {
     );
   });
 
+  it("does not move the cursor over chunks without series, so a fixed metric name still gets its history", async () => {
+    let known = false;
+    const handler: Handler = (req) => (known ? steady(req) : req.params.query!.includes("_bucket") ? matrix([]) : undefined);
+    await withSource(handler, async ({ w, collect }) => {
+      expect((await collect()).status).toBe("success");
+      expect(await w.all("SELECT * FROM sync.cursors")).toHaveLength(0);
+      known = true;
+      fake!.requests.length = 0;
+      await collect();
+      expect(fake!.requests[0]!.params.start).toBe(String(FIRST_END));
+      expect((await stored(w)).length).toBe(STEPS * 3);
+    });
+  });
+
+  it("re-collects from the start when the key path's selector changes (a new partition)", async () => {
+    await withSource(steady, async ({ w, collect }) => {
+      await collect();
+      fake!.requests.length = 0;
+      const changed = configFor(fake!.url, {}, [{ route: "GET /a", metric: "http_request_duration_seconds", selector: '{service="api",env="prod"}' }]);
+      await collect(changed);
+      expect(fake!.requests[0]!.params).toMatchObject({ start: String(FIRST_END), query: expect.stringContaining('env="prod"') });
+      const partitions = await w.all<{ partition: string }>("SELECT partition FROM sync.cursors ORDER BY partition");
+      expect(partitions).toHaveLength(2);
+      for (const p of partitions) expect(p.partition).toMatch(/^api:GET \/a#[0-9a-f]{8}$/);
+    });
+  });
+
+  it("sends the configured extra query parameters (Thanos partial_response=false)", async () => {
+    await withSource(
+      steady,
+      async ({ collect }) => {
+        await collect();
+        expect(fake!.requests[0]!.params.partial_response).toBe("false");
+      },
+      { query_params: { partial_response: "false" } },
+    );
+  });
+
   it("names the config key of a selector it cannot use, before asking the server", async () => {
     await withSource(
       steady,

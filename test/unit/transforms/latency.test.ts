@@ -270,3 +270,30 @@ describe("latency transforms (histogram_quantile semantics)", () => {
     });
   });
 });
+
+describe("latency transforms: a changed step", () => {
+  it("uses, per hour, only the bucket width collected last, so 5-minute and hourly rows never add up twice", async () => {
+    // 10:00–11:00Z was first collected at 5-minute steps (12 × 2 = 24 requests), then again hourly (30 requests):
+    // the hourly row replaces the 10:00 5-minute row (same key), the 10:05…10:55 rows stay in the table.
+    // 12:00Z exists only hourly (7 requests). Day: 30 + 7 = 37 (not 30 + 22 + 7 = 59).
+    const old = new Date("2026-03-10T00:00:00Z");
+    const newer = new Date("2026-03-11T00:00:00Z");
+    const rows = [
+      ...Array.from({ length: 12 }, (_, i) =>
+        hour("GET /a", new Date(Date.parse("2026-03-10T10:00:00Z") + i * 300_000).toISOString(), { "0.1": 2, "+Inf": 2 }).map((r) => ({
+          ...r,
+          bucket_seconds: 300,
+          collected_at: old,
+        })),
+      ).flat(),
+      ...hour("GET /a", "2026-03-10T10:00:00Z", { "0.1": 30, "+Inf": 30 }).map((r) => ({ ...r, collected_at: newer })),
+      ...hour("GET /a", "2026-03-10T12:00:00Z", { "0.1": 7, "+Inf": 7 }).map((r) => ({ ...r, collected_at: newer })),
+    ];
+    // The hourly row at 10:00 replaces the 5-minute one (same key), as the collector's upsert would.
+    const byKey = new Map(rows.map((r) => [`${Date.parse(String(r.bucket_start))}|${String(r.le)}`, r]));
+    await run([...byKey.values()], async (w) => {
+      const [day] = await p99(w, "day", "GET /a");
+      expect(day!.requests).toBe(37);
+    });
+  });
+});
