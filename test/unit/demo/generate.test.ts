@@ -39,6 +39,15 @@ describe("generateDemo: determinism", () => {
     expect(c).toEqual(b);
   });
 
+  it("aligns 6-hour buckets to local midnight: 5 hours on the spring DST day", () => {
+    const rows = generateDemo(small(), { bucketSeconds: 21_600 })["core.latency_buckets"];
+    const starts = new Map(rows.map((r) => [r.bucket_start.toISOString(), r.bucket_seconds]));
+    expect(starts.get("2026-03-28T23:00:00.000Z")).toBe(18_000); // 29 March 00:00 CET → 06:00 CEST
+    expect(starts.get("2026-03-29T04:00:00.000Z")).toBe(21_600); // 06:00 CEST
+    expect(starts.get("2026-01-14T23:00:00.000Z")).toBe(21_600);
+    expect(starts.size).toBe(4 * 151); // November to March
+  });
+
   it("rejects a bucket period it does not support, naming the value", () => {
     expect(() => generateDemo(small(), { bucketSeconds: 900 })).toThrow(/bucket_seconds must be 3600, 21600 or 86400, got 900/);
   });
@@ -217,16 +226,16 @@ describe("generateDemo: the default organisation's rows", () => {
       list.push({ le: r.le, count: r.count, seconds: r.bucket_seconds });
       series.set(key, list);
     }
-    expect(series.size).toBe(18 * 4 * 426); // 6 services × 3 paths × 4 periods a day × 426 days
+    expect(series.size).toBe(18 * 426); // 6 services × 3 paths × 426 days
     const bounds = [...LATENCY_BOUNDS].join();
     const cumulative = ([, list]: [string, { le: number; count: number; seconds: number }[]]) =>
       list.map((b) => b.le).join() === bounds &&
       list.at(-1)!.le === Infinity &&
       list.every((b, i) => Number.isInteger(b.count) && (i === 0 || b.count >= list[i - 1]!.count)) &&
       list.at(-1)!.count > 0 &&
-      [18_000, 21_600, 25_200].includes(list[0]!.seconds); // 6 h; 5 h or 7 h on DST days
+      [82_800, 86_400, 90_000].includes(list[0]!.seconds); // a local day: 23 h or 25 h on DST days
     expect(breaking([...series], cumulative, ([key]) => key)).toEqual([]);
     const seconds = new Set([...series.values()].map((list) => list[0]!.seconds));
-    expect(seconds).toEqual(new Set([18_000, 21_600, 25_200]));
+    expect(seconds).toEqual(new Set([82_800, 86_400, 90_000]));
   });
 });

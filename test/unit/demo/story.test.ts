@@ -19,8 +19,7 @@ describe.each([42, 7, 2024])("the demo story, seed %i", (seed) => {
   let baseline: ReturnType<typeof windowMetrics>;
   let final: ReturnType<typeof windowMetrics>;
   beforeAll(() => {
-    // Daily latency buckets: the story checks do not need 6-hour resolution.
-    rows = generateDemo(demoConfig({ seed }), { bucketSeconds: 86_400 });
+    rows = generateDemo(demoConfig({ seed }));
     const failed = failedDeployments(rows);
     baseline = windowMetrics(rows, BASELINE, failed);
     final = windowMetrics(rows, FINAL, failed);
