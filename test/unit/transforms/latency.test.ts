@@ -278,7 +278,7 @@ describe("latency transforms: a changed step", () => {
     // 12:00Z exists only hourly (7 requests). Day: 30 + 7 = 37 (not 30 + 22 + 7 = 59).
     const old = new Date("2026-03-10T00:00:00Z");
     const newer = new Date("2026-03-11T00:00:00Z");
-    const rows = [
+    const rows: Row[] = [
       ...Array.from({ length: 12 }, (_, i) =>
         hour("GET /a", new Date(Date.parse("2026-03-10T10:00:00Z") + i * 300_000).toISOString(), { "0.1": 2, "+Inf": 2 }).map((r) => ({
           ...r,
