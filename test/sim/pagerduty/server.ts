@@ -195,7 +195,6 @@ export async function startPagerdutySim(options: SimOptions = {}): Promise<Pager
       acknowledgements: status === "acknowledged" ? (incident.acknowledgedAt ?? []).filter((at) => Date.parse(at) <= now).map((at) => ({ at, acknowledger: userRef })) : [],
       last_status_change_by: userRef,
       priority: incident.priority ? { ...ref("priority_reference", `PRI${incident.priority}`, incident.priority, "priorities"), html_url: undefined } : null,
-      resolve_reason: null,
       incidents_responders: [],
       responder_requests: [],
       urgency: incident.urgency ?? "high",
