@@ -25,6 +25,7 @@ SELECT
   deployment_id,
   service,
   finished_at,
+  local_day,
   by_incident OR by_rollback OR by_rework AS is_failed,
   CASE WHEN by_incident THEN 'incident' WHEN by_rollback THEN 'rollback' WHEN by_rework THEN 'rework' END AS failed_reason,
   is_rework,

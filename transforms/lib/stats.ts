@@ -174,7 +174,7 @@ export interface BootstrapOptions {
 export function bootstrapMedianChange(
   baseline: readonly number[],
   final: readonly number[],
-  { seed, resamples = 4000, level = 0.95 }: BootstrapOptions,
+  { seed, resamples = 2000, level = 0.95 }: BootstrapOptions,
 ): { low: number; high: number } | null {
   const b = sorted(baseline);
   const f = sorted(final);

@@ -1,31 +1,6 @@
 -- grain: one row per grain (day, week, month), period and service, plus service '*' for all services.
--- inputs: metrics.deployment_items, intermediate.int_period_grid.
+-- inputs: intermediate.int_deployment_periods, intermediate.int_period_grid.
 -- definition: deployments = successful production deployments finished in the period (local zone, weeks from Monday); deploy_days = local days with at least one; failed_deployments as in metrics.deployment_items.
-WITH items AS (
-  SELECT service, timezone(getvariable('tz'), finished_at) AS local_ts, is_failed
-  FROM metrics.deployment_items
-),
-by_period AS (
-  SELECT
-    g.grain,
-    CASE g.grain WHEN 'day' THEN i.local_ts::DATE WHEN 'week' THEN date_trunc('week', i.local_ts)::DATE ELSE date_trunc('month', i.local_ts)::DATE END AS period_start,
-    i.service,
-    i.local_ts::DATE AS local_day,
-    i.is_failed
-  FROM items i
-  CROSS JOIN (VALUES ('day'), ('week'), ('month')) g(grain)
-),
-agg AS (
-  SELECT
-    grain,
-    period_start,
-    CASE WHEN grouping(service) = 1 THEN '*' ELSE service END AS service,
-    count(*) AS deployments,
-    count(DISTINCT local_day) AS deploy_days,
-    count(*) FILTER (WHERE is_failed) AS failed_deployments
-  FROM by_period
-  GROUP BY GROUPING SETS ((grain, period_start, service), (grain, period_start))
-)
 SELECT
   g.grain,
   g.period_start,
@@ -34,5 +9,5 @@ SELECT
   coalesce(a.deploy_days, 0) AS deploy_days,
   coalesce(a.failed_deployments, 0) AS failed_deployments
 FROM intermediate.int_period_grid g
-LEFT JOIN agg a ON a.grain = g.grain AND a.period_start = g.period_start AND a.service = g.service
+LEFT JOIN intermediate.int_deployment_periods a ON a.grain = g.grain AND a.period_start = g.period_start AND a.service = g.service
 ORDER BY g.grain, g.period_start, g.service

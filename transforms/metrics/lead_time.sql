@@ -1,24 +1,16 @@
 -- grain: one row per grain (day, week, month), period and service, plus service '*' for all services.
--- inputs: metrics.lead_time_items, intermediate.int_period_grid.
+-- inputs: intermediate.int_lead_times, intermediate.int_period_grid.
 -- definition: lead time of the changes deployed in the period (by deployment finish, local zone): median, p90 and mean hours over changes with a positive lead time (counted in changes), stage medians over non-negative stages; changes with lead time ≤ 0 are counted in nonpositive_changes, not in the statistics.
 WITH items AS (
-  SELECT
-    service,
-    timezone(getvariable('tz'), deployed_at) AS local_ts,
-    lead_time_hours,
-    coding_hours,
-    pickup_hours,
-    review_hours,
-    deploy_hours
-  FROM metrics.lead_time_items
+  SELECT service, local_day, lead_time_hours, coding_hours, pickup_hours, review_hours, deploy_hours
+  FROM intermediate.int_lead_times
 ),
 by_period AS (
-  SELECT
-    g.grain,
-    CASE g.grain WHEN 'day' THEN i.local_ts::DATE WHEN 'week' THEN date_trunc('week', i.local_ts)::DATE ELSE date_trunc('month', i.local_ts)::DATE END AS period_start,
-    i.*
-  FROM items i
-  CROSS JOIN (VALUES ('day'), ('week'), ('month')) g(grain)
+  SELECT 'day' AS grain, local_day AS period_start, * EXCLUDE (local_day) FROM items
+  UNION ALL
+  SELECT 'week', date_trunc('week', local_day)::DATE, * EXCLUDE (local_day) FROM items
+  UNION ALL
+  SELECT 'month', date_trunc('month', local_day)::DATE, * EXCLUDE (local_day) FROM items
 ),
 agg AS (
   SELECT

@@ -21,6 +21,7 @@ describe("metrics.deployment_items and metrics.change_failure_rate", () => {
       await w.upsert("core.deployments", DEPLOYMENTS);
       await w.upsert("core.incidents", INCIDENTS);
       await materialize(w, "metrics.change_failure_rate");
+      await materialize(w, "metrics.deployment_items");
       const items = await w.all("SELECT deployment_id, is_failed, failed_reason, is_rework FROM metrics.deployment_items ORDER BY deployment_id");
       expect(items).toEqual([
         { deployment_id: "d1", is_failed: true, failed_reason: "incident", is_rework: false },

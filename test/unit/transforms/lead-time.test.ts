@@ -27,6 +27,7 @@ describe("metrics.lead_time_items and metrics.lead_time", () => {
         change("pending", { deployment_id: null, commit_sha: "ddddddd4", committed_at: "2026-02-05T09:00:00Z" }),
       ]);
       await materialize(w, "metrics.lead_time");
+      await materialize(w, "metrics.lead_time_items");
       const items = await w.all<Record<string, unknown>>(
         "SELECT change_id, lead_time_hours, coding_hours, pickup_hours, review_hours, deploy_hours, window_name FROM metrics.lead_time_items ORDER BY change_id",
       );

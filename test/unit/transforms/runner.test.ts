@@ -69,8 +69,8 @@ describe("runTransforms", () => {
     const before = (a: string, b: string) => expect(order.indexOf(a)).toBeLessThan(order.indexOf(b));
     before("seeds.dora_tiers", "metrics.pdp_comparison");
     before("intermediate.int_deployments", "metrics.incident_links");
-    before("metrics.incident_links", "metrics.deployment_items");
-    before("metrics.deployment_items", "metrics.change_failure_rate");
+    before("metrics.incident_links", "intermediate.int_deployment_failures");
+    before("intermediate.int_deployment_failures", "metrics.change_failure_rate");
     before("metrics.restore_items", "metrics.pdp_comparison");
   });
 
