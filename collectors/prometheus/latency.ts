@@ -123,11 +123,14 @@ async function* latencyPages(ctx: CollectContext, kp: KeyPath, since: string | u
   const cfg = sourceConfig(ctx.config);
   const step = cfg.step_seconds;
   const log = ctx.log.child({ partition: `${kp.service}:${kp.route}` });
-  const fromSeconds = since
-    ? Date.parse(since) / 1000 - cfg.overlap_hours * 3600
-    : zonedMidnight(firstDay(ctx.config), ctx.config.timezone) / 1000;
-  const firstEnd = Math.floor(fromSeconds / step) * step + step;
-  const lastEnd = Math.floor((now.getTime() / 1000 - SETTLE_SECONDS) / step) * step;
+  const startOfFirstDay = zonedMidnight(firstDay(ctx.config), ctx.config.timezone) / 1000;
+  // Steps sit on the configured zone's midnights, so a bucket never straddles a local day even where
+  // the offset is not a whole number of hours (India +5:30, Nepal +5:45).
+  const anchor = ((startOfFirstDay % step) + step) % step;
+  const align = (seconds: number) => Math.floor((seconds - anchor) / step) * step + anchor;
+  const fromSeconds = since ? Date.parse(since) / 1000 - cfg.overlap_hours * 3600 : startOfFirstDay;
+  const firstEnd = align(fromSeconds) + step;
+  const lastEnd = align(now.getTime() / 1000 - SETTLE_SECONDS);
   const query = bucketQuery(kp, step);
   const told = new Set<string>();
 

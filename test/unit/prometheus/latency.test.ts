@@ -301,6 +301,24 @@ describe("prometheus.latency stream", () => {
     );
   });
 
+  it("puts hourly steps on local midnights where the zone's offset is not whole hours (Asia/Kolkata, +5:30)", async () => {
+    fake = await startFake(steady);
+    const config = Config.parse({
+      timezone: "Asia/Kolkata",
+      plan: { start: "2026-03-02", months: 12 },
+      services: { api: { latency: [{ route: "GET /a", metric: "http_request_duration_seconds" }] } },
+      sources: { prometheus: { base_url: fake.url } },
+    });
+    await withMemoryWarehouse(async (w) => {
+      const source = createPrometheusSource({ now: () => NOW, sleep: async () => undefined });
+      await collectSource(source, { config, log: createLogger({ write: () => undefined }), runId: "t", requests: { count: 0 }, state: new Map(), warehouse: w });
+      // 2026-03-02 00:00 in Kolkata = 2026-03-01T18:30Z; first step ends 19:30Z; last whole step before 00:28Z is 23:30Z.
+      expect(fake!.requests[0]!.params).toMatchObject({ start: String(Date.UTC(2026, 2, 1, 19, 30) / 1000), end: String(Date.UTC(2026, 2, 3, 23, 30) / 1000) });
+      const first = await w.one<{ bucket_start: Date }>("SELECT min(bucket_start) AS bucket_start FROM core.latency_buckets");
+      expect(first!.bucket_start.toISOString()).toBe("2026-03-01T18:30:00.000Z");
+    });
+  });
+
   it("uses 5-minute buckets when step_seconds is 300", async () => {
     await withSource(
       (req) => (req.params.query!.includes("_bucket") ? histogram(req.params, () => ({ "0.1": 1, "+Inf": 1 })) : undefined),
