@@ -135,3 +135,7 @@ export const GithubCommitAssociation = z.object({
   associatedPullRequests: z.object({ nodes: z.array(z.object({ number: z.number().int() })) }),
 });
 export type GithubCommitAssociation = z.infer<typeof GithubCommitAssociation>;
+
+/** GraphQL Commit from `history(path:)`: a commit touching a monorepo service's path. */
+export const GithubPathCommit = z.object({ oid: Sha });
+export type GithubPathCommit = z.infer<typeof GithubPathCommit>;

@@ -1,14 +1,17 @@
 import { z } from "zod";
-import { GithubCommitAssociation, GithubCompareCommit } from "../../schemas/github.ts";
+import { GithubCommitAssociation, GithubCompareCommit, GithubPathCommit } from "../../schemas/github.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
 import { writeRows } from "../core/runner.ts";
 import { defineStream, type CollectContext, type Page } from "../core/stream.ts";
 import { githubClient } from "./client.ts";
-import { graphqlQuery, restPages } from "./pages.ts";
+import { graphqlPages, graphqlQuery, restPages } from "./pages.ts";
 import { entityId, githubSettings, matches, repoTargets, type RepoTarget } from "./targets.ts";
 
-/** Compare pages (commits) and, for commits no stored PR explains, their associated PRs (GraphQL). */
-const ChangeItem = z.union([GithubCompareCommit, GithubCommitAssociation]);
+/**
+ * Compare pages (commits); for commits no stored PR explains, their associated PRs (GraphQL); in a
+ * monorepo, the commits touching each service's paths (GraphQL `history(path:)`).
+ */
+const ChangeItem = z.union([GithubCompareCommit, GithubCommitAssociation, GithubPathCommit]);
 type ChangeItem = z.infer<typeof ChangeItem>;
 
 const ASSOCIATION_BATCH = 100;
@@ -27,6 +30,8 @@ interface RepoWork {
   /** Per service: the commits its compare ranges returned (a walk never leaves them). */
   ranges: Map<string, Set<string>>;
   associations: Map<string, number>;
+  /** Per service with `paths`: the commits that touch them. */
+  touching: Map<string, Set<string>>;
   /** Per service: deployments to attribute, oldest first, with the sha of the one before. */
   plan: Map<string, { deployment: Deployed; base: string | undefined }[]>;
   maxFinished: string | undefined;
@@ -57,7 +62,7 @@ function workOf(ctx: CollectContext, target: RepoTarget): RepoWork {
   const key = `github.commits:${target.repo}`;
   let work = ctx.state.get(key) as RepoWork | undefined;
   if (!work) {
-    work = { commits: new Map(), ranges: new Map(), associations: new Map(), plan: new Map(), maxFinished: undefined };
+    work = { commits: new Map(), ranges: new Map(), associations: new Map(), touching: new Map(), plan: new Map(), maxFinished: undefined };
     ctx.state.set(key, work);
   }
   return work;
@@ -129,6 +134,30 @@ async function* changePages(ctx: CollectContext, target: RepoTarget, since: stri
     }
   }
 
+  // Monorepo: a service with paths keeps only the commits that touch them.
+  for (const s of target.services) {
+    const paths = s.paths.map(pathPrefix).filter((p) => p !== "");
+    const plan = work.plan.get(s.service);
+    const range = work.ranges.get(s.service);
+    if (!paths.length || !plan || !range?.size) continue;
+    const touching = work.touching.get(s.service) ?? new Set<string>();
+    work.touching.set(s.service, touching);
+    const oldest = Math.min(...[...range].map((sha) => Date.parse(work.commits.get(sha)?.commit.committer?.date ?? "")).filter((t) => !Number.isNaN(t)));
+    const since = new Date(oldest).toISOString().replace(/\.\d{3}Z$/, "Z");
+    for (const head of new Set(plan.map((p) => p.deployment.commit_sha).filter((sha) => range.has(sha)))) {
+      for (const path of paths) {
+        const variables = { owner: target.owner, name: target.name, oid: head, path, since, first: 100 };
+        for await (const page of graphqlPages<unknown>(client, HISTORY_QUERY, variables, (d) => (d as { repository?: { object?: { history?: never } | null } | null }).repository?.object?.history)) {
+          for (const raw of page.items) {
+            const parsed = GithubPathCommit.safeParse(raw);
+            if (parsed.success) touching.add(parsed.data.oid);
+          }
+          yield page;
+        }
+      }
+    }
+  }
+
   // Squash and merge commits are found through the stored PRs; what is left (rebase merges, direct
   // pushes) is asked of GraphQL, 100 commits per request.
   const explained = await explainedShas(ctx, target);
@@ -144,6 +173,21 @@ async function* changePages(ctx: CollectContext, target: RepoTarget, since: stri
     }
     yield { url: "/graphql", params: { owner: target.owner, name: target.name, associatedPullRequests: batch.length }, items };
   }
+}
+
+const HISTORY_QUERY = `query($owner: String!, $name: String!, $oid: GitObjectID!, $path: String!, $since: GitTimestamp!, $first: Int!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    object(oid: $oid) {
+      ... on Commit {
+        history(first: $first, after: $after, path: $path, since: $since) { pageInfo { hasNextPage endCursor } nodes { oid } }
+      }
+    }
+  }
+}`;
+
+/** GitHub's `history(path:)` takes a directory or file, not a glob: "services/web/**" → "services/web". */
+export function pathPrefix(path: string): string {
+  return path.replace(/^\.\//, "").replace(/[*?[{].*$/, "").replace(/\/+$/, "");
 }
 
 /** One aliased `object(oid:)` per commit (shas are validated hex, so inlining them is safe). */
@@ -202,10 +246,11 @@ async function finishRepo(ctx: CollectContext, target: RepoTarget): Promise<void
         .map((c) => c.commit_sha),
     );
     const range = work.ranges.get(service) ?? new Set<string>();
+    const touching = work.touching.get(service);
     for (const { deployment, base } of plan) {
       if (!base) continue;
       for (const sha of ancestors(deployment.commit_sha, range, work.commits)) {
-        if (assigned.has(sha)) continue;
+        if (assigned.has(sha) || (touching && !touching.has(sha))) continue;
         assigned.add(sha);
         const commit = work.commits.get(sha)!;
         const associated = work.associations.get(sha);

@@ -95,11 +95,13 @@ export function deploymentState(item: GithubDeployment): { status: DeploymentSta
 function toDeploymentRows(item: GithubDeployment, ctx: CollectContext, target: RepoTarget) {
   const d = item.deployment;
   const state = deploymentState(item);
-  // Monorepo: the first service whose environment pattern matches owns the deployment.
-  const owner = target.services.find((s) => matches(s.rule.environment, d.environment));
-  const service = owner ?? target.services[0]!;
-  const isProduction = owner !== undefined || d.production_environment === true;
-  return [
+  // Each service whose environment pattern matches gets the deployment (a monorepo deploying several
+  // services to one environment); GitHub's production_environment flag counts for all of them.
+  let owners = target.services.filter((s) => matches(s.rule.environment, d.environment));
+  if (!owners.length && d.production_environment === true) owners = target.services;
+  const isProduction = owners.length > 0;
+  if (!owners.length) owners = [target.services[0]!];
+  return owners.map((service) =>
     deploymentRow(ctx, target, entityId("deployment", target, d.id, service.service), {
       entity: "deployment",
       key: d.id,
@@ -115,6 +117,5 @@ function toDeploymentRows(item: GithubDeployment, ctx: CollectContext, target: R
       url: d.url,
       updatedAt: d.updated_at,
     }),
-  ];
+  );
 }
-

@@ -29,14 +29,13 @@ export const workflowRuns = defineStream<GithubWorkflowRun, RepoTarget>({
   overlapMs: 3 * 24 * 3600_000,
   pages: (ctx, target, since) => runPages(ctx, target, since),
   toRows: (run, ctx, target) => {
-    const owner = target.services.find(
+    const owners = target.services.filter(
       (s) => (matches(s.rule.workflow, run.path) || matches(s.rule.workflow, run.name)) && (!s.rule.branch || s.rule.branch === run.head_branch),
     );
-    if (!owner) return {};
     const status: DeploymentStatus = run.status === "completed" ? (CONCLUSIONS[run.conclusion ?? ""] ?? "error") : "running";
     const started = run.run_started_at ?? run.created_at;
     return {
-      "core.deployments": [
+      "core.deployments": owners.map((owner) =>
         deploymentRow(ctx, target, entityId("workflow_run", target, run.id, owner.service), {
           entity: "workflow_run",
           key: run.id,
@@ -52,7 +51,7 @@ export const workflowRuns = defineStream<GithubWorkflowRun, RepoTarget>({
           url: run.html_url,
           updatedAt: run.updated_at,
         }),
-      ],
+      ),
     };
   },
   cursorOf: (run) => new Date(run.created_at).toISOString(),

@@ -115,6 +115,41 @@ describe("github collector: how a repository records production deployments", ()
     });
   });
 
+  it("monorepo by paths: one production deployment for both services; each keeps the commits touching its paths", async () => {
+    const state = new SimState();
+    const repo = "acme/platform";
+    state.commit(repo, { message: "root", date: at(1), files: ["README.md"] });
+    state.deploy(repo, { sha: state.head(repo), at: at(1, 13) });
+    const web1 = state.commit(repo, { message: "web: header", date: at(2), files: ["services/web/header.tsx"] });
+    const api1 = state.commit(repo, { message: "api: route", date: at(2, 13), files: ["services/api/route.ts"] });
+    const both = state.commit(repo, { message: "shared bump", date: at(2, 14), files: ["services/web/package.json", "services/api/package.json"] });
+    state.commit(repo, { message: "docs", date: at(2, 15), files: ["docs/index.md"] });
+    const dep = state.deploy(repo, { sha: state.head(repo), at: at(3, 9) });
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, {
+        web: { github: [{ repo, paths: ["services/web/**"] }] },
+        api: { github: [repo], paths: ["./services/api/"] },
+      });
+      const run = await runGithub(w, config);
+      expect(run.result.status, run.lines.join("\n")).toBe("success");
+      const deps = await w.all<{ deployment_id: string; service: string }>("SELECT deployment_id, service FROM core.deployments WHERE finished_at > ? ORDER BY service", [at(2)]);
+      expect(deps).toEqual([
+        { deployment_id: `github:deployment:${repo}:${dep.id}:api`, service: "api" },
+        { deployment_id: `github:deployment:${repo}:${dep.id}:web`, service: "web" },
+      ]);
+      const changes = await w.all<{ service: string; commit_sha: string }>("SELECT service, commit_sha FROM core.changes ORDER BY service, committed_at");
+      expect(changes).toEqual([
+        { service: "api", commit_sha: api1 },
+        { service: "api", commit_sha: both },
+        { service: "web", commit_sha: web1 },
+        { service: "web", commit_sha: both },
+      ]);
+      const history = sim!.requests.filter((r) => r.variables?.path !== undefined).map((r) => r.variables!.path);
+      expect(history.sort()).toEqual(["services/api", "services/web"]); // one history(path:) per service path
+    });
+  });
+
   it("rollbacks and rework: re-deploying an older sha, a revert PR, a hotfix label; a commit counts at its first deployment", async () => {
     const state = new SimState();
     const repo = "acme/shop";

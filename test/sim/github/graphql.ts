@@ -44,7 +44,7 @@ function actor(login: string) {
   return { __typename: "User", login };
 }
 
-function commitNode(repo: SimRepo, c: SimCommit) {
+function commitNode(repo: SimRepo, c: SimCommit): Record<string, unknown> {
   return {
     __typename: "Commit",
     id: `C_${c.sha.slice(0, 12)}`,
@@ -54,6 +54,14 @@ function commitNode(repo: SimRepo, c: SimCommit) {
     messageHeadline: c.message.split("\n")[0],
     authoredDate: c.author.date,
     committedDate: c.committer.date,
+    history: (args: ConnArgs & { path?: string; since?: string }) => {
+      const list = [...ancestorsOf(repo, c.sha)]
+        .map((sha) => repo.commits.get(sha)!)
+        .filter((x) => !args.path || x.files.some((f) => f === args.path || f.startsWith(`${args.path!.replace(/\/$/, "")}/`)))
+        .filter((x) => !args.since || Date.parse(x.committer.date) >= Date.parse(args.since))
+        .sort((a, b) => b.committer.date.localeCompare(a.committer.date));
+      return connection(list.map((x) => commitNode(repo, x)), args);
+    },
     associatedPullRequests: (args: ConnArgs) =>
       connection(
         repo.pulls.filter((p) => p.merge_commit_sha === c.sha || p.landed.includes(c.sha) || p.commits.includes(c.sha)).map((p) => pullNode(repo, p)),
@@ -158,7 +166,6 @@ function repositoryNode(repo: SimRepo) {
       const head = repo.branches.get(repo.default_branch);
       return head ? { __typename: "Ref", name: repo.default_branch, target: commitNode(repo, repo.commits.get(head)!) } : null;
     },
-    _ancestors: (sha: string) => ancestorsOf(repo, sha),
   };
 }
 

@@ -22,8 +22,9 @@ export interface SimRequest {
   path: string;
   query: Record<string, string>;
   status: number;
-  /** GraphQL: the operation's first selection, e.g. `repository.pullRequests`. */
+  /** GraphQL: the operation's first selection, e.g. `repository.pullRequests`, and its variables. */
   graphql?: string;
+  variables?: Record<string, unknown>;
   /** The Authorization header as received (tests check it; never logged by the collector). */
   authorization: string | undefined;
 }
@@ -73,7 +74,9 @@ export async function startGithubSim(options: GithubSimOptions = {}): Promise<Gi
     const body = await readBody(req);
     const record: SimRequest = { method: req.method ?? "GET", path, query: Object.fromEntries(url.searchParams), status: 0, authorization: req.headers.authorization };
     if (path === "/graphql" || path === "/api/graphql") {
-      const q = (JSON.parse(body || "{}") as { query?: string }).query ?? "";
+      const parsed = JSON.parse(body || "{}") as { query?: string; variables?: Record<string, unknown> };
+      const q = parsed.query ?? "";
+      record.variables = parsed.variables;
       // The operation's first field and the field under it: "repository.pullRequests", "nodes.Deployment".
       const m = /^[^{]*\{\s*(\w+)[^{]*\{\s*(?:\.\.\.\s*on\s+)?(?:\w+\s*:\s*)?(\w+)/.exec(q);
       record.graphql = m ? `${m[1]}.${m[2]}` : undefined;

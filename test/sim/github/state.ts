@@ -14,6 +14,8 @@ export interface SimCommit {
   message: string;
   author: SimPerson & { date: string };
   committer: SimPerson & { date: string };
+  /** Paths the commit touched (monorepo tests); `history(path:)` filters on them. */
+  files: string[];
 }
 
 export interface SimDeploymentStatus {
@@ -147,7 +149,7 @@ export class SimState {
   /** Adds a commit on `branch` (parents default to the branch head) and moves the branch. */
   commit(
     fullName: string,
-    options: { message: string; date: string; authoredAt?: string; parents?: string[]; branch?: string; author?: SimPerson },
+    options: { message: string; date: string; authoredAt?: string; parents?: string[]; branch?: string; author?: SimPerson; files?: string[] },
   ): string {
     const repo = this.repo(fullName);
     const branch = options.branch ?? repo.default_branch;
@@ -163,6 +165,7 @@ export class SimState {
       message: options.message,
       author: { ...author, date: options.authoredAt ?? options.date },
       committer: { ...author, date: options.date },
+      files: options.files ?? [],
     });
     repo.branches.set(branch, sha);
     return sha;
