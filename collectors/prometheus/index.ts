@@ -45,7 +45,7 @@ export function createPrometheusSource(options: PrometheusSourceOptions = {}): S
     streams: [latencyStream({ now: options.now, client: clientFor })],
     check: async (ctx) => {
       const client = clientFor(ctx);
-      const paths = keyPaths(ctx.config).length;
+      const paths = keyPaths(ctx.config);
       let server: string;
       try {
         const info = await client.buildInfo();
@@ -56,7 +56,15 @@ export function createPrometheusSource(options: PrometheusSourceOptions = {}): S
         await client.query("vector(1)");
         server = "query API answers";
       }
-      return `${client.baseUrl}: ${server}; ${paths} key path${paths === 1 ? "" : "s"} with a metric`;
+      // Each key path should match series: a misspelled metric or selector shows here, not as an empty report.
+      const missing: string[] = [];
+      for (const kp of keyPaths(ctx.config)) {
+        const found = await client.query(`count(last_over_time(${kp.metric}_bucket${kp.selector}[1d]))`);
+        const result = (found.data as { result?: unknown[] } | undefined)?.result ?? [];
+        if (result.length === 0) missing.push(`${kp.where}: no ${kp.metric}_bucket${kp.selector} series in the last day`);
+      }
+      if (missing.length) throw new Error(`${client.baseUrl}: ${server}, but check the metric and selector of ${missing.join("; ")}`);
+      return `${client.baseUrl}: ${server}; ${paths.length} key path${paths.length === 1 ? "" : "s"} with series`;
     },
   };
 }

@@ -343,20 +343,25 @@ describe("prometheus source", () => {
     expect(source.enabled(Config.parse({ ...base, services: { api: { latency: [{ route: "x", metric: "m" }] } } }))).toBe(false);
   });
 
-  it("checks the server for `dora doctor` with buildinfo, or a trivial query where there is none", async () => {
-    for (const [hasBuildInfo, expected] of [
-      [true, /version 2\.42\.0; 1 key path with a metric/],
-      [false, /query API answers; 1 key path/],
+  it("checks the server for `dora doctor` with buildinfo, or a trivial query where there is none, and that each key path has series", async () => {
+    for (const [hasBuildInfo, hasSeries, expected] of [
+      [true, true, /version 2\.42\.0; 1 key path with series/],
+      [false, true, /query API answers; 1 key path with series/],
+      [true, false, /but check the metric and selector of services\.api\.latency\[0\]: no http_request_duration_seconds_bucket\{service="api"\} series in the last day/],
     ] as const) {
       fake = await startFake((req) => {
         if (req.path === "/api/v1/status/buildinfo" && hasBuildInfo) return { body: { status: "success", data: { version: "2.42.0" } } };
         if (req.path === "/api/v1/query" && req.params.query === "vector(1)") return { body: { status: "success", data: { resultType: "vector", result: [] } } };
+        if (req.path === "/api/v1/query" && req.params.query === 'count(last_over_time(http_request_duration_seconds_bucket{service="api"}[1d]))') {
+          return { body: { status: "success", data: { resultType: "vector", result: hasSeries ? [{ metric: {}, value: [1, "12"] }] : [] } } };
+        }
         return undefined;
       });
-      const detail = await withMemoryWarehouse((w) =>
+      const check = withMemoryWarehouse((w) =>
         createPrometheusSource().check!({ config: configFor(fake!.url), log: createLogger({ write: () => undefined }), runId: "doctor", requests: { count: 0 }, state: new Map(), warehouse: w }),
       );
-      expect(detail).toMatch(expected);
+      if (hasSeries) expect(await check).toMatch(expected);
+      else await expect(check).rejects.toThrow(expected);
       await fake.close();
       fake = undefined;
     }
