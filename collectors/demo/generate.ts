@@ -410,6 +410,8 @@ class ServiceHistory {
       }
       const shipped = this.deployment(rng, s, { env: "production", sha: head.commit_sha, ref, start });
       for (const c of batch) c.deployment_id = shipped.deployment_id;
+      // One production deploy at a time: a retried job holds the next slot back.
+      blockedUntil = Math.max(blockedUntil, shipped.finished_at.getTime() + 5 * MINUTE);
       const previous = running;
       running = shipped;
 
@@ -421,7 +423,7 @@ class ServiceHistory {
         badBudget -= 1;
         const outcome = this.badDeployment(rng, s, shipped, previous);
         running = outcome.running;
-        blockedUntil = outcome.blockedUntil;
+        blockedUntil = Math.max(blockedUntil, outcome.blockedUntil);
         // A hotfix ships the main branch: pending changes merged before it go with it.
         if (outcome.rework) {
           const hotfixStart = outcome.rework.started_at.getTime();
@@ -477,8 +479,9 @@ class ServiceHistory {
     const remedy = r < shares.rollback && previous ? "rollback" : r < shares.rollback + shares.hotfix ? "hotfix" : "forward";
     const pages = remedy === "forward" || rng.chance(at(story.badDeployPages, s));
     const finished = bad.finished_at.getTime();
-    // Most bad deploys show within the hour; some only under the evening or night peak.
-    const delay = rng.chance(0.75) ? Math.min(rng.logNormal(30, 0.7), 150) * MINUTE : rng.uniform(3, 14) * HOUR;
+    // Most bad deploys show within the hour; some only under the evening or night peak (fewer once
+    // canaries compare the new version with the old under live traffic).
+    const delay = rng.chance(s < CANARY_AT ? 0.75 : 0.9) ? Math.min(rng.logNormal(30, 0.7), 150) * MINUTE : rng.uniform(3, 14) * HOUR;
     const detected = finished + delay;
 
     let incident: IncidentRow | undefined;
@@ -693,9 +696,12 @@ function resolveAfter(incident: IncidentRow, t: number) {
   incident.updated_at = incident.resolved_at;
 }
 
-/** Release trains on Tuesdays and Thursdays at first; any day but a quieter Friday later. */
+/**
+ * Release trains on Tuesdays and Thursdays at first (a Wednesday now and then, never a Friday), so
+ * the organisation deploys on 2–3 days a week; any day but a quieter Friday later.
+ */
 function weekdayWeight(s: number, weekday: number): number {
-  const early = [0.7, 1.5, 0.9, 1.5, 0.4, 0.2, 0.2][weekday - 1]!;
+  const early = [0.05, 2.3, 0.2, 2.3, 0, 0, 0][weekday - 1]!;
   const late = [1, 1.1, 1.1, 1.1, 0.7, 0.2, 0.2][weekday - 1]!;
   const blend = Math.min(1, Math.max(0, (s - 2) / 4));
   return early + (late - early) * blend;

@@ -62,9 +62,9 @@ export const story = {
   /** Pull requests started per service per working day. */
   prRate: [[2, 1.5], [10, 2.4]] as Curve,
   /** Median working hours from first commit to PR opened. */
-  codingHours: [[2, 4], [5, 3], [9, 1.5]] as Curve,
+  codingHours: [[2, 3], [5, 2.5], [9, 1.5]] as Curve,
   /** Median working hours from opened to first review. */
-  pickupHours: [[2, 3], [6, 1], [9, 0.5]] as Curve,
+  pickupHours: [[2, 2.5], [6, 1], [9, 0.5]] as Curve,
   /** Median working hours from first review to merge. */
   reviewHours: [[2, 2.5], [6, 1], [9, 0.5]] as Curve,
   /** Minutes of CI between a merge and the earliest deploy that can contain it. */

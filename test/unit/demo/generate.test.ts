@@ -177,6 +177,11 @@ describe("generateDemo: the default organisation's rows", () => {
     }
     const rework = prod.filter((d) => d.is_rework);
     expect(rework.length).toBeGreaterThan(5);
+
+    // One production deploy at a time per service: each starts after the previous one finished.
+    const attempts = all.filter((d) => d.is_production).sort((a, b) => a.service.localeCompare(b.service) || a.started_at.getTime() - b.started_at.getTime());
+    const overlapping = attempts.slice(1).filter((d, i) => d.service === attempts[i]!.service && d.started_at < attempts[i]!.finished_at);
+    expect(overlapping.map((d) => d.deployment_id)).toEqual([]);
   });
 
   it("has incidents with sane times, both urgencies, some after hours and 1–2 still open at the end", () => {
