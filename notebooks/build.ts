@@ -118,8 +118,6 @@ export async function buildNotebooks(options: BuildOptions): Promise<BuildResult
   }
   const needed = [...new Set(sources.flatMap((s) => s.tables))].sort();
 
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
   const dataDir = join(out, "data");
   const w = await Warehouse.open(warehousePath, { readOnly: true });
   let tables: BuildResult["tables"];
@@ -129,6 +127,9 @@ export async function buildNotebooks(options: BuildOptions): Promise<BuildResult
     if (missing.length) {
       throw new Error(`warehouse ${warehousePath} has no ${missing.join(", ")}: run \`npx dora transform\` (or \`npx dora demo\`) first`);
     }
+    // Only now that the data is known to be there: a failed build leaves the last output alone.
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
     log(`exporting ${needed.length} tables from ${warehousePath}…`);
     tables = await exportWarehouse(w, dataDir, "arrow", { tables: needed });
   } finally {
