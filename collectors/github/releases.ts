@@ -30,7 +30,7 @@ export const releases = defineStream<GithubRelease, RepoTarget>({
       RELEASES_QUERY,
       { owner: target.owner, name: target.name, first: ctx.config.sources.github?.page_size ?? 100 },
       (data) => (data as { repository?: { releases: never } | null }).repository?.releases,
-      (node) => since !== undefined && typeof node.createdAt === "string" && node.createdAt < since,
+      (node) => since !== undefined && typeof node.createdAt === "string" && new Date(node.createdAt).toISOString() < since,
     ),
   toRows: (release, ctx, target) => {
     const rows = target.services.flatMap((s) => {
@@ -59,5 +59,5 @@ export const releases = defineStream<GithubRelease, RepoTarget>({
     });
     return { "core.deployments": rows };
   },
-  cursorOf: (release) => release.createdAt,
+  cursorOf: (release) => new Date(release.createdAt).toISOString(),
 });

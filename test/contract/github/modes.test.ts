@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { githubSource } from "../../../collectors/github/index.ts";
 import { createLogger } from "../../../collectors/core/log.ts";
@@ -217,15 +220,21 @@ describe("github collector: how a repository records production deployments", ()
     });
   });
 
-  it("doctor check: one cheap authenticated call", async () => {
+  it("doctor check: one cheap authenticated call, with the token read from GITHUB_TOKEN_FILE-style *_FILE", async () => {
     sim = await startGithubSim({ token: TOKEN });
     await withMemoryWarehouse(async (w) => {
-      process.env[TOKEN_ENV] = TOKEN;
+      const dir = mkdtempSync(join(tmpdir(), "dora-token-"));
+      writeFileSync(join(dir, "token"), `${TOKEN}\n`);
+      delete process.env[TOKEN_ENV];
+      process.env[`${TOKEN_ENV}_FILE`] = join(dir, "token");
       const ctx = { config: githubConfig(sim!.url, { x: { github: ["acme/x"] } }), log: createLogger({ write: () => undefined }), runId: "doctor", requests: { count: 0 }, state: new Map(), warehouse: w };
       const line = await githubSource.check!(ctx);
       expect(line).toMatch(/^authenticated; 4999\/5000 REST requests left until 20\d\d-/);
       expect(sim!.requests.map((r) => r.path)).toEqual(["/rate_limit"]);
       expect(line).not.toContain(TOKEN);
+      expect(sim!.requests[0]!.authorization).toBe(`token ${TOKEN}`);
+      delete process.env[`${TOKEN_ENV}_FILE`];
+      rmSync(dir, { recursive: true, force: true });
     });
   });
 });

@@ -90,3 +90,15 @@ describe("repository targets from the config", () => {
     expect(entityId("deployment", targets[1]!, 7, "api")).toBe("github:deployment:acme/api:7");
   });
 });
+
+describe("monorepo paths for history(path:)", () => {
+  it.each([
+    ["services/web/**", "services/web"],
+    ["./services/api/", "services/api"],
+    ["libs/shared/*.ts", "libs/shared"],
+    ["Dockerfile", "Dockerfile"],
+  ])("%s → %s", async (path, prefix) => {
+    const { pathPrefix } = await import("../../../collectors/github/commits.ts");
+    expect(pathPrefix(path)).toBe(prefix);
+  });
+});
