@@ -40,6 +40,7 @@ export interface OpenOptions {
  */
 export class Warehouse {
   private closed = false;
+  private readonly shapes = new Map<string, { columns: { name: string; type: DuckDBType }[]; defaults: Map<string, string> }>();
 
   private constructor(
     readonly path: string,
@@ -96,7 +97,28 @@ export class Warehouse {
   }
 
   async run(sql: string, params?: unknown[]): Promise<void> {
+    // DDL may change a table's columns: forget the cached shapes.
+    if (/\b(ALTER|CREATE|DROP)\b/i.test(sql)) this.shapes.clear();
     await this.connection.run(sql, params as DuckDBValue[] | undefined);
+  }
+
+  /** Column types and defaults of a table, cached (upserts of many small pages ask for them often). */
+  private async shape(table: string): Promise<{ columns: { name: string; type: DuckDBType }[]; defaults: Map<string, string> }> {
+    const cached = this.shapes.get(table);
+    if (cached) return cached;
+    const [schema, name] = splitName(table);
+    const columns = await this.columns(table);
+    const defaults = new Map(
+      (
+        await this.all<{ column_name: string; column_default: string }>(
+          "SELECT column_name, column_default FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND column_default IS NOT NULL",
+          [schema, name],
+        )
+      ).map((r) => [r.column_name, r.column_default]),
+    );
+    const shape = { columns, defaults };
+    this.shapes.set(table, shape);
+    return shape;
   }
 
   async all<T = Row>(sql: string, params?: unknown[]): Promise<T[]> {
@@ -149,27 +171,22 @@ export class Warehouse {
     if (rows.length === 0) return 0;
     const [schema, name] = splitName(table);
     const target = `${quoteIdent(schema)}.${quoteIdent(name)}`;
-    const known = new Set((await this.columns(table)).map((c) => c.name));
+    const shape = await this.shape(table);
+    const known = new Map(shape.columns.map((c) => [c.name, c.type]));
     const used = new Set<string>();
     for (const row of rows) for (const key of Object.keys(row)) used.add(key);
     for (const key of used) if (!known.has(key)) throw new Error(`${table}: unknown column "${key}"`);
     const list = [...used].map(quoteIdent).join(", ");
     // A key missing from some rows would insert NULL: fall back to the column's default instead.
-    const defaults = new Map(
-      (
-        await this.all<{ column_name: string; column_default: string | null }>(
-          "SELECT column_name, column_default FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND column_default IS NOT NULL",
-          [schema, name],
-        )
-      ).map((r) => [r.column_name, r.column_default]),
-    );
+    const defaults = shape.defaults;
     const select = [...used]
       .map((c) => (defaults.has(c) ? `coalesce(${quoteIdent(c)}, ${defaults.get(c)}) AS ${quoteIdent(c)}` : quoteIdent(c)))
       .join(", ");
     const temp = `write_${schema}_${name}`;
     await this.run(`CREATE OR REPLACE TEMP TABLE ${temp} AS SELECT ${list} FROM ${target} LIMIT 0`);
     try {
-      await this.appendChunks(temp, await this.columns(`temp.${temp}`), rows, table);
+      const tempColumns = [...used].map((c) => ({ name: c, type: known.get(c)! }));
+      await this.appendChunks(temp, tempColumns, rows, table);
       await this.run(`${verb} INTO ${target} (${list}) SELECT ${select} FROM temp.${temp}`);
     } finally {
       await this.run(`DROP TABLE IF EXISTS temp.${temp}`);

@@ -101,7 +101,8 @@ describe("dora export", () => {
 });
 
 describe("dora sql", () => {
-  const run = (args: string[]) => spawnSync(process.execPath, ["bin/dora.js", "sql", ...args], { encoding: "utf8", env: { ...process.env, CI: "true" } });
+  const run = (args: string[], input?: string) =>
+    spawnSync(process.execPath, ["bin/dora.js", "sql", ...args], { encoding: "utf8", input, env: { ...process.env, CI: "true" } });
 
   it("answers a query as a table, CSV or JSON, and refuses writes", async () => {
     await withTempDir(async (dir) => {
@@ -114,13 +115,17 @@ describe("dora sql", () => {
       expect(JSON.parse(json.stdout)).toEqual([{ n: 1 }]);
       const text = run(["--warehouse", path, "SELECT service FROM core.deployments WHERE deployment_id = 'demo:deployment:1'"]);
       expect(text.stdout).toMatch(/service\n-+\napi\n\(1 row\)/);
-      for (const write of ["DELETE FROM core.deployments", "DROP TABLE core.incidents", "INSERT INTO core.incidents (incident_id) VALUES ('x')"]) {
-        const r = run(["--warehouse", path, write]);
-        expect(r.status, write).toBe(2);
-        expect(r.stderr).toMatch(/read-only/);
-      }
-      const after = run(["--warehouse", path, "--format", "csv", "SELECT count(*) AS n FROM core.deployments"]);
-      expect(after.stdout.trim()).toBe("n\n3");
+      const write = run(["--warehouse", path, "DELETE FROM core.deployments"]);
+      expect(write.status).toBe(2);
+      expect(write.stderr).toMatch(/dora sql is read-only/);
+      // The prompt: statements end with ';', may span lines; writes are refused there too.
+      const session = run(
+        ["--warehouse", path, "--format", "csv"],
+        "DROP TABLE core.incidents;\nINSERT INTO core.incidents (incident_id)\n  VALUES ('x');\nSELECT count(*) AS n\nFROM core.deployments;\n.quit\n",
+      );
+      expect(session.status).toBe(0);
+      expect(session.stdout.match(/error: dora sql is read-only/g)).toHaveLength(2);
+      expect(session.stdout).toMatch(/> n\n3\n/);
     });
-  });
+  }, 180_000);
 });
