@@ -150,16 +150,29 @@ async function loadSamples(w: Warehouse, services: string[], ctx: Context): Prom
     }
   };
 
-  for (const r of await w.all<{ service: string; window_name: WindowName; v: number }>(
-    "SELECT service, window_name, lead_time_hours AS v FROM metrics.lead_time_items WHERE window_name IN ('baseline', 'final') AND lead_time_hours > 0",
-  ))
-    push("lead_time", r.service, r.window_name, r.v);
-  for (const r of await w.all<{ service: string; window_name: WindowName; restore_hours: number | null; recovery_hours: number | null; ack_minutes: number | null }>(
-    "SELECT service, window_name, restore_hours, recovery_hours, ack_minutes FROM metrics.restore_items WHERE window_name IN ('baseline', 'final')",
-  )) {
-    push("time_to_restore", r.service, r.window_name, r.restore_hours !== null && r.restore_hours >= 0 ? r.restore_hours : null);
-    push("failed_deployment_recovery", r.service, r.window_name, r.recovery_hours !== null && r.recovery_hours >= 0 ? r.recovery_hours : null);
-    push("time_to_acknowledge", r.service, r.window_name, r.ack_minutes !== null && r.ack_minutes >= 0 ? r.ack_minutes : null);
+  // one list per service and window: far cheaper to hand to JS than one object per item
+  const lists = await w.all<{ service: string; window_name: WindowName; lead: number[]; restore: number[]; recovery: number[]; ack: number[] }>(
+    `SELECT service, window_name, list(lead) FILTER (WHERE lead IS NOT NULL) AS lead, list(restore) FILTER (WHERE restore IS NOT NULL) AS restore,
+            list(recovery) FILTER (WHERE recovery IS NOT NULL) AS recovery, list(ack) FILTER (WHERE ack IS NOT NULL) AS ack
+     FROM (
+       SELECT service, window_name, lead_time_hours AS lead, NULL::DOUBLE AS restore, NULL::DOUBLE AS recovery, NULL::DOUBLE AS ack
+       FROM metrics.lead_time_items WHERE window_name IN ('baseline', 'final') AND lead_time_hours > 0
+       UNION ALL
+       SELECT service, window_name, NULL, CASE WHEN restore_hours >= 0 THEN restore_hours END, CASE WHEN recovery_hours >= 0 THEN recovery_hours END,
+              CASE WHEN ack_minutes >= 0 THEN ack_minutes END
+       FROM metrics.restore_items WHERE window_name IN ('baseline', 'final')
+     )
+     GROUP BY service, window_name`,
+  );
+  for (const r of lists) {
+    for (const [metric, values] of [
+      ["lead_time", r.lead],
+      ["time_to_restore", r.restore],
+      ["failed_deployment_recovery", r.recovery],
+      ["time_to_acknowledge", r.ack],
+    ] as const) {
+      for (const v of values ?? []) push(metric, r.service, r.window_name, v);
+    }
   }
   // a week belongs to the window holding its Thursday (the ISO 8601 rule for weeks and years): whole
   // weeks only, since a cut week would read as a slow one, and a two-month window still has 8-9 of them.

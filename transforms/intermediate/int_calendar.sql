@@ -6,13 +6,14 @@ WITH bounds AS (
     least(s.plan_start, d.lo, i.lo) AS lo,
     greatest(s.plan_end, d.hi, i.hi) AS hi
   FROM seeds.settings s
+  -- convert only the extremes to local dates (the conversion is monotonic)
   CROSS JOIN (
-    SELECT min(timezone(getvariable('tz'), finished_at))::DATE AS lo, max(timezone(getvariable('tz'), finished_at))::DATE AS hi
+    SELECT timezone(getvariable('tz'), min(finished_at))::DATE AS lo, timezone(getvariable('tz'), max(finished_at))::DATE AS hi
     FROM staging.stg_deployments
     WHERE is_deployment
   ) d
   CROSS JOIN (
-    SELECT min(timezone(getvariable('tz'), created_at))::DATE AS lo, max(timezone(getvariable('tz'), created_at))::DATE AS hi
+    SELECT timezone(getvariable('tz'), min(created_at))::DATE AS lo, timezone(getvariable('tz'), max(created_at))::DATE AS hi
     FROM staging.stg_incidents
   ) i
 )
