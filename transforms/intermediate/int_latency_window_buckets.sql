@@ -10,52 +10,63 @@
 -- When sources.prometheus.step_seconds was changed, rows of two widths can cover the same time (hourly
 -- rows beside 5-minute rows): per slot of the widest width, only the width collected last is used, so
 -- nothing is counted twice.
-WITH sized AS (
-  SELECT
-    *,
-    floor(epoch(bucket_start) / max(bucket_seconds) OVER (PARTITION BY service, route)) AS slot
+WITH key_widths AS (
+  SELECT service, route, max(bucket_seconds) AS widest, count(DISTINCT bucket_seconds) AS widths
   FROM staging.stg_latency_buckets
+  GROUP BY service, route
 ),
-widths AS (
-  SELECT service, route, slot, arg_max(bucket_seconds, coalesce(collected_at, 'epoch'::TIMESTAMPTZ)) AS used_seconds
-  FROM sized
-  GROUP BY service, route, slot
-),
-hours AS (
+chosen AS (
   SELECT
-    s.*,
-    max(s.cumulative_count) FILTER (WHERE s.is_inf) OVER (PARTITION BY s.service, s.route, s.bucket_start) AS hour_total
-  FROM sized s
-  JOIN widths w ON w.service = s.service AND w.route = s.route AND w.slot = s.slot AND w.used_seconds = s.bucket_seconds
+    b.service, b.route, floor(epoch(b.bucket_start) / k.widest) AS slot,
+    arg_max(b.bucket_seconds, coalesce(b.collected_at, 'epoch'::TIMESTAMPTZ)) AS used_seconds
+  FROM staging.stg_latency_buckets b
+  JOIN key_widths k USING (service, route)
+  WHERE k.widths > 1
+  GROUP BY ALL
 ),
-complete AS (
-  SELECT service, route, bucket_start, local_date, le, is_inf, cumulative_count, hour_total > 0 AS has_requests
-  FROM hours
-  WHERE hour_total IS NOT NULL
+usable AS (
+  SELECT b.*
+  FROM staging.stg_latency_buckets b
+  JOIN key_widths k USING (service, route)
+  LEFT JOIN chosen c ON c.service = b.service AND c.route = b.route AND c.slot = floor(epoch(b.bucket_start) / k.widest)
+  WHERE k.widths = 1 OR b.bucket_seconds = c.used_seconds
+),
+period_totals AS (
+  SELECT service, route, bucket_start, max(cumulative_count) AS total
+  FROM usable
+  WHERE is_inf
+  GROUP BY ALL
+),
+-- per local day first (24 periods → 1 row), then days → weeks, months and plan windows
+daily AS (
+  SELECT
+    u.service, u.route, u.local_date, u.le,
+    any_value(u.is_inf) AS is_inf,
+    sum(u.cumulative_count) AS cumulative_count,
+    count(*) AS periods,
+    count(*) FILTER (WHERE t.total > 0) AS periods_with_requests
+  FROM usable u
+  JOIN period_totals t USING (service, route, bucket_start)
+  GROUP BY u.service, u.route, u.local_date, u.le
 ),
 windowed AS (
-  SELECT 'day' AS grain, local_date AS period_start, '' AS window_name, * EXCLUDE (local_date) FROM complete
+  SELECT 'day' AS grain, local_date AS period_start, '' AS window_name, * EXCLUDE (local_date) FROM daily
   UNION ALL
-  SELECT 'week', CAST(date_trunc('week', local_date) AS DATE), '', * EXCLUDE (local_date) FROM complete
+  SELECT 'week', CAST(date_trunc('week', local_date) AS DATE), '', * EXCLUDE (local_date) FROM daily
   UNION ALL
-  SELECT 'month', CAST(date_trunc('month', local_date) AS DATE), '', * EXCLUDE (local_date) FROM complete
+  SELECT 'month', CAST(date_trunc('month', local_date) AS DATE), '', * EXCLUDE (local_date) FROM daily
   UNION ALL
-  SELECT 'window', w.from_date, w.window_name, c.* EXCLUDE (local_date)
-  FROM complete c
-  JOIN seeds.plan_windows w ON c.local_date BETWEEN w.from_date AND w.to_date
+  SELECT 'window', w.from_date, w.window_name, d.* EXCLUDE (local_date)
+  FROM daily d
+  JOIN seeds.plan_windows w ON d.local_date BETWEEN w.from_date AND w.to_date
 ),
 summed AS (
   SELECT
-    grain,
-    period_start,
-    window_name,
-    service,
-    route,
-    le,
+    grain, period_start, window_name, service, route, le,
     any_value(is_inf) AS is_inf,
     sum(cumulative_count) AS cumulative_count,
-    count(*) AS periods,
-    count(*) FILTER (WHERE has_requests) AS periods_with_requests
+    sum(periods) AS periods,
+    sum(periods_with_requests) AS periods_with_requests
   FROM windowed
   GROUP BY grain, period_start, window_name, service, route, le
 ),
