@@ -21,7 +21,14 @@ const DEFAULTS = {
  * What went wrong, so callers can act on it: `timeout` → retry with a smaller range; `bad_data` and
  * `execution` → the query (the config) is wrong; `auth` → credentials; the rest → the server.
  */
-export type PrometheusErrorKind = "bad_data" | "execution" | "timeout" | "auth" | "not_found" | "server" | "network" | "invalid_response";
+export type PrometheusErrorKind = "bad_data" | "execution" | "timeout" | "too_large" | "auth" | "not_found" | "server" | "network" | "invalid_response";
+
+/**
+ * Server limits a smaller range gets under: Prometheus --query.max-samples and its 11,000-points check,
+ * Mimir/Cortex max query length and chunk limits, VictoriaMetrics -search.maxSamplesPerQuery and
+ * -search.maxPointsPerTimeseries.
+ */
+const TOO_LARGE = /too many samples|maxSamplesPerQuery|maximum resolution|time range exceeds|max number of chunks|too many points|maxPointsPerTimeseries/i;
 
 export class PrometheusError extends Error {
   readonly code = "PROMETHEUS_ERROR";
@@ -70,7 +77,8 @@ export interface RangeParams {
  * A small client for the Prometheus HTTP API (also Thanos Query, Mimir, Cortex, VictoriaMetrics):
  * GET requests with auth and extra headers, retries with back-off on network errors, 429 and 5xx,
  * and errors that name the query and the server's error type. Timeouts (errorType `timeout`, 503,
- * 504, or our own deadline) are not retried here: the caller retries with a smaller range.
+ * 504, or our own deadline) and size limits (`too_large`) are not retried here: the caller retries
+ * with a smaller range.
  */
 export class PrometheusClient {
   readonly baseUrl: string;
@@ -165,6 +173,9 @@ export class PrometheusClient {
       const serverSays = parsed?.error ?? (text.trim().slice(0, 200) || response.statusText);
       if (errorType === "timeout" || errorType === "canceled" || status === 503 || status === 504) {
         throw new PrometheusError(`${shown}: the query timed out on the server (HTTP ${status}${errorType ? `, ${errorType}` : ""}: ${serverSays})${about}`, "timeout", status, errorType, query);
+      }
+      if (TOO_LARGE.test(serverSays) && (status === 400 || status === 422 || errorType === "bad_data" || errorType === "execution")) {
+        throw new PrometheusError(`${shown}: the server refuses a range this large (${serverSays})${about}`, "too_large", status, errorType, query);
       }
       if (errorType === "bad_data" || status === 400) {
         throw new PrometheusError(

@@ -139,14 +139,15 @@ async function* latencyPages(ctx: CollectContext, kp: KeyPath, since: string | u
     try {
       buckets = await client.queryRange({ query, start, end, step });
     } catch (error) {
-      if (error instanceof PrometheusError && error.kind === "timeout" && end > start) {
+      if (error instanceof PrometheusError && (error.kind === "timeout" || error.kind === "too_large") && end > start) {
         const mid = start + Math.floor((end - start) / step / 2) * step;
-        log.warn(`query timed out over ${(end - start) / step + 1} steps; retrying as two smaller ranges`, { from: isoOf(start), to: isoOf(end) });
+        const what = error.kind === "timeout" ? "timed out" : "was too large for the server";
+        log.warn(`query ${what} over ${(end - start) / step + 1} steps; retrying as two smaller ranges`, { from: isoOf(start), to: isoOf(end) });
         yield* fetchChunk(start, mid);
         yield* fetchChunk(mid + step, end);
         return;
       }
-      throw located(error, kp, end === start ? "; it timed out even for a single step: raise the server's query timeout or narrow the selector" : "");
+      throw located(error, kp, end === start ? "; it failed even for a single step: raise the server's query timeout or limits, or narrow the selector" : "");
     }
     report(buckets, kp, told, log);
 

@@ -70,6 +70,8 @@ describe("PrometheusClient", () => {
       /rejected the query as bad_data: 1:60: parse error[^\n]*\n {2}query: sum by \(le\)/,
     ],
     ["execution (422)", () => error(422, "execution", "many-to-many matching not allowed"), "execution", /cannot be executed: many-to-many matching not allowed\n {2}query: /],
+    ["a sample limit (422)", () => error(422, "execution", "query processing would load too many samples into memory in query execution"), "too_large", /refuses a range this large/],
+    ["Mimir's query length limit (400)", () => error(400, "bad_data", "the query time range exceeds the limit (query length: 9000h, limit: 768h)"), "too_large", /refuses a range this large/],
     ["timeout (503)", () => error(503, "timeout", "query timed out in expression evaluation"), "timeout", /timed out on the server \(HTTP 503, timeout/],
     ["a gateway timeout (504) without an envelope", () => ({ status: 504, body: "upstream timed out" }), "timeout", /timed out on the server \(HTTP 504: upstream timed out\)/],
     ["unauthorized (401)", () => ({ status: 401, body: "Unauthorized" }), "auth", /HTTP 401 unauthorized; check sources\.prometheus\.auth/],

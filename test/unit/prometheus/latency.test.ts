@@ -129,13 +129,23 @@ describe("prometheus.latency stream", () => {
     });
   });
 
+  it("retries in halves when the server says the range loads too many samples (422 execution)", async () => {
+    const handler: Handler = (req) =>
+      stepsOf(req.params).length > 20 ? error(422, "execution", "query processing would load too many samples into memory in query execution") : steady(req);
+    await withSource(handler, async ({ w, lines, collect }) => {
+      expect((await collect()).status).toBe("success");
+      expect((await stored(w)).length).toBe(STEPS * 3);
+      expect(lines.join("\n")).toMatch(/query was too large for the server over 49 steps; retrying as two smaller ranges/);
+    });
+  });
+
   it("fails with the query and a hint when even one step times out", async () => {
     await withSource(
       () => error(503, "timeout", "query timed out"),
       async ({ w, collect }) => {
         const result = await collect();
         expect(result.status).toBe("failure");
-        expect(result.error).toMatch(/timed out even for a single step: raise the server's query timeout or narrow the selector/);
+        expect(result.error).toMatch(/failed even for a single step: raise the server's query timeout or limits, or narrow the selector/);
         expect(result.error).toContain("http_request_duration_seconds_bucket");
         expect(await stored(w)).toHaveLength(0);
       },
