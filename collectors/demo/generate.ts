@@ -481,7 +481,7 @@ class ServiceHistory {
     const finished = bad.finished_at.getTime();
     // Most bad deploys show within the hour; some only under the evening or night peak (fewer once
     // canaries compare the new version with the old under live traffic).
-    const delay = rng.chance(s < CANARY_AT ? 0.75 : 0.9) ? Math.min(rng.logNormal(30, 0.7), 150) * MINUTE : rng.uniform(3, 14) * HOUR;
+    const delay = rng.chance(s < CANARY_AT ? 0.75 : 0.94) ? Math.min(rng.logNormal(30, 0.7), 150) * MINUTE : rng.uniform(3, 14) * HOUR;
     const detected = finished + delay;
 
     let incident: IncidentRow | undefined;

@@ -34,8 +34,8 @@ export function specialPaths(config: Config): { regressing: string; flat: string
 
 /**
  * Histogram buckets for every key path: a log-normal latency per bucket period whose tail shrinks
- * over the SLO phase (p99 from ~1.6× to ~0.65× the SLO threshold), one path that stays flat, and one
- * that regresses for about five weeks.
+ * over the SLO phase (p99 from 1–2.4× the SLO threshold to 0.4–0.85× and at most half what it
+ * was), one path that stays flat, and one that regresses for about five weeks.
  */
 export function generateLatency(config: Config, timeline: Timeline, seed: number, bucketSeconds: number): LatencyBucketRow[] {
   const clock = timeline.clock;
@@ -64,9 +64,10 @@ export function generateLatency(config: Config, timeline: Timeline, seed: number
       const key = `${service} ${keyPath.route}`;
       const rng = createRandom(seed, `latency:${key}`);
       const threshold = keyPath.slo?.threshold_seconds ?? 0.5;
-      const rps = 3 + (hash32(key) % 60);
-      const before = key === flat ? { median: 0.2 * threshold, sigma: 0.6 } : { median: 0.22 * threshold, sigma: 0.85 };
-      const after = key === flat ? before : { median: 0.18 * threshold, sigma: 0.55 };
+      const h = hash32(key);
+      const rps = 3 + (h % 60);
+      const before = shape(threshold * (key === flat ? 0.95 : 1 + 1.4 * unit(h, 1)), key === flat ? 0.6 : 0.7 + 0.3 * unit(h, 2));
+      const after = key === flat ? before : shape(threshold * Math.min(0.4 + 0.45 * unit(h, 3), 0.5 * before.p99 / threshold), 0.45 + 0.15 * unit(h, 4));
       for (const period of periods) {
         const p = at(story.latencyProgress, period.story);
         let median = (before.median + (after.median - before.median) * p) * Math.exp(0.06 * rng.normal());
@@ -87,6 +88,18 @@ export function generateLatency(config: Config, timeline: Timeline, seed: number
     }
   }
   return rows;
+}
+
+const Z99 = 2.3263; // the standard normal's 0.99 quantile
+
+/** A log-normal latency with the given p99 and log-space sigma. */
+function shape(p99: number, sigma: number): { median: number; sigma: number; p99: number } {
+  return { median: p99 / Math.exp(Z99 * sigma), sigma, p99 };
+}
+
+/** A stable number in [0, 1) from bits of a hash, so each key path gets its own shape. */
+function unit(hash: number, salt: number): number {
+  return hash32(`${hash}:${salt}`) / 4294967296;
 }
 
 /** Standard normal CDF (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7). */

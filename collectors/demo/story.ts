@@ -78,9 +78,9 @@ export const story = {
   /** Median hours from page to resolution. */
   restoreHours: [[PLAYBOOKS[0], 4.5], [PLAYBOOKS[1], 1.0]] as Curve,
   /** Incidents not caused by a deployment, per service per month. */
-  unrelatedIncidents: [[2, 1.3], [12, 0.6]] as Curve,
+  unrelatedIncidents: [[2, 1.3], [8, 0.6], [11, 0.45]] as Curve,
   /** Share of bad deployments that page someone (canaries catch more before users notice). */
-  badDeployPages: [[CANARY_AT - 0.3, 0.8], [CANARY_AT, 0.5]] as Curve,
+  badDeployPages: [[CANARY_AT - 0.3, 0.8], [CANARY_AT, 0.6]] as Curve,
   /** Share of pages that name the deployment (playbooks ask for it). */
   explicitRefs: [[PLAYBOOKS[0], 0.4], [PLAYBOOKS[1], 0.75]] as Curve,
   /** Key-path latency: 0 = baseline shape, 1 = improved shape (the SLO phase does the work). */
@@ -92,7 +92,7 @@ export function badDeployShare(s: number): number {
   if (s >= BAD_MONTH[0] && s < BAD_MONTH[1]) return 0.17;
   if (s < CANARY_AT) return 0.3;
   if (s < BAD_MONTH[0]) return 0.12;
-  return at([[6, 0.1], [12, 0.085]], s);
+  return at([[6, 0.1], [12, 0.09]], s);
 }
 
 /** How a bad deployment is remedied: before canaries mostly by hand, after them mostly automatically. */
