@@ -321,6 +321,13 @@ describe.skipIf(!binaries && !inCi)("Prometheus latency collection against a rea
     expect(after).toEqual(before);
   });
 
+  it("`dora doctor`: reads the server's version and says which key path has no recent series", async () => {
+    // The backfilled data ends in February 2026: no key path has series in the last day of the real clock.
+    await expect(source.check!(context())).rejects.toThrow(
+      /: version 2\.\d+\.\d+[^,]*, but check the metric and selector of services\.payments-api\.latency\[0\]: no http_request_duration_seconds_bucket\{service="payments-api",route="\/payments"\} series in the last day/,
+    );
+  });
+
   it("names the query and the config key when Prometheus rejects it as bad_data", async () => {
     const broken = Config.parse({
       ...config,
