@@ -39,6 +39,8 @@ export interface ReportData {
   links: { link_kind: string; incidents: number }[];
   deploymentsWithChanges: { deployments: number; with_changes: number } | null;
   dataRange: { from: Date | null; to: Date | null };
+  /** Week starts left out of weekly charts because the data covers them only in part. */
+  partialWeeks: Date[];
   lastSync: { finished_at: Date | null; source: string | null } | null;
   missing: string[];
 }
@@ -195,6 +197,27 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     )
   )[0] ?? null;
 
+  // Weeks only partly covered by the data (the first and the last) would show as false dips.
+  const tz = str(settings.timezone) ?? "UTC";
+  const cover = (
+    await query<{ first_day: Date | null; last_day: Date | null }>(
+      ["metrics.deployment_items"],
+      "SELECT min((finished_at AT TIME ZONE ?)::DATE) AS first_day, max((finished_at AT TIME ZONE ?)::DATE) AS last_day FROM metrics.deployment_items",
+      [tz, tz],
+    )
+  )[0];
+  const partial: Date[] = [];
+  const complete = <T extends { period_start: Date }>(rows: T[]): T[] => {
+    if (!cover?.first_day || !cover.last_day) return rows;
+    const first = cover.first_day.getTime();
+    const last = cover.last_day.getTime();
+    return rows.filter((r) => {
+      const ok = r.period_start.getTime() >= first && r.period_start.getTime() + 6 * 86_400_000 <= last;
+      if (!ok && !partial.some((d) => d.getTime() === r.period_start.getTime())) partial.push(r.period_start);
+      return ok;
+    });
+  };
+
   const services = seedServices.length
     ? seedServices
     : [...new Set(deployments.map((d) => d.service).filter((s) => s !== "*"))].sort();
@@ -213,7 +236,14 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     services,
     keyPaths,
     comparison,
-    weekly: { deployments, leadTime, restore, oncall, latency },
+    weekly: {
+      deployments: complete(deployments),
+      leadTime: complete(leadTime),
+      restore: complete(restore),
+      oncall: complete(oncall),
+      latency: complete(latency),
+    },
+    partialWeeks: partial.sort((a, b) => a.getTime() - b.getTime()),
     monthly: { cfr, slo },
     items: { leadTime: leadItems, restore: restoreItems },
     stages,

@@ -86,8 +86,7 @@ export function formatValue(value: number | null | undefined, unit: Unit, contex
       const pct = value * 100;
       const finite = context.filter((v): v is number => v != null && Number.isFinite(v));
       const high = finite.some((v) => v > 0.99);
-      const small = finite.some((v) => Math.abs(v) < 0.1);
-      return `${trim(pct, high ? 2 : small ? 1 : 0)}${NBSP}%`;
+      return `${trim(pct, high ? 2 : 1)}${NBSP}%`;
     }
     case "seconds": {
       const max = Math.max(...context.filter((v): v is number => v != null && Number.isFinite(v)));
@@ -142,6 +141,16 @@ export function formatInterval(row: ComparisonLike, meta: MetricMeta): string | 
   return `95${NBSP}% CI of the final value ${formatValue(row.ci_low, meta.unit, ctx)} to ${formatValue(row.ci_high, meta.unit, ctx)}`;
 }
 
+/** The change as read: relative % for most metrics; percentage points for SLO attainment near 100 %. */
+export function formatChange(row: Pick<ComparisonLike, "change_pct" | "baseline_value" | "final_value">, meta: MetricMeta): string {
+  if (meta.key.startsWith("slo:") && row.baseline_value != null && row.final_value != null) {
+    const pp = (row.final_value - row.baseline_value) * 100;
+    const s = trim(pp, 2);
+    return `${pp > 0 && Number(Math.abs(pp).toFixed(2)) !== 0 ? "+" : ""}${s}${NBSP}pp`;
+  }
+  return formatPct(row.change_pct);
+}
+
 /**
  * The verdict in one plain sentence, e.g.
  * "Median time to restore fell from 5.2 h to 1.1 h, −79 % (95 % CI −88 % to −61 %)."
@@ -160,7 +169,8 @@ export function sentence(row: ComparisonLike, meta: MetricMeta = metricMeta(row.
   const f = formatValue(row.final_value, meta.unit, ctx);
   const verb = b === f ? "stayed at" : row.final_value > row.baseline_value ? "rose from" : "fell from";
   const moved = verb === "stayed at" ? `${meta.noun} stayed at ${f}` : `${meta.noun} ${verb} ${b} to ${f}`;
-  const pct = row.change_pct != null && Number.isFinite(row.change_pct) && verb !== "stayed at" ? `, ${formatPct(row.change_pct)}` : "";
+  const hasChange = meta.key.startsWith("slo:") || (row.change_pct != null && Number.isFinite(row.change_pct));
+  const pct = hasChange && verb !== "stayed at" ? `, ${formatChange(row, meta)}` : "";
   const interval = formatInterval(row, meta);
   const tail = row.verdict === "no clear change" ? " — not a clear change" : "";
   return `${moved}${pct}${interval ? ` (${interval})` : ""}${tail}.`;
@@ -170,8 +180,10 @@ export function sentence(row: ComparisonLike, meta: MetricMeta = metricMeta(row.
 export function shortSentence(row: ComparisonLike, meta: MetricMeta = metricMeta(row.metric, row.unit)): string {
   if (row.verdict === "insufficient data" || row.baseline_value == null || row.final_value == null) return `${meta.noun}: too little data to compare`;
   if (row.verdict === "no clear change") return `${meta.noun}: no clear change`;
-  const pct = row.change_pct != null && Number.isFinite(row.change_pct) ? ` ${formatPct(Math.abs(row.change_pct))}` : "";
-  return `${meta.noun} ${row.final_value > row.baseline_value ? "rose" : "fell"}${pct}`;
+  const verb = row.final_value > row.baseline_value ? "rose" : "fell";
+  if (meta.key.startsWith("slo:")) return `${meta.noun} ${verb} to ${formatValue(row.final_value, meta.unit, [row.baseline_value, row.final_value])}`;
+  const pct = row.change_pct != null && Number.isFinite(row.change_pct) ? ` by ${formatPct(Math.abs(row.change_pct)).replace(/^\+/, "")}` : "";
+  return `${meta.noun} ${verb}${pct}`;
 }
 
 export function tierLabel(tier: string | null | undefined): string {

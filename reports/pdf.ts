@@ -4,9 +4,10 @@ import { pathToFileURL } from "node:url";
 export const PDF_SKIPPED = "PDF skipped: Chromium not found (install the 'chromium' package or set CHROMIUM_PATH)";
 
 /** Chromium: $CHROMIUM_PATH, else /usr/bin/chromium, else chromium-browser; undefined when none runs. */
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/local/bin/chromium", "/snap/bin/chromium"];
-  for (const c of candidates) {
+export const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/local/bin/chromium", "/snap/bin/chromium"];
+
+export function findChromium(env: NodeJS.ProcessEnv = process.env, candidates: string[] = CHROMIUM_CANDIDATES): string | undefined {
+  for (const c of [env.CHROMIUM_PATH, ...candidates]) {
     if (!c) continue;
     try {
       accessSync(c, constants.X_OK);

@@ -1,4 +1,5 @@
 import * as Plot from "@observablehq/plot";
+import { escapeHtml } from "../html.ts";
 
 /**
  * Shared chart defaults. Colours follow Okabe & Ito (colour-blind safe); good/bad is blue/vermillion
@@ -60,10 +61,17 @@ export function baseOptions(options: { document: Document; width: number; height
  * windows shaded, milestones as dashed rules numbered M1, M2 … (the full labels sit in the legend
  * under the chart, where long text cannot collide).
  */
-export function planMarks(plan: PlanContext | undefined, options: { labels?: boolean } = {}): Plot.Markish[] {
+export function planMarks(plan: PlanContext | undefined, options: { labels?: boolean; xDomain?: [Date, Date]; plotWidth?: number } = {}): Plot.Markish[] {
   if (!plan) return [];
   const labels = options.labels ?? true;
-  const phases = plan.phases.map((p, i) => ({ ...p, i, end: endOfDay(p.to), mid: new Date((p.from.getTime() + endOfDay(p.to).getTime()) / 2) }));
+  // Phase names are cut to the width of their band (full name in the tooltip and the methods section).
+  const span = options.xDomain ? options.xDomain[1].getTime() - options.xDomain[0].getTime() : 0;
+  const fit = (name: string, from: Date, to: Date) => {
+    if (!span || !options.plotWidth) return name;
+    const chars = Math.floor((((to.getTime() - from.getTime()) / span) * options.plotWidth) / 6.8) - 1;
+    return name.length <= chars ? name : chars < 3 ? "" : `${name.slice(0, chars - 1).trimEnd()}…`;
+  };
+  const phases = plan.phases.map((p, i) => ({ ...p, i, end: endOfDay(p.to), mid: new Date((p.from.getTime() + endOfDay(p.to).getTime()) / 2), short: fit(p.name, p.from, endOfDay(p.to)) }));
   const windows = [
     plan.baseline && { name: "Baseline", from: plan.baseline.from, to: endOfDay(plan.baseline.to) },
     plan.final && { name: "Final", from: plan.final.from, to: endOfDay(plan.final.to) },
@@ -77,7 +85,7 @@ export function planMarks(plan: PlanContext | undefined, options: { labels?: boo
   ];
   if (labels) {
     marks.push(
-      Plot.text(phases, { x: "mid", text: "name", frameAnchor: "top", dy: -22, fill: PALETTE.muted, fontSize: 11, fontWeight: 600, lineWidth: 12, textOverflow: "ellipsis" }),
+      Plot.text(phases, { x: "mid", text: "short", title: "name", frameAnchor: "top", dy: -22, fill: PALETTE.muted, fontSize: 11, fontWeight: 600 }),
       Plot.text(windows, { x: (d: { from: Date; to: Date }) => new Date((d.from.getTime() + d.to.getTime()) / 2), text: "name", frameAnchor: "bottom", dy: -6, fill: PALETTE.accent, fontSize: 10, fontWeight: 600 }),
       Plot.text(milestones, { x: "date", text: "n", frameAnchor: "top", dy: -6, fill: PALETTE.ink, fontSize: 10, fontWeight: 700, title: "label" }),
     );
@@ -98,9 +106,25 @@ export function timeDomain(dates: Date[], plan?: PlanContext): [Date, Date] | un
   return [new Date(Math.min(...times)), new Date(Math.max(...times))];
 }
 
-/** Plot's output as markup (linkedom and browsers both serialize with escaping). */
+/**
+ * Plot's output as markup. Serialized here rather than with outerHTML because linkedom leaves `<`,
+ * `>` and `&` unescaped inside SVG attribute values (aria-label carries titles from config): every
+ * attribute and text node is escaped, so a label can never become markup.
+ */
 export function toSvg(el: Element): string {
-  return el.outerHTML;
+  return serialize(el);
+}
+
+function serialize(node: Node): string {
+  if (node.nodeType === 3) return escapeHtml(node.textContent ?? "");
+  if (node.nodeType !== 1) return "";
+  const el = node as Element;
+  const tag = el.localName;
+  let out = `<${tag}`;
+  for (const attr of Array.from(el.attributes)) out += ` ${attr.name}="${escapeHtml(attr.value)}"`;
+  out += ">";
+  for (const child of Array.from(el.childNodes)) out += serialize(child);
+  return `${out}</${tag}>`;
 }
 
 /** Median of the last k values (fewer at the start), the trend line of weekly series. */

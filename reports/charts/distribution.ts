@@ -22,11 +22,15 @@ export const DURATION_TICKS: [hours: number, label: string][] = [
   [24, "1 d"], [48, "2 d"], [96, "4 d"], [168, "1 wk"], [336, "2 wk"], [720, "30 d"], [1440, "60 d"],
 ];
 
-export function durationTicks(min: number, max: number): [number, string][] {
-  const inRange = DURATION_TICKS.filter(([h]) => h >= min / 1.5 && h <= max * 1.5);
-  // Keep at most seven, dropping every other one from the dense end.
-  while (inRange.length > 7) inRange.splice(1, 1);
-  return inRange;
+/** Up to `most` ticks inside [min, max], spaced evenly enough on the log scale to stay legible. */
+export function durationTicks(min: number, max: number, most = 6): [number, string][] {
+  const lo = Math.max(min, 1 / 120);
+  const hi = Math.max(max, lo * 2);
+  const inRange = DURATION_TICKS.filter(([h]) => h >= lo && h <= hi);
+  const step = Math.log(hi / lo) / most;
+  const out: [number, string][] = [];
+  for (const t of inRange) if (!out.length || Math.log(t[0] / out[out.length - 1]![0]) >= step * 0.9) out.push(t);
+  return out;
 }
 
 /**

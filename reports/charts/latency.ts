@@ -1,6 +1,6 @@
 import * as Plot from "@observablehq/plot";
 import { baseOptions, PALETTE, planMarks, type ChartDocument, type PlanContext } from "./common.ts";
-import { monthTick } from "./trend.ts";
+import { shortMonth } from "./trend.ts";
 
 export interface LatencyRow {
   date: Date;
@@ -17,7 +17,7 @@ export interface LatencyOptions extends ChartDocument {
   height?: number;
 }
 
-const DEFAULTS = { width: 450, height: 210 };
+const DEFAULTS = { width: 300, height: 150 };
 
 /** Weekly p99 of one key path against its SLO threshold (dashed, vermillion). */
 export function latencyChart(rows: LatencyRow[], options: LatencyOptions): Element {
@@ -29,13 +29,14 @@ export function latencyChart(rows: LatencyRow[], options: LatencyOptions): Eleme
   const threshold = options.threshold != null ? [{ y: options.threshold }] : [];
   return Plot.plot({
     ...baseOptions({ ...options, width, height }),
-    marginTop: 16,
-    marginLeft: 56,
-    marginRight: 12,
-    x: { type: "utc", domain: options.xDomain, label: null, ticks: 5, tickFormat: monthTick },
-    y: { label: "p99", grid: true, zero: true, nice: true, tickFormat: fmt, domain: [0, max * 1.12] },
+    marginTop: 10,
+    marginLeft: 52,
+    marginRight: 10,
+    marginBottom: 24,
+    x: { type: "utc", domain: options.xDomain, label: null, ticks: 4, tickFormat: shortMonth },
+    y: { label: null, grid: true, zero: true, ticks: 4, tickFormat: fmt, domain: [0, max * 1.1] },
     marks: [
-      ...planMarks(options.plan, { labels: false }),
+      ...planMarks(options.plan ? { ...options.plan, phases: [], milestones: [] } : undefined, { labels: false }),
       Plot.ruleY(threshold, { y: "y", stroke: PALETTE.bad, strokeDasharray: "6,4", strokeWidth: 1.5 }),
       Plot.lineY(data, { x: "date", y: "p99", stroke: PALETTE.accent, strokeWidth: 2 }),
     ],

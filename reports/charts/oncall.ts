@@ -31,11 +31,12 @@ export function oncallChart(rows: OncallRow[], options: OncallOptions): Element 
     ...baseOptions({ ...options, width, height }),
     marginTop: 36,
     marginLeft: 48,
+    marginRight: 20,
     x: { type: "utc", domain: options.xDomain, label: null, ticks: "month", tickFormat: monthTick },
     y: { label: "Pages per week", grid: true, nice: true },
     color: { domain: [...ONCALL_KINDS], range: [PALETTE.inHours, PALETTE.afterHours] },
     marks: [
-      ...planMarks(options.plan),
+      ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 48 - 20 }),
       Plot.rectY(data, { x1: "x1", x2: "x2", y: "pages", fill: "kind", insetLeft: 0.5, insetRight: 0.5, order: [...ONCALL_KINDS] }),
       Plot.ruleY([0], { stroke: PALETTE.faint }),
     ],

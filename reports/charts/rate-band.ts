@@ -30,10 +30,11 @@ export function rateBandChart(rows: RateRow[], options: RateOptions): Element {
     ...baseOptions({ ...options, width, height }),
     marginTop: 36,
     marginLeft: 48,
+    marginRight: 20,
     x: { type: "utc", domain: options.xDomain, label: null, ticks: "month", tickFormat: monthTick },
     y: { label: options.yLabel, grid: true, zero: true, nice: true, tickFormat: (v: number) => `${Math.round(v * 100)} %` },
     marks: [
-      ...planMarks(options.plan),
+      ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 48 - 20 }),
       Plot.areaY(band, { x: "date", y1: "low", y2: "high", fill: PALETTE.accent, fillOpacity: 0.18, curve: "monotone-x" }),
       Plot.ruleY([0], { stroke: PALETTE.faint }),
       Plot.lineY(data, { x: "date", y: "rate", stroke: PALETTE.accent, strokeWidth: 2.5, curve: "monotone-x" }),

@@ -1,6 +1,6 @@
 import * as Plot from "@observablehq/plot";
 import { baseOptions, PALETTE, planMarks, type ChartDocument, type PlanContext } from "./common.ts";
-import type { TrendRow } from "./trend.ts";
+import { shortMonth, type TrendRow } from "./trend.ts";
 
 export interface SparklineOptions extends ChartDocument {
   plan?: PlanContext;
@@ -12,7 +12,6 @@ export interface SparklineOptions extends ChartDocument {
   height?: number;
 }
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const DEFAULTS = { width: 290, height: 120 };
 
 /** A small multiple: one service's weekly series and rolling median, windows shaded, shared scales. */
@@ -25,7 +24,7 @@ export function sparklineChart(rows: TrendRow[], options: SparklineOptions): Ele
     marginLeft: 32,
     marginRight: 8,
     marginBottom: 22,
-    x: { type: "utc", domain: options.xDomain, label: null, ticks: 3, tickFormat: (d: Date) => `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCFullYear()).slice(2)}` },
+    x: { type: "utc", domain: options.xDomain, label: null, ticks: 3, tickFormat: shortMonth },
     y: { label: null, grid: true, zero: true, ticks: 3, domain: options.yDomain },
     marks: [
       ...planMarks(options.plan ? { ...options.plan, phases: [], milestones: [] } : undefined, { labels: false }),

@@ -29,10 +29,11 @@ export function trendChart(rows: TrendRow[], options: TrendOptions): Element {
     ...baseOptions({ ...options, width, height }),
     marginTop: 36,
     marginLeft: 48,
+    marginRight: 20,
     x: { type: "utc", domain: options.xDomain, label: null, ticks: "month", tickFormat: monthTick },
     y: { label: options.yLabel, grid: true, zero: true, nice: true, tickFormat: options.tickFormat },
     marks: [
-      ...planMarks(options.plan),
+      ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 48 - 20 }),
       Plot.ruleY([0], { stroke: PALETTE.faint }),
       Plot.lineY(data, { x: "date", y: "value", stroke: PALETTE.faint, strokeWidth: 1 }),
       Plot.dot(data, { x: "date", y: "value", r: 1.8, fill: PALETTE.faint }),
@@ -45,6 +46,11 @@ export function trendChart(rows: TrendRow[], options: TrendOptions): Element {
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** "Jan 26": for small charts with few ticks. */
+export function shortMonth(d: Date): string {
+  return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCFullYear()).slice(2)}`;
+}
 
 /** "Jan" on month ticks, "Jan 2026" in January so the year is never ambiguous. */
 export function monthTick(d: Date, i: number): string {

@@ -17,7 +17,7 @@ export interface ChartSpec {
   csv?: { columns: string[]; rows: Cell[][] };
   legend?: Html;
   service?: string;
-  size?: "wide" | "half" | "small";
+  size?: "wide" | "half" | "third" | "small";
 }
 
 export function cellText(v: Cell): string {

@@ -53,6 +53,9 @@ h3 { font-size: 16px; margin: 0; }
 .chip { font-size: 11.5px; font-weight: 600; white-space: nowrap; padding: 1px 8px; border-radius: 999px; background: var(--neutral-bg); color: var(--muted); }
 .card.improved { border-left-color: var(--good); } .card.improved .chip { background: var(--good-bg); color: var(--good); }
 .card.worse { border-left-color: var(--bad); } .card.worse .chip { background: var(--bad-bg); color: #a84300; }
+.chip.improved { background: var(--good-bg); color: var(--good); } .chip.worse { background: var(--bad-bg); color: #a84300; }
+h3.sub-h { margin: 26px 0 0; font-size: 16px; }
+table.paths td, table.paths th { font-size: 13.5px; }
 .card.insufficient-data { border-left-style: dashed; border-left-color: #cbd2d9; }
 .values { margin: 10px 0 0; font-size: 26px; line-height: 1.2; font-variant-numeric: tabular-nums; }
 .values .from { color: var(--muted); font-weight: 500; }
@@ -70,6 +73,10 @@ figcaption h3 { font-size: 16px; }
 figcaption .desc { margin: 2px 0 8px; color: var(--muted); font-size: 13.5px; max-width: 75ch; }
 .chart-svg svg { display: block; max-width: 100%; height: auto; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 0 28px; }
+.grid3 { display: grid; grid-template-columns: repeat(auto-fill, minmax(290px, 1fr)); gap: 0 22px; }
+.grid3 figure.chart { margin-top: 18px; }
+.grid3 figcaption h3 { font-size: 14px; word-break: break-word; }
+.grid3 figcaption .desc { font-size: 12.5px; margin-bottom: 4px; }
 .legend { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 16px; padding: 0; margin: 6px 0 0; font-size: 12.5px; color: #3e4c59; }
 .legend li { display: flex; align-items: center; gap: 6px; }
 .key { display: inline-block; width: 12px; height: 12px; border-radius: 2px; background: var(--c); }
@@ -120,6 +127,7 @@ footer { margin-top: 48px; color: var(--muted); font-size: 12.5px; border-top: 1
   .values { font-size: 18pt; }
   figure.chart, .card, tr { break-inside: avoid; page-break-inside: avoid; }
   .grid2 { grid-template-columns: 1fr 1fr; gap: 0 12pt; }
+  .grid3 { grid-template-columns: 1fr 1fr 1fr; gap: 0 10pt; }
   .multiples { grid-template-columns: 1fr 1fr; gap: 0 12pt; }
   .chart-svg svg { max-width: 100%; height: auto; }
   a { color: inherit; text-decoration: none; }

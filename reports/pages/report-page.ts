@@ -4,6 +4,7 @@ import type { PageContext } from "./context.ts";
 import { figure, type ChartSpec } from "./figure.ts";
 import { page, REPORT_CSS, REPORT_SCRIPT } from "./layout.ts";
 import { servicesSection } from "./services.ts";
+import { LATENCY_LEGEND } from "./trends.ts";
 import { summarySection } from "./summary.ts";
 import { methodsSection, qualitySection, type MethodsInfo } from "./trust.ts";
 
@@ -56,7 +57,7 @@ ${trend("oncall-load")}
 </section>
 <section id="latency" aria-labelledby="latency-h">
 <h2 id="latency-h">Latency of key paths</h2>
-${charts.latency.length ? html`<div class="grid2">${charts.latency.map(figure)}</div>` : html`<p class="no-data">No data: no key paths with latency are configured (services.&lt;name&gt;.latency), or metrics.latency_p99 is empty.</p>`}
+${charts.latency.length ? html`<p class="lead">Weekly 99th-percentile latency of each key path against its SLO threshold; below the dashed line is within the objective.</p>${LATENCY_LEGEND}<div class="grid3">${charts.latency.map(figure)}</div>` : html`<p class="no-data">No data: no key paths with latency are configured (services.&lt;name&gt;.latency), or metrics.latency_p99 is empty.</p>`}
 </section>
 <section id="flow" aria-labelledby="flow-h">
 <h2 id="flow-h">Lead time and restore time in detail</h2>

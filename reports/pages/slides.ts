@@ -5,7 +5,7 @@ import type { ChartSpec } from "./figure.ts";
 import { page } from "./layout.ts";
 import type { ReportCharts } from "./report-page.ts";
 import { subtitle } from "./report-page.ts";
-import { headline, keyMetrics, tierLine, values, verdictClass, type KeyMetric } from "./summary.ts";
+import { headline, keyMetrics, pathsHeadline, tierLine, values, verdictClass, type KeyMetric } from "./summary.ts";
 import { qualitySection } from "./trust.ts";
 
 const CHART_OF: Record<string, string> = {
@@ -15,6 +15,13 @@ const CHART_OF: Record<string, string> = {
   time_to_restore: "restore-weekly",
   pages_per_week: "oncall-load",
 };
+
+/** At most 8 key-path rows fit a slide: the ones that did not improve first, then the biggest moves. */
+function notable(paths: KeyMetric[]): KeyMetric[] {
+  if (paths.length <= 8) return paths;
+  const rank = (k: KeyMetric) => (k.row?.verdict === "worse" ? 0 : k.row?.verdict === "improved" ? 2 : 1);
+  return [...paths].sort((a, b) => rank(a) - rank(b) || Math.abs(b.row?.change_pct ?? 0) - Math.abs(a.row?.change_pct ?? 0)).slice(0, 8);
+}
 
 function slide(n: number, body: Html, cls = ""): Html {
   return html`<section class="slide ${cls}" id="slide-${n}" aria-label="Slide ${n}">${body}</section>`;
@@ -42,17 +49,17 @@ export function slidesPage(ctx: PageContext, charts: ReportCharts, info: { gener
   const slides: Html[] = [];
   const add = (body: Html, cls = "") => slides.push(slide(slides.length + 1, body, cls));
   add(html`<h1>${data.settings.title}</h1><p class="sub">${subtitle(ctx)}</p><p class="sub">Baseline versus final window · ${longDate(info.generatedAt)}</p>`, "title");
-  add(html`<p class="kicker">Overall</p><h2>${headline(keys)}</h2><ul class="verdicts">${keys.map(
+  add(html`<p class="kicker">Overall</p><h2>${headline(main)}</h2><ul class="verdicts">${main.map(
     (k) => html`<li class="${verdictClass(k.row)}"><span>${k.meta.label}</span><b>${k.row ? k.row.verdict : "no data"}</b></li>`,
-  )}</ul>`);
+  )}</ul>${paths.length ? html`<p class="detail">${pathsHeadline(paths)}</p>` : ""}`);
   for (const k of main) add(metricSlide(k, ctx, charts.trends.find((c) => c.id === CHART_OF[k.meta.key])));
   if (paths.length) {
     add(html`<p class="kicker">Latency and SLOs</p><h2>Key paths: p99 and SLO attainment, baseline → final</h2>
-<table class="paths"><thead><tr><th>Key path</th><th>Baseline</th><th>Final</th><th>Verdict</th></tr></thead><tbody>${paths.map((k) => {
+<table class="paths"><thead><tr><th>Key path</th><th>Baseline</th><th>Final</th><th>Verdict</th></tr></thead><tbody>${notable(paths).map((k) => {
       const r = k.row;
       const ctxv = r ? [r.baseline_value, r.final_value] : [];
       return html`<tr class="${verdictClass(r)}"><td>${k.meta.label}</td><td>${r ? formatValue(r.baseline_value, k.meta.unit, ctxv) : "–"}</td><td>${r ? formatValue(r.final_value, k.meta.unit, ctxv) : "–"}</td><td>${r ? r.verdict : "no data"}</td></tr>`;
-    })}</tbody></table>`);
+    })}</tbody></table>${notable(paths).length < paths.length ? html`<p class="detail">Showing the ${notable(paths).length} measures that did not improve clearly, then the largest improvements; all ${paths.length} are in index.html.</p>` : ""}`);
   }
   if (charts.stages.svg) add(html`<p class="kicker">Lead time in detail</p><h2>${charts.stages.title}</h2><div class="slide-chart">${raw(charts.stages.svg)}</div>`);
   add(html`<div class="quality-slide">${qualitySection(data)}</div>`);

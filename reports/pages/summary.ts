@@ -1,5 +1,5 @@
 import type { ComparisonRow, ReportData } from "../data.ts";
-import { formatPct, formatValue, longDate, metricMeta, sentence, SUMMARY_METRICS, tierLabel, type MetricMeta } from "../format.ts";
+import { formatChange, formatValue, longDate, metricMeta, sentence, SUMMARY_METRICS, tierLabel, type MetricMeta } from "../format.ts";
 import { html, type Html } from "../html.ts";
 
 export interface KeyMetric {
@@ -49,7 +49,7 @@ export function values(k: KeyMetric): { from: string; to: string; change: string
   const arrow = r.final_value > r.baseline_value ? "▲" : r.final_value < r.baseline_value ? "▼" : "";
   const better = r.better ?? (k.meta.direction === "lower" ? r.final_value < r.baseline_value : r.final_value > r.baseline_value);
   const tone = r.verdict === "no clear change" || arrow === "" ? "neutral" : better ? "good" : "bad";
-  return { from: formatValue(r.baseline_value, k.meta.unit, ctx), to: formatValue(r.final_value, k.meta.unit, ctx), change: formatPct(r.change_pct), arrow, tone };
+  return { from: formatValue(r.baseline_value, k.meta.unit, ctx), to: formatValue(r.final_value, k.meta.unit, ctx), change: formatChange(r, k.meta), arrow, tone };
 }
 
 export function tierLine(k: KeyMetric, tierYear: number | null): Html | string {
@@ -76,11 +76,11 @@ ${tierLine(k, data.settings.tierYear)}
 </article>`;
 }
 
-/** "4 of 8 measures improved clearly; 1 got worse; …" — the line a manager reads first. */
-export function headline(keys: KeyMetric[]): string {
+/** "4 of 6 delivery measures improved clearly; 1 got worse; …" — the line a manager reads first. */
+export function headline(keys: KeyMetric[], noun = "delivery and on-call measures"): string {
   const count = (v: string) => keys.filter((k) => (k.row?.verdict ?? "insufficient data") === v).length;
   const improved = count("improved");
-  const parts = [`${improved} of ${keys.length} key measures improved clearly`];
+  const parts = [`${improved} of ${keys.length} ${noun} improved clearly`];
   const worse = count("worse");
   const flat = count("no clear change");
   const none = count("insufficient data");
@@ -90,12 +90,60 @@ export function headline(keys: KeyMetric[]): string {
   return `${parts.join("; ")}.`;
 }
 
+/** Up to this many key paths get cards; more read better as one compact table. */
+export const MAX_PATH_CARDS = 3;
+
+export function pathsHeadline(paths: KeyMetric[]): string {
+  const p99 = paths.filter((k) => k.meta.key.startsWith("latency_p99:"));
+  const slo = paths.filter((k) => k.meta.key.startsWith("slo:"));
+  const n = (ks: KeyMetric[], v: string) => ks.filter((k) => k.row?.verdict === v).length;
+  const worse = n(p99, "worse") + n(slo, "worse");
+  return `Key paths: p99 latency improved on ${n(p99, "improved")} of ${p99.length}, SLO attainment on ${n(slo, "improved")} of ${slo.length}${worse ? `; ${worse} ${worse === 1 ? "measure" : "measures"} got worse` : ""}.`;
+}
+
+function cell(k: KeyMetric | undefined, data: ReportData): Html {
+  if (!k?.row) return html`<td class="muted">no data</td>`;
+  const v = values(k);
+  const s = sentence(k.row, k.meta, data.settings.minSample);
+  if (!v) return html`<td class="insufficient" title="${s}">insufficient data</td>`;
+  return html`<td title="${s}"><span class="pair-values">${v.from} → <b>${v.to}</b></span> <span class="change ${v.tone}">${v.arrow} ${v.change}</span></td>`;
+}
+
+/** Key paths as one table: p99 and SLO attainment, baseline → final, with the verdicts. */
+export function keyPathTable(paths: KeyMetric[], data: ReportData): Html {
+  const groups = new Map<string, { service: string; route: string; p99?: KeyMetric; slo?: KeyMetric }>();
+  for (const k of paths) {
+    const route = k.meta.key.slice(k.meta.key.indexOf(":") + 1);
+    const id = `${k.service}\u0000${route}`;
+    const g = groups.get(id) ?? { service: k.service ?? "*", route };
+    if (k.meta.key.startsWith("slo:")) g.slo = k;
+    else g.p99 = k;
+    groups.set(id, g);
+  }
+  const targets = new Map(data.keyPaths.map((k) => [`${k.service}\u0000${k.route}`, k]));
+  return html`<div class="table-wrap"><table class="services paths">
+<caption>Key paths, baseline → final; hover a value for the full sentence with its 95 % interval.</caption>
+<thead><tr><th scope="col">Service</th><th scope="col">Key path</th><th scope="col">p99 latency</th><th scope="col">SLO attainment</th><th scope="col">SLO</th><th scope="col">Verdict</th></tr></thead>
+<tbody>${[...groups.entries()].map(([id, g]) => {
+    const t = targets.get(id);
+    const verdicts = [g.p99?.row?.verdict, g.slo?.row?.verdict].filter(Boolean) as string[];
+    const worst = verdicts.includes("worse") ? "worse" : verdicts.every((v) => v === "improved") && verdicts.length ? "improved" : verdicts.includes("insufficient data") ? "insufficient data" : "no clear change";
+    return html`<tr data-service="${g.service}"><td>${g.service}</td><th scope="row"><code>${g.route}</code></th>${cell(g.p99, data)}${cell(g.slo, data)}<td class="muted">${
+      t?.threshold != null ? html`≤ ${formatValue(t.threshold, "seconds")}${t.target != null ? html` for ${Number((t.target * 100).toFixed(3))}\u00a0%` : ""}` : "–"
+    }</td><td><span class="chip ${worst.replace(/ /g, "-")}">${verdicts.length ? VERDICT_LABEL[worst] : "No data"}</span></td></tr>`;
+  })}</tbody></table></div>`;
+}
+
 export function summarySection(data: ReportData): Html {
   const keys = keyMetrics(data);
+  const main = keys.filter((k) => !k.service);
+  const paths = keys.filter((k) => k.service);
+  const pathCount = paths.length / 2;
   return html`<section id="summary" aria-labelledby="summary-h">
 <h2 id="summary-h">Summary</h2>
-<p class="lead">${headline(keys)}</p>
-<div class="cards">${keys.map((k) => card(k, data))}</div>
+<p class="lead">${headline(main)}${paths.length ? html` ${pathsHeadline(paths)}` : ""}</p>
+<div class="cards">${main.map((k) => card(k, data))}${pathCount <= MAX_PATH_CARDS ? paths.map((k) => card(k, data)) : ""}</div>
+${pathCount > MAX_PATH_CARDS ? html`<h3 class="sub-h">Key paths</h3>${keyPathTable(paths, data)}` : ""}
 <p class="note">Baseline ${rangeText(data.windows.baseline)} compared with final ${rangeText(data.windows.final)}. Changes are relative to the baseline; intervals are 95 % bootstrap or Wilson intervals from metrics.pdp_comparison. Blue marks a change in the good direction, vermillion in the bad one.</p>
 </section>`;
 }

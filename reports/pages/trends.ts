@@ -107,6 +107,12 @@ export function trendCharts(ctx: PageContext): ChartSpec[] {
   return specs;
 }
 
+export const LATENCY_LEGEND = legend([
+  { label: "Weekly p99", color: PALETTE.accent, kind: "line" },
+  { label: "SLO threshold", color: PALETTE.bad, kind: "dash" },
+  { label: "Baseline and final windows", color: PALETTE.window, kind: "band" },
+]);
+
 /** One chart per key path: weekly p99 against the SLO threshold. */
 export function latencyCharts(ctx: PageContext): ChartSpec[] {
   const { data } = ctx;
@@ -119,25 +125,20 @@ export function latencyCharts(ctx: PageContext): ChartSpec[] {
     let id = `latency-${slug(p.service)}-${slug(p.route)}`;
     while (used.has(id)) id += "-x";
     used.add(id);
-    const title = `p99 latency · ${p.service} · ${p.route}`;
+    const title = `${p.service} · ${p.route}`;
     const description = p.threshold != null
-      ? `Weekly 99th-percentile latency of ${p.route} on ${p.service} against its SLO threshold of ${formatValue(p.threshold, "seconds")}; below the dashed line is within the objective.`
-      : `Weekly 99th-percentile latency of ${p.route} on ${p.service}; no SLO threshold is configured.`;
+      ? `Weekly p99 against the ${formatValue(p.threshold, "seconds")} SLO threshold (dashed).`
+      : `Weekly p99; no SLO threshold is configured.`;
     return {
       id,
       title,
       description,
-      size: "half" as const,
+      size: "third" as const,
       service: p.service,
       svg: rows.some((r) => r.p99_seconds != null)
         ? toSvg(latencyChart(rows.map((r) => ({ date: r.period_start, p99: r.p99_seconds })), { document: ctx.document, plan: ctx.plan, xDomain: ctx.xDomain, threshold: p.threshold, title, description }))
         : null,
       empty: "no latency histogram for this key path in metrics.latency_p99.",
-      legend: legend([
-        { label: "Weekly p99", color: PALETTE.accent, kind: "line" as const },
-        ...(p.threshold != null ? [{ label: `SLO threshold ${formatValue(p.threshold, "seconds")}`, color: PALETTE.bad, kind: "dash" as const }] : []),
-        { label: "Baseline and final windows", color: PALETTE.window, kind: "band" as const },
-      ]),
       table: { columns: ["week starting", "requests", "p99 seconds", "SLO threshold seconds"], rows: rows.map((r) => [r.period_start, r.requests, round(r.p99_seconds, 4), p.threshold]) },
     };
   });

@@ -66,6 +66,7 @@ export function methodsSection(data: ReportData, info: MethodsInfo, charts: Char
 <tr><th scope="row">Final window</th><td>${w.final ? dateRange(w.final.from, w.final.to) : "not configured"}</td></tr>
 <tr><th scope="row">Phases</th><td>${data.phases.length ? data.phases.map((p, i) => html`${i ? "; " : ""}${p.name} (${isoDate(p.from)} – ${isoDate(p.to)})`) : "none configured"}</td></tr>
 <tr><th scope="row">Data range</th><td>${data.dataRange.from ? html`weeks starting ${dateRange(data.dataRange.from, data.dataRange.to)}` : "no weekly data"}</td></tr>
+<tr><th scope="row">Weekly charts</th><td>${data.partialWeeks.length ? html`Weeks only partly covered by the data are left out (weeks starting ${data.partialWeeks.map((d, i) => html`${i ? ", " : ""}${isoDate(d)}`)}).` : "All weeks are complete."} Rolling medians span 5 weeks.</td></tr>
 <tr><th scope="row">DORA tiers</th><td>${s.tierYear ? `${s.tierYear} report thresholds` : "not set"} (verify against dora.dev before relying on them)</td></tr>
 <tr><th scope="row">Minimum sample</th><td>${s.minSample ?? "–"} observations per window</td></tr>
 <tr><th scope="row">Time zone</th><td>${s.timezone}; weeks start on Monday</td></tr>

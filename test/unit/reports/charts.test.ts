@@ -1,0 +1,103 @@
+import { parseHTML } from "linkedom";
+import { describe, expect, it } from "vitest";
+import { rollingMedian, toSvg, type PlanContext } from "../../../reports/charts/common.ts";
+import { distributionChart, durationTicks } from "../../../reports/charts/distribution.ts";
+import { latencyChart } from "../../../reports/charts/latency.ts";
+import { oncallChart } from "../../../reports/charts/oncall.ts";
+import { rateBandChart } from "../../../reports/charts/rate-band.ts";
+import { sparklineChart } from "../../../reports/charts/sparkline.ts";
+import { stagesChart } from "../../../reports/charts/stages.ts";
+import { trendChart } from "../../../reports/charts/trend.ts";
+import { matchSnapshot } from "./snapshot.ts";
+
+const { document: doc } = parseHTML("<!doctype html><html><body></body></html>");
+const document = doc as unknown as Document;
+const d = (s: string) => new Date(`${s}T00:00:00Z`);
+const DAY = 86_400_000;
+
+const plan: PlanContext = {
+  phases: [
+    { name: "Foundations", from: d("2026-01-05"), to: d("2026-02-15") },
+    { name: "Automation <b>", from: d("2026-02-16"), to: d("2026-03-29") },
+  ],
+  milestones: [{ date: d("2026-02-20"), label: "Canary" }],
+  baseline: { from: d("2026-01-05"), to: d("2026-01-25") },
+  final: { from: d("2026-03-09"), to: d("2026-03-29") },
+};
+const xDomain: [Date, Date] = [d("2026-01-05"), d("2026-03-30")];
+const weeks = Array.from({ length: 12 }, (_, i) => new Date(d("2026-01-05").getTime() + i * 7 * DAY));
+const values = [3, 4, 2, 5, 6, 5, 7, 8, 7, 9, 10, 9];
+const rolling = rollingMedian(values, 5);
+const trendRows = weeks.map((date, i) => ({ date, value: values[i]!, rolling: rolling[i]! }));
+
+function snap(name: string, el: Element) {
+  const svg = toSvg(el);
+  expect(svg.startsWith("<svg")).toBe(true);
+  const result = matchSnapshot(name, svg);
+  expect(result.ok, result.message).toBe(true);
+  return svg;
+}
+
+describe("chart snapshots (test/output/*.svg; a -changed.svg is written on mismatch)", () => {
+  it("trend: weekly series with rolling median over phases, windows and milestones", () => {
+    const svg = snap("trend", trendChart(trendRows, { document, plan, xDomain, yLabel: "Deployments", title: "Deployments per week" }));
+    expect(svg).toContain("Foundations");
+    expect(svg).toContain("M1");
+    expect(svg).toContain("Automation &lt;b&gt;");
+    expect(svg).toContain('aria-label="Deployments per week"');
+  });
+
+  it("rate band: change failure rate with its interval", () => {
+    const rows = weeks.slice(0, 3).map((date, i) => ({ date, rate: [0.2, 0.15, 0.1][i]!, low: [0.1, 0.08, 0.05][i]!, high: [0.32, 0.25, 0.18][i]! }));
+    const svg = snap("rate-band", rateBandChart(rows, { document, plan, xDomain, yLabel: "Change failure rate" }));
+    expect(svg).toContain("20 %");
+  });
+
+  it("distribution: baseline versus final box plots on a log scale, n in the labels", () => {
+    const rows = [1, 2, 3, 5, 8, 13, 21, 40].flatMap((v) => [
+      { window: "Baseline" as const, value: v * 3 },
+      { window: "Final" as const, value: v },
+    ]);
+    const svg = snap("distribution", distributionChart([...rows, { window: "Final", value: 0 }], { document, xLabel: "log scale" }));
+    expect(svg).toContain("Baseline (n=8)");
+    expect(svg).toContain("Final (n=8)"); // the 0 cannot sit on a log scale and is not drawn
+  });
+
+  it("latency: p99 against the SLO threshold", () => {
+    const svg = snap("latency", latencyChart(weeks.map((date, i) => ({ date, p99: 0.5 - i * 0.02 })), { document, plan, xDomain, threshold: 0.3 }));
+    expect(svg).toContain("300 ms");
+  });
+
+  it("on-call: pages per week stacked by working hours and after hours", () => {
+    snap("oncall", oncallChart(weeks.map((date, i) => ({ date, inHours: 6 - (i % 3), afterHours: 3 - (i % 2) })), { document, plan, xDomain }));
+  });
+
+  it("stages: lead-time stage breakdown before and after, with totals", () => {
+    const rows = (["Baseline", "Final"] as const).flatMap((window, w) =>
+      (["coding", "pickup", "review", "deploy"] as const).map((stage, i) => ({ window, stage, hours: (w ? 2 : 8) * (i + 1) })),
+    );
+    const svg = snap("stages", stagesChart(rows, { document }));
+    expect(svg).toContain("80.0 h"); // baseline total 8+16+24+32
+  });
+
+  it("sparkline: one service's small multiple", () => {
+    snap("sparkline", sparklineChart(trendRows, { document, plan, xDomain, yDomain: [0, 12] }));
+  });
+});
+
+describe("chart helpers", () => {
+  it.each([
+    [[1, 3, 2], 3, [1, 2, 2]],
+    [[null, 4, null, 6], 2, [null, 4, 4, 6]],
+  ])("rollingMedian(%j, k=%i) = %j", (input, k, expected) => {
+    expect(rollingMedian(input as (number | null)[], k)).toEqual(expected);
+  });
+
+  it("duration ticks stay within the data and are spaced on the log scale", () => {
+    const ticks = durationTicks(0.2, 400);
+    expect(ticks.length).toBeGreaterThan(2);
+    expect(ticks.length).toBeLessThanOrEqual(6);
+    expect(ticks[0]![0]).toBeGreaterThanOrEqual(0.2);
+    expect(ticks.at(-1)![0]).toBeLessThanOrEqual(400);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { toCsv } from "../../../reports/csv.ts";
+import { formatChange, formatPct, formatValue, metricMeta, sentence, shortSentence, type ComparisonLike } from "../../../reports/format.ts";
+import { escapeHtml, html, raw } from "../../../reports/html.ts";
+
+const plain = (s: string) => s.replace(/\u00a0/g, " ");
+const row = (over: Partial<ComparisonLike>): ComparisonLike => ({
+  metric: "time_to_restore",
+  baseline_value: 5.2,
+  final_value: 1.1,
+  change_pct: -78.8,
+  ci_low: -88,
+  ci_high: -61,
+  interval_of: "change_pct",
+  n_baseline: 41,
+  n_final: 36,
+  verdict: "improved",
+  ...over,
+});
+
+describe("sentences", () => {
+  it("says the verdict in one plain sentence, as in the issue", () => {
+    expect(plain(sentence(row({})))).toBe("Median time to restore fell from 5.2 h to 1.1 h, −79 % (95 % CI −88 % to −61 %).");
+  });
+
+  it.each([
+    ["rate with an interval of the final value", row({ metric: "change_failure_rate", baseline_value: 0.28, final_value: 0.105, change_pct: -62.5, ci_low: 0.077, ci_high: 0.14, interval_of: "final_value" }),
+      "Change failure rate fell from 28.0 % to 10.5 %, −63 % (95 % CI of the final value 7.7 % to 14.0 %)."],
+    ["no clear change says so", row({ metric: "pages_per_week", baseline_value: 4.6, final_value: 4.4, change_pct: -4.3, ci_low: -40, ci_high: 54, verdict: "no clear change" }),
+      "Pages per week fell from 4.6 to 4.4, −4 % (95 % CI −40 % to +54 %) — not a clear change."],
+    ["hours shown in one unit for both values", row({ metric: "lead_time", baseline_value: 96, final_value: 21, change_pct: -78, ci_low: -79, ci_high: -77 }),
+      "Median lead time fell from 4.0 d to 0.9 d, −78 % (95 % CI −79 % to −77 %)."],
+    ["SLO attainment moves in percentage points", row({ metric: "slo:GET /cart", baseline_value: 0.9608, final_value: 0.999, change_pct: 3.98, ci_low: 0.9985, ci_high: 0.9994, interval_of: "final_value" }),
+      "SLO attainment of GET /cart rose from 96.08 % to 99.90 %, +3.82 pp (95 % CI of the final value 99.85 % to 99.94 %)."],
+  ])("%s", (_name, r, expected) => {
+    expect(plain(sentence(r))).toBe(expected);
+  });
+
+  it("never shows insufficient data as a number", () => {
+    const s = sentence(row({ verdict: "insufficient data", baseline_value: 3.1, final_value: 2.2, n_baseline: 5, n_final: 3 }), undefined, 8);
+    expect(plain(s)).toBe("Median time to restore: insufficient data to compare (5 incidents in the baseline window, 3 in the final window; at least 8 needed in each).");
+    expect(s).not.toMatch(/3\.1|2\.2|%/);
+  });
+
+  it("a slide's message is short and unsigned", () => {
+    expect(plain(shortSentence(row({ metric: "change_failure_rate", baseline_value: 0.28, final_value: 0.1, change_pct: -63 })))).toBe("Change failure rate fell by 63 %");
+    expect(shortSentence(row({ verdict: "insufficient data" }))).toBe("Median time to restore: too little data to compare");
+  });
+});
+
+describe("number formatting", () => {
+  it.each([
+    [0.5, "hours", [0.5], "30 min"],
+    [5.24, "hours", [5.24], "5.2 h"],
+    [30, "hours", [30], "30 h"],
+    [96, "hours", [96, 20], "4.0 d"],
+    [4.5, "minutes", [4.5], "4.5 min"],
+    [0.105, "share", [0.28, 0.105], "10.5 %"],
+    [0.9961, "share", [0.9961], "99.61 %"],
+    [0.232, "seconds", [0.232], "232 ms"],
+    [2.17, "seconds", [2.17, 0.86], "2.17 s"],
+    [41.66, "per_week", [41.66], "42"],
+    [null, "hours", [], "–"],
+  ] as const)("formatValue(%s, %s) = %s", (v, unit, ctx, expected) => {
+    expect(plain(formatValue(v, unit, [...ctx]))).toBe(expected);
+  });
+
+  it.each([
+    [-78.8, "−79 %"],
+    [158, "+158 %"],
+    [0, "0 %"],
+    [-0.4, "−0.4 %"],
+    [null, "–"],
+  ])("formatPct(%s) = %s", (v, expected) => {
+    expect(plain(formatPct(v))).toBe(expected);
+  });
+
+  it("SLO change is in percentage points, others in %", () => {
+    expect(plain(formatChange({ change_pct: 0.01, baseline_value: 0.9961, final_value: 0.996 }, metricMeta("slo:POST /x")))).toBe("−0.01 pp");
+    expect(plain(formatChange({ change_pct: -50, baseline_value: 0.4, final_value: 0.2 }, metricMeta("latency_p99:POST /x")))).toBe("−50 %");
+  });
+});
+
+describe("escaping", () => {
+  it("escapes every interpolated value unless it is raw()", () => {
+    const label = "<script>alert(1)</script>";
+    const out = html`<li title="${label}">${label}${raw("<b>ok</b>")}${[label, null, false]}</li>`.value;
+    expect(out).not.toContain("<script>");
+    expect(out).toBe('<li title="&lt;script&gt;alert(1)&lt;/script&gt;">&lt;script&gt;alert(1)&lt;/script&gt;<b>ok</b>&lt;script&gt;alert(1)&lt;/script&gt;</li>');
+    expect(escapeHtml(`"a" & 'b'`)).toBe("&quot;a&quot; &amp; &#39;b&#39;");
+  });
+});
+
+describe("CSV", () => {
+  it("quotes what needs quoting and defuses spreadsheet formulas in text", () => {
+    const csv = toCsv(["name", "value", "date"], [
+      ['a,"b"', -1.5, new Date("2026-01-05T00:00:00Z")],
+      ["=HYPERLINK(1)", null, "@x"],
+    ]);
+    expect(csv).toBe('name,value,date\r\n"a,""b""",-1.5,2026-01-05\r\n\'=HYPERLINK(1),,\'@x\r\n');
+  });
+});

@@ -1,0 +1,125 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { findChromium, PDF_SKIPPED } from "../../../reports/pdf.ts";
+import { buildReport } from "../../../reports/render.ts";
+import { createReportFixture, HOSTILE } from "../../fixtures/report/fixture.ts";
+import { withMemoryWarehouse, withTempDir } from "../../helpers/db.ts";
+
+const NOW = new Date("2026-12-01T08:00:00Z");
+
+async function build(options: Parameters<typeof createReportFixture>[1] = {}) {
+  return withTempDir((dir) =>
+    withMemoryWarehouse(async (w) => {
+      await createReportFixture(w, options);
+      const steps: string[] = [];
+      const result = await buildReport(w, { out: dir, pdf: false, now: NOW, toolVersion: "9.9.9-test", onProgress: (s) => steps.push(s) });
+      const index = readFileSync(join(dir, "index.html"), "utf8");
+      const slides = readFileSync(join(dir, "slides.html"), "utf8");
+      const csvs = readdirSync(join(dir, "data")).sort();
+      const files = new Map(csvs.map((name) => [name, readFileSync(join(dir, "data", name), "utf8")]));
+      const csv = (name: string) => files.get(name) ?? "";
+      return { result, index, slides, csvs, csv, steps, size: statSync(join(dir, "index.html")).size, dir };
+    }),
+  );
+}
+
+describe("buildReport on the fixture", () => {
+  it("writes index.html, slides.html and one CSV per chart, every chart drawn", async () => {
+    const r = await build();
+    expect(r.result.warnings).toEqual([]);
+    expect(r.steps).toContain("rendering charts");
+    const ids = [...r.index.matchAll(/<figure class="chart [a-z]+" id="chart-([^"]+)"/g)].map((m) => m[1]!);
+    expect(ids).toEqual(expect.arrayContaining(["deployments-weekly", "lead-time-weekly", "restore-weekly", "change-failure-rate", "oncall-load", "lead-time-distribution", "restore-distribution", "lead-time-stages", "latency-payments-api-post-payments", "service-search"]));
+    expect(r.csvs).toEqual(ids.map((id) => `${id}.csv`).sort());
+    for (const id of ids) {
+      const fig = r.index.slice(r.index.indexOf(`id="chart-${id}"`));
+      const body = fig.slice(0, fig.indexOf("</figure>"));
+      expect(body, id).toMatch(/<svg[^>]*class="dora-plot"/);
+      expect(body, id).toContain("<figcaption><h3>");
+      expect(body, id).toContain('class="desc"');
+      expect(body, id).toContain("<table class=\"data-table\">");
+    }
+    expect(r.csv("deployments-weekly.csv").split("\r\n")[0]).toBe("week starting,deployments,rolling median (5 weeks)");
+  });
+
+  it("shows the summary first with verdicts, tiers and sentences; insufficient data as words", async () => {
+    const { index } = await build();
+    const summary = index.slice(index.indexOf('id="summary"'), index.indexOf('id="trends"'));
+    expect(index.indexOf('id="summary"')).toBeLessThan(index.indexOf("<figure"));
+    expect(summary).toContain("Median time to restore fell from 5.2\u00a0h to 1.1\u00a0h, −79\u00a0% (95\u00a0% CI −88\u00a0% to −61\u00a0%).");
+    expect(summary).toContain("DORA 2024 tier: Medium → <strong>High</strong>");
+    const ack = summary.slice(summary.indexOf('data-metric="time_to_acknowledge"'));
+    const ackCard = ack.slice(0, ack.indexOf("</article>"));
+    expect(ackCard).toContain("insufficient data");
+    expect(ackCard).not.toMatch(/\d\s?(min|%)/);
+    expect(summary).toContain('class="card improved"');
+    expect(summary).toContain('class="card no-clear-change"');
+    expect(summary).toContain('<p class="change good">');
+  });
+
+  it("is self-contained: no external reference, a strict CSP, the methods facts", async () => {
+    const { index, slides, size } = await build();
+    for (const page of [index, slides]) {
+      const withoutNs = page.replaceAll('xmlns="http://www.w3.org/2000/svg"', "");
+      expect(withoutNs).not.toMatch(/https?:\/\//);
+      expect(page).not.toMatch(/<link\b|<img\b|<iframe\b|@import|url\(/);
+      expect(page.replaceAll("&#39;", "'")).toMatch(/Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-/);
+    }
+    expect(index).toContain("sha256:fixture0123456789");
+    expect(index).toContain("dora 9.9.9-test");
+    expect(index).toContain("2026-12-01 08:00 UTC");
+    expect(index).toContain("2024 report thresholds");
+    expect(size).toBeLessThan(2_000_000);
+  });
+
+  it("escapes labels from config and data: <script>alert(1)</script> renders as text", async () => {
+    const { index, slides, csv } = await build({ hostile: true });
+    for (const page of [index, slides]) {
+      expect(page).not.toContain(HOSTILE);
+      expect(page).not.toContain("<script>alert");
+      expect(page.match(/<script>/g)?.length).toBe(1); // our own inline script only
+    }
+    expect(index).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(index).toContain("<title>Plan review &lt;script&gt;alert(1)&lt;/script&gt;</title>");
+    expect(csv("latency-payments-api-post-pay-script-alert-1-script.csv")).toContain("week starting");
+  });
+
+  it("still builds with tables absent, saying 'no data' where they would be", async () => {
+    const r = await build({ omit: ["metrics.latency_p99", "metrics.slo", "metrics.data_quality", "metrics.lead_time_items", "metrics.oncall_load"] });
+    expect(r.result.warnings.join("\n")).toContain("metrics.latency_p99");
+    expect(r.index).toContain("No data: no changes in the baseline or final window (metrics.lead_time_items).");
+    expect(r.index).toContain("No data: metrics.data_quality is absent.");
+    expect(r.index).toContain("No data: no pages in metrics.oncall_load.");
+    expect(r.index).toMatch(/id="chart-latency-payments-api-post-payments"[\s\S]*?No data: no latency histogram/);
+  });
+
+  it("with no metrics at all, every section says so instead of failing", async () => {
+    await withTempDir((dir) =>
+      withMemoryWarehouse(async (w) => {
+        const result = await buildReport(w, { out: dir, pdf: false, now: NOW });
+        const index = readFileSync(join(dir, "index.html"), "utf8");
+        expect(result.warnings[0]).toContain("metrics.pdp_comparison");
+        expect(index).toContain("No data: no deployments in metrics.deployment_frequency.");
+        expect(index).toContain("no comparison in metrics.pdp_comparison");
+        expect(existsSync(join(dir, "slides.html"))).toBe(true);
+      }),
+    );
+  });
+
+  it("leaves partial first and last weeks out of weekly charts and says so", async () => {
+    const { index, csv } = await build();
+    const rows = csv("deployments-weekly.csv").trim().split("\r\n");
+    expect(rows[1]!.startsWith("2025-10-06,")).toBe(true);
+    expect(rows.at(-1)!.startsWith("2026-11-23,")).toBe(true); // the week of 30 Nov runs past the data
+    expect(index).toContain("Weeks only partly covered by the data are left out (weeks starting 2026-11-30)");
+  });
+});
+
+describe("PDF step", () => {
+  it("finds Chromium through CHROMIUM_PATH first, and says clearly when there is none", () => {
+    expect(findChromium({ CHROMIUM_PATH: process.execPath })).toBe(process.execPath);
+    expect(findChromium({ CHROMIUM_PATH: "/nonexistent/chromium" }, [])).toBeUndefined();
+    expect(PDF_SKIPPED).toBe("PDF skipped: Chromium not found (install the 'chromium' package or set CHROMIUM_PATH)");
+  });
+});
