@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Row } from "../../warehouse/warehouse.ts";
 import { InvalidItemError, httpStatusOf } from "./errors.ts";
 import { redact } from "./secrets.ts";
-import type { AnyStream, CollectContext, RowsByTable, Source } from "./stream.ts";
+import type { AnyStream, CollectContext, FinishResult, RowsByTable, Source } from "./stream.ts";
 
 export interface StreamResult {
   stream: string;
@@ -140,9 +140,11 @@ async function collectPartition(stream: AnyStream, ctx: CollectContext, partitio
     });
   }
   const finished = stream.finish ? await stream.finish(ctx, partition) : undefined;
+  const finishRows = finished && "rows" in finished && typeof finished.rows === "object" && !Array.isArray(finished.rows) ? (finished as FinishResult) : undefined;
+  const cursor = finishRows?.cursor ?? maxCursor;
   await w.transaction(async () => {
-    if (finished) result.rows += await writeRows(ctx, finished);
-    if (maxCursor) await saveCursor(ctx, stream.id, key, maxCursor);
+    if (finished) result.rows += await writeRows(ctx, finishRows ? finishRows.rows : (finished as RowsByTable));
+    if (cursor) await saveCursor(ctx, stream.id, key, cursor);
   });
 }
 

@@ -52,7 +52,17 @@ export interface StreamDefinition<Item, Partition = string> {
   /** The item's replication key (ISO timestamp or other orderable string). */
   cursorOf: (item: Item) => string | undefined;
   /** Runs after a partition's last page (e.g. map commits to the deployments that shipped them). */
-  finish?: (ctx: CollectContext, partition: Partition) => Promise<RowsByTable | void>;
+  finish?: (ctx: CollectContext, partition: Partition) => Promise<RowsByTable | FinishResult | void>;
+}
+
+/**
+ * What `finish` may return instead of bare rows: rows plus the partition's cursor, for streams whose
+ * position is not an item's replication key (e.g. the last deployment whose commits were attributed).
+ * Both are written in one transaction.
+ */
+export interface FinishResult {
+  rows: RowsByTable;
+  cursor?: string;
 }
 
 export function defineStream<Item, Partition = string>(definition: StreamDefinition<Item, Partition>): StreamDefinition<Item, Partition> {

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { GithubCommitAssociation, GithubCompareCommit, GithubPathCommit } from "../../schemas/github.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
-import { writeRows } from "../core/runner.ts";
-import { defineStream, type CollectContext, type Page } from "../core/stream.ts";
+import { defineStream, type CollectContext, type FinishResult, type Page } from "../core/stream.ts";
+import type { GithubSource } from "../../schemas/sources/github.ts";
 import { githubClient } from "./client.ts";
 import { graphqlPages, graphqlQuery, restPages } from "./pages.ts";
 import { entityId, githubSettings, matches, repoTargets, type RepoTarget } from "./targets.ts";
@@ -218,10 +218,11 @@ interface PullRow {
   is_hotfix: boolean;
 }
 
-async function finishRepo(ctx: CollectContext, target: RepoTarget): Promise<void> {
+async function finishRepo(ctx: CollectContext, target: RepoTarget): Promise<FinishResult> {
   const work = workOf(ctx, target);
   ctx.state.delete(`github.commits:${target.repo}`);
   const rows: Row[] = [];
+  const shipped: Shipped[] = [];
   for (const [service, plan] of work.plan) {
     const pulls = await ctx.warehouse.all<PullRow>(
       `SELECT pr_id, number, merge_commit_sha, commit_shas, opened_at, first_commit_at, first_review_at, merged_at, is_revert, is_hotfix
@@ -273,20 +274,21 @@ async function finishRepo(ctx: CollectContext, target: RepoTarget): Promise<void
           first_review_at: pr?.first_review_at ?? null,
           merged_at: pr?.merged_at ?? null,
         });
+        shipped.push({ change_id: entityId("change", target, sha, service), deployment_id: deployment.deployment_id, commit_sha: sha, title: commit.commit.message.split("\n")[0] ?? null, is_revert: pr?.is_revert ?? null, is_hotfix: pr?.is_hotfix ?? null });
       }
     }
   }
-  await ctx.warehouse.transaction(async () => {
-    await writeRows(ctx, { "core.changes": rows });
-    await markRollbacksAndRework(ctx, target);
-    if (work.maxFinished) {
-      await ctx.warehouse.run("INSERT OR REPLACE INTO sync.cursors (stream, partition, cursor, updated_at) VALUES (?, ?, ?, now())", [
-        commits.id,
-        target.repo,
-        work.maxFinished,
-      ]);
-    }
-  });
+  // The runner writes the changes, the re-flagged deployments and the cursor in one transaction.
+  return { rows: { "core.changes": rows, "core.deployments": await reflagged(ctx, target, shipped) }, cursor: work.maxFinished };
+}
+
+interface Shipped {
+  change_id: string;
+  deployment_id: string;
+  commit_sha: string;
+  title: string | null;
+  is_revert: boolean | null;
+  is_hotfix: boolean | null;
 }
 
 /** Commits reachable from `head` through parents, without leaving `range`. */
@@ -306,28 +308,45 @@ function ancestors(head: string, range: Set<string>, all: Map<string, GithubComp
 
 /**
  * Recomputed for the whole repository each run (no requests): the deployment streams rewrite their
- * rows, and a later deployment can change what an earlier one means.
- * - rollback: ships a revert (PR or commit), or deploys a sha that went live before the one it replaces;
- * - rework: ships a hotfix PR (label or branch), or deploys a hotfix branch.
+ * rows, and a later deployment can change what an earlier one means. Returns the rows whose flags changed.
  */
-async function markRollbacksAndRework(ctx: CollectContext, target: RepoTarget): Promise<void> {
-  const settings = githubSettings(ctx.config);
+async function reflagged(ctx: CollectContext, target: RepoTarget, fresh: Shipped[]): Promise<Row[]> {
   const w = ctx.warehouse;
-  const deployed = await w.all<Deployed>(
-    `SELECT deployment_id, service, commit_sha, ref, finished_at FROM core.deployments
+  const deployed = await w.all<Deployed & Row & { is_rollback: boolean; is_rework: boolean }>(
+    `SELECT * EXCLUDE (collected_at) FROM core.deployments
       WHERE source = 'github' AND repo = ? AND is_production AND status = 'success' AND commit_sha IS NOT NULL AND finished_at IS NOT NULL
       ORDER BY finished_at, deployment_id`,
     [target.repo],
   );
-  const changes = await w.all<{ deployment_id: string; commit_sha: string; title: string | null; is_revert: boolean | null; is_hotfix: boolean | null }>(
-    `SELECT c.deployment_id, c.commit_sha, c.title, p.is_revert, p.is_hotfix
+  const stored = await w.all<Shipped>(
+    `SELECT c.change_id, c.deployment_id, c.commit_sha, c.title, p.is_revert, p.is_hotfix
        FROM core.changes c LEFT JOIN core.pull_requests p ON p.pr_id = c.pr_id
       WHERE c.source = 'github' AND c.repo = ? AND c.deployment_id IS NOT NULL`,
     [target.repo],
   );
+  const byId = new Map(stored.map((c) => [c.change_id, c]));
+  for (const c of fresh) byId.set(c.change_id, c);
+  const flags = deploymentFlags(deployed, [...byId.values()], githubSettings(ctx.config));
+  return deployed
+    .filter((d) => {
+      const f = flags.get(d.deployment_id)!;
+      return f.rollback !== d.is_rollback || f.rework !== d.is_rework;
+    })
+    .map((d) => ({ ...d, is_rollback: flags.get(d.deployment_id)!.rollback, is_rework: flags.get(d.deployment_id)!.rework }));
+}
+
+/**
+ * - rollback: ships a revert (PR or commit), or deploys a sha that went live before the one it replaces;
+ * - rework: ships a hotfix PR (label or branch), or deploys a hotfix branch.
+ * `deployed`: successful production deployments, oldest first.
+ */
+export function deploymentFlags(
+  deployed: Pick<Deployed, "deployment_id" | "service" | "commit_sha" | "ref">[],
+  changes: Pick<Shipped, "deployment_id" | "commit_sha" | "title" | "is_revert" | "is_hotfix">[],
+  settings: Pick<GithubSource, "revert_pattern" | "hotfix_branch_pattern">,
+): Map<string, { rollback: boolean; rework: boolean }> {
   const byDeployment = groupBy(changes, (c) => c.deployment_id);
-  const rollback: string[] = [];
-  const rework: string[] = [];
+  const out = new Map<string, { rollback: boolean; rework: boolean }>();
   for (const list of groupBy(deployed, (d) => d.service).values()) {
     // Where each sha first went live: a deployment whose sha first went live before the one it
     // replaces moves production backwards.
@@ -341,17 +360,12 @@ async function markRollbacksAndRework(ctx: CollectContext, target: RepoTarget): 
       const shipped = byDeployment.get(d.deployment_id) ?? [];
       const prev = list[i - 1];
       const movesBack = prev !== undefined && prev.commit_sha !== d.commit_sha && firstLive.get(d.commit_sha)! < (firstLive.get(prev.commit_sha) ?? -1);
-      const reverts = shipped.some((c) => c.is_revert || matches(settings.revert_pattern, c.title));
-      if (movesBack || reverts) rollback.push(d.deployment_id);
-      if (matches(settings.hotfix_branch_pattern, d.ref) || shipped.some((c) => c.is_hotfix)) rework.push(d.deployment_id);
+      const reverts = shipped.some((c) => c.is_revert === true || matches(settings.revert_pattern, c.title));
+      const rework = matches(settings.hotfix_branch_pattern, d.ref) || shipped.some((c) => c.is_hotfix === true);
+      out.set(d.deployment_id, { rollback: movesBack || reverts, rework });
     });
   }
-  const isIn = (ids: string[]) => (ids.length ? `deployment_id IN (${ids.map((id) => `'${id.replaceAll("'", "''")}'`).join(", ")})` : "false");
-  await w.run(
-    `UPDATE core.deployments SET is_rollback = ${isIn(rollback)}, is_rework = ${isIn(rework)}
-      WHERE source = 'github' AND repo = ? AND is_production AND status = 'success'`,
-    [target.repo],
-  );
+  return out;
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {

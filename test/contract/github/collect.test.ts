@@ -109,6 +109,8 @@ describe("github collector against the simulator", () => {
         [pr3.landed[1], "github:pr:acme/payments-api:3", "2026-01-09T13:00:00.000Z"],
       ]);
       expect(changes).toHaveLength(6);
+      // Counted in the run's rows like any stream's (written with the cursor in one transaction).
+      expect(run.result.streams.find((st) => st.stream === "github.commits")!.rows).toBe(6);
       // The first deployment has nothing to compare with: no changes invented for it.
       expect(changes.some((c) => c.deployment_id === depIds[0])).toBe(false);
 
