@@ -5,8 +5,8 @@
  * 6-month plan plays the same story twice as fast). Negative values are the months before the plan,
  * which behave like the baseline. Month N of the plan (1-based, as people say it) is [N-1, N).
  *
- *   months 1–2   Foundations & baseline: weekly-ish release trains, 3–4 day lead time, ~27 % CFR
- *   months 3–5   CI/CD: deploys grow to several a day; canary releases from mid month 5 cut CFR
+ *   months 1–2   Foundations & baseline: Tue/Thu release trains, ~4 day lead time, ~27 % CFR
+ *   months 3–5   CI/CD: deploys on every working day, ~1 per merge; canaries from mid month 5 cut CFR
  *   month 6      the bad month: a database failover and a string of incidents
  *   months 7–8   incident playbooks: acknowledge in minutes, restore in about an hour
  *   months 9–10  SLOs and p99 latency: tails shrink on most key paths (one regressed in months 6–7)
