@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { Warehouse } from "../warehouse/warehouse.ts";
 import { exportWarehouse, exportableTables } from "../warehouse/export.ts";
 import { inlineHtml } from "./inline.ts";
-import { cdnReferences, offline } from "./offline.ts";
+import { cdnReferences, offline, withoutCdnAliases } from "./offline.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const SOURCE_DIR = join(HERE, "src");
@@ -43,6 +43,8 @@ export interface BuildOptions {
   out: string;
   /** Only these notebooks (names without .html); default all in src/. */
   only?: string[];
+  /** Where the notebooks are (default notebooks/src). */
+  sourceDir?: string;
   minify?: boolean;
   log?: (line: string) => void;
 }
@@ -110,7 +112,8 @@ export async function buildNotebooks(options: BuildOptions): Promise<BuildResult
   if (!existsSync(warehousePath)) {
     throw new Error(`warehouse ${warehousePath} does not exist: create the demo with \`npx dora demo\` (writes demo/warehouse.duckdb) or pass --warehouse PATH`);
   }
-  let sources = notebookSources();
+  const sourceDir = resolve(options.sourceDir ?? SOURCE_DIR);
+  let sources = notebookSources(sourceDir);
   if (options.only?.length) {
     const unknown = options.only.filter((n) => !sources.some((s) => s.name === n));
     if (unknown.length) throw new Error(`no notebook ${unknown.join(", ")} (available: ${sources.map((s) => s.name).join(", ")})`);
@@ -148,11 +151,11 @@ export async function buildNotebooks(options: BuildOptions): Promise<BuildResult
       log(`building ${source.name}…`);
       const outDir = join(staging, source.name);
       await build({
-        ...config(),
+        ...withoutCdnAliases(config()),
         configFile: false,
         logLevel: "warn",
         plugins: [offline(), observable({ template: TEMPLATE })],
-        root: SOURCE_DIR,
+        root: sourceDir,
         base: "./",
         build: {
           outDir,
@@ -176,7 +179,7 @@ export async function buildNotebooks(options: BuildOptions): Promise<BuildResult
           },
         },
       });
-      const pageDir = join(outDir, relative(SOURCE_DIR, dirname(source.path)));
+      const pageDir = join(outDir, relative(sourceDir, dirname(source.path)));
       let html = readFileSync(join(pageDir, `${source.name}.html`), "utf8");
       html = html.replace("</head>", `<script type="application/json" id="dora-manifest">${JSON.stringify(manifest).replace(/</g, "\\u003c")}</script>\n</head>`);
       html = inlineHtml(

@@ -26,6 +26,25 @@ export function packageOf(url: string): string {
   return match?.[1] ?? url;
 }
 
+/** `npm:d3@7/dist/x.js` → `d3/dist/x.js` (the version range is dropped: the installed one is used). */
+export function npmToBare(specifier: string): string {
+  const parts = specifier.replace(/^npm:/, "").split("/");
+  const scoped = parts[0]?.startsWith("@");
+  const nameRange = scoped ? `${parts[0]}/${parts[1] ?? ""}` : (parts[0] ?? "");
+  const at = nameRange.indexOf("@", 1);
+  const name = at > 0 ? nameRange.slice(0, at) : nameRange;
+  const path = parts.slice(scoped ? 2 : 1).filter((p) => p !== "+esm");
+  return [name, ...path].join("/");
+}
+
+/** Notebook Kit's Vite config without its `npm:` → CDN alias (the plugin above resolves `npm:`). */
+export function withoutCdnAliases<T extends { resolve?: { alias?: unknown } }>(config: T): T {
+  const alias = config.resolve?.alias;
+  if (!Array.isArray(alias)) return config;
+  const kept = alias.filter((a: { find?: unknown }) => !(a.find instanceof RegExp && a.find.source.startsWith("^(npm:")));
+  return { ...config, resolve: { ...config.resolve, alias: kept } };
+}
+
 function unavailable(name: string): string {
   return `${name} is not bundled in the offline notebooks; import an installed package instead (e.g. import * as Plot from "@observablehq/plot")`;
 }
@@ -35,10 +54,19 @@ export function offline(): Plugin {
   return {
     name: "dora-offline",
     enforce: "pre",
-    resolveId(source) {
+    async resolveId(source, importer) {
       // Static `import … from "https://…"` in runtime modules (leaflet, mermaid, jszip …), renamed by
       // transform below; any other https import is left for the CDN check to report.
       if (source.startsWith(STUB_PREFIX)) return `\0${source}`;
+      // Cells' `npm:` imports, which Notebook Kit has already turned into jsDelivr URLs: the installed
+      // package, or a build error.
+      const cdn = /^https:\/\/cdn\.jsdelivr\.net\/npm\/(.+)$/.exec(source);
+      if (cdn || source.startsWith("npm:")) {
+        const bare = npmToBare(cdn ? cdn[1]! : source);
+        const resolved = await this.resolve(bare, importer, { skipSelf: true });
+        if (!resolved) throw new Error(`${source}: ${bare} is not installed; the offline notebooks bundle only packages in node_modules`);
+        return resolved;
+      }
       return null;
     },
     load(id) {

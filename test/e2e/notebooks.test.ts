@@ -13,6 +13,7 @@ import { cdnReferences } from "../../notebooks/offline.ts";
 import { Warehouse } from "../../warehouse/warehouse.ts";
 import { makeNotebookWarehouse } from "../fixtures/notebooks/warehouse.ts";
 
+const FIXTURES = "test/fixtures/notebooks/src";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** Charts each notebook draws (Plot figures with a title and at least one data mark). */
@@ -207,6 +208,29 @@ describe("notebooks (npm run notebooks)", () => {
       await v.close();
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it("resolves npm: imports and the built-in Plot from node_modules, so edited notebooks stay offline", async () => {
+    const fixture = await buildNotebooks({ warehouse, out: join(dir, "fixture"), sourceDir: FIXTURES, only: ["builtins"] });
+    expect(fixture.notebooks.map((n) => n.name)).toEqual(["builtins"]);
+    expect(cdnReferences(readFileSync(fixture.notebooks[0]!.output, "utf8"))).toEqual([]);
+    const v = await visit(pathToFileURL(fixture.notebooks[0]!.output).href);
+    try {
+      const shown = await settle(v.page, 1);
+      expect(shown.errors).toEqual([]);
+      const { n } = await one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM metrics.deployment_items");
+      expect(await v.page.textContent("#formatted")).toBe(`${(n * 1000).toLocaleString("en-US")} thousandths`);
+      expect(v.problems).toEqual([]);
+      expect(v.requests.filter((u) => !isLocal(u))).toEqual([]);
+    } finally {
+      await v.close();
+    }
+  });
+
+  it("fails the build naming an npm: package that is not installed (instead of a CDN import)", async () => {
+    await expect(buildNotebooks({ warehouse, out: join(dir, "fixture-bad"), sourceDir: FIXTURES, only: ["not-installed"] })).rejects.toThrow(
+      /left-pad-that-is-not-installed is not installed/,
+    );
   });
 
   it("names `npx dora demo` when the warehouse does not exist, and `dora transform` when metrics are missing", async () => {
