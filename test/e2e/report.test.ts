@@ -1,0 +1,198 @@
+/**
+ * User path: demo → transforms → report, opened in real headless Chromium from file://.
+ * Screenshots go to test/output/screenshots/ for a person to look at.
+ */
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { demoConfig, loadDemo } from "../../collectors/demo/index.ts";
+import { CHROMIUM_ARGS } from "../../reports/pdf.ts";
+import { buildReport } from "../../reports/render.ts";
+import { runTransforms } from "../../transforms/run.ts";
+import { Warehouse } from "../../warehouse/warehouse.ts";
+import { createReportFixture, HOSTILE } from "../fixtures/report/fixture.ts";
+import { withTempDir } from "../helpers/db.ts";
+import { OUTPUT } from "../unit/reports/snapshot.ts";
+
+const SHOTS = join(OUTPUT, "screenshots");
+let dir: string;
+let cleanup: () => void;
+let browser: Browser;
+let built: { files: string[]; warnings: string[] };
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  // withTempDir removes the directory when the promise it is given settles: hold it open until afterAll.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const ready = new Promise<string>((resolve) => {
+    void withTempDir(async (d) => {
+      resolve(d);
+      await held;
+    }, "dora-report-e2e-");
+  });
+  dir = await ready;
+  cleanup = release;
+  const w = await Warehouse.open(join(dir, "warehouse.duckdb"));
+  try {
+    const config = demoConfig();
+    await loadDemo(w, config);
+    await runTransforms(w, config);
+    built = await buildReport(w, { out: join(dir, "report"), pdf: true, toolVersion: "e2e" });
+  } finally {
+    w.close();
+  }
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  cleanup?.();
+});
+
+/** Opens a page and records console errors, page errors, dialogs and every request. */
+async function open(file: string, options: { js?: boolean; viewport?: { width: number; height: number } } = {}) {
+  const context = await browser.newContext({ javaScriptEnabled: options.js ?? true, viewport: options.viewport ?? { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  const dialogs: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("request", (r) => requests.push(r.url()));
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  const url = pathToFileURL(file).href;
+  await page.goto(url, { waitUntil: "load" });
+  return { page, context, errors, requests, dialogs, url };
+}
+
+function chartIds(): string[] {
+  return readdirSync(join(dir, "report", "data")).map((f) => f.replace(/\.csv$/, "")).sort();
+}
+
+describe("report of the default demo in headless Chromium", () => {
+  it("writes index.html, slides.html, report.pdf and the chart CSVs", () => {
+    const names = built.files.map((f) => f.slice(join(dir, "report").length + 1));
+    expect(names).toEqual(expect.arrayContaining(["index.html", "slides.html", "report.pdf"]));
+    expect(built.warnings).toEqual([]);
+    expect(chartIds().length).toBeGreaterThanOrEqual(15);
+    const pdf = readFileSync(join(dir, "report", "report.pdf"));
+    expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");
+    expect(pdf.length).toBeGreaterThan(50_000);
+    expect(statSync(join(dir, "report", "index.html")).size).toBeLessThan(2_000_000);
+  });
+
+  it("index.html: no console errors, no request but the file, every chart drawn", async () => {
+    const { page, context, errors, requests, url } = await open(join(dir, "report", "index.html"));
+    try {
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([url]);
+      for (const id of chartIds()) {
+        const fig = page.locator(`#chart-${id}`);
+        await expect(fig.count(), id).resolves.toBe(1);
+        await expect(fig.locator("svg").count(), id).resolves.toBeGreaterThan(0);
+        await expect(fig.locator("figcaption h3").textContent(), id).resolves.toBeTruthy();
+        await expect(fig.locator("details table").count(), id).resolves.toBe(1);
+      }
+      const cards = page.locator("#summary .card");
+      await expect(cards.count()).resolves.toBe(6);
+      const text = (await page.locator("#summary").innerText()).replace(/\u00a0/g, " ");
+      expect(text).toMatch(/Median time to restore (fell|rose) from [\d.]+ (h|min) to [\d.]+ (h|min)/);
+      expect(text).toMatch(/DORA 2024 tier:/);
+      await page.screenshot({ path: join(SHOTS, "index-top.png") });
+      await page.screenshot({ path: join(SHOTS, "index-full.png"), fullPage: true });
+      for (const id of ["summary", "trends", "reliability", "latency", "flow", "services", "quality", "methods"])
+        await page.locator(`#${id}`).screenshot({ path: join(SHOTS, `index-${id}.png`) });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("the service filter works offline; with scripts off everything shows and the filter hides", async () => {
+    const on = await open(join(dir, "report", "index.html"));
+    try {
+      const select = on.page.locator("#service-filter");
+      await expect(select.isVisible()).resolves.toBe(true);
+      const first = (await on.page.locator("#services tr[data-service]").first().getAttribute("data-service"))!;
+      await select.selectOption(first);
+      const visible = await on.page.locator("#services figure[data-service]:visible").evaluateAll((els) => els.map((e) => e.getAttribute("data-service")));
+      expect(visible).toEqual([first]);
+      await select.selectOption("");
+      const all = await on.page.locator("#services figure[data-service]:visible").count();
+      expect(all).toBeGreaterThan(1);
+      expect(on.errors).toEqual([]);
+    } finally {
+      await on.context.close();
+    }
+    const off = await open(join(dir, "report", "index.html"), { js: false });
+    try {
+      await expect(off.page.locator("#service-filter").isVisible()).resolves.toBe(false);
+      const figures = await off.page.locator("figure.chart").count();
+      const visible = await off.page.locator("figure.chart:visible").count();
+      expect(visible).toBe(figures);
+    } finally {
+      await off.context.close();
+    }
+  });
+
+  it("slides.html: large type, arrow keys move one slide, no errors or requests", async () => {
+    const { page, context, errors, requests, url } = await open(join(dir, "report", "slides.html"), { viewport: { width: 1280, height: 720 } });
+    try {
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([url]);
+      const count = await page.locator(".slide").count();
+      expect(count).toBeGreaterThanOrEqual(8);
+      const h2 = await page.locator("#slide-3 h2").evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+      expect(h2).toBeGreaterThanOrEqual(36);
+      await expect(page.locator("body").getAttribute("data-slide")).resolves.toBe("1");
+      await page.screenshot({ path: join(SHOTS, "slide-01.png") });
+      for (let i = 2; i <= count; i++) {
+        await page.keyboard.press("ArrowRight");
+        await expect.poll(() => page.locator("body").getAttribute("data-slide")).toBe(String(i));
+        await page.screenshot({ path: join(SHOTS, `slide-${String(i).padStart(2, "0")}.png`) });
+      }
+      await page.keyboard.press("ArrowLeft");
+      await expect.poll(() => page.locator("body").getAttribute("data-slide")).toBe(String(count - 1));
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("escaping in the browser", () => {
+  it("a milestone, phase, route and title <script>alert(1)</script> render as text and never run", async () => {
+    await withTempDir(async (out) => {
+      const w = await Warehouse.open(":memory:");
+      try {
+        await createReportFixture(w, { hostile: true });
+        await buildReport(w, { out, pdf: false, now: new Date("2026-12-01T08:00:00Z") });
+      } finally {
+        w.close();
+      }
+      for (const file of ["index.html", "slides.html"]) {
+        const { page, context, errors, dialogs } = await open(join(out, file));
+        try {
+          expect(dialogs).toEqual([]);
+          expect(errors).toEqual([]);
+          expect(await page.title()).toContain(HOSTILE);
+          if (file === "index.html") {
+            await expect(page.locator("ol.milestones").first().innerText()).resolves.toContain(HOSTILE);
+            await expect(page.locator("#summary").innerText()).resolves.toContain(`POST /pay${HOSTILE}`);
+            const scripts = await page.locator("script").count();
+            expect(scripts).toBe(1);
+          }
+        } finally {
+          await context.close();
+        }
+      }
+    });
+  });
+});
