@@ -18,6 +18,8 @@ export interface SeriesSpec {
   cdf: (t: number) => number[];
   /** Times (unix s) at which the process restarts: every counter starts again from 0. */
   resets?: number[];
+  /** Bounds added to the layout later: bound → first sample time (before it, the bucket series does not exist). */
+  boundsFrom?: Record<string, number>;
 }
 
 /** Writes one OpenMetrics file (samples every `step` seconds from start to end inclusive); returns the sample count. */
@@ -43,11 +45,16 @@ export function writeOpenMetrics(file: string, series: SeriesSpec[], start: numb
         }
         const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${v}"`);
         const at = (extra: string[]) => `{${[...labels, ...extra].join(",")}}`;
-        s.bounds.forEach((le, b) => lines.push(`${metric}_bucket${at([`le="${le}"`])} ${st.counts[b]} ${t}`));
+        s.bounds.forEach((le, b) => {
+          const from = s.boundsFrom?.[String(le)];
+          if (from !== undefined && t < from) return;
+          lines.push(`${metric}_bucket${at([`le="${le}"`])} ${st.counts[b]} ${t}`);
+          samples++;
+        });
         lines.push(`${metric}_bucket${at(['le="+Inf"'])} ${st.counts[s.bounds.length]} ${t}`);
         lines.push(`${metric}_count${at([])} ${st.counts[s.bounds.length]} ${t}`);
         lines.push(`${metric}_sum${at([])} ${st.sum.toFixed(3)} ${t}`);
-        samples += s.bounds.length + 3;
+        samples += 3;
       });
     }
   }

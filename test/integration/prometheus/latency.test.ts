@@ -24,6 +24,8 @@ const SAMPLE_OFFSET = 137;
 const REGRESSION = [Date.UTC(2026, 0, 19) / 1000, Date.UTC(2026, 0, 25, 20) / 1000] as const;
 // GET /payments/:id restarts (all its counters back to 0) on 2026-01-28 12:00Z.
 const RESTART = Date.UTC(2026, 0, 28, 12) / 1000 + SAMPLE_OFFSET;
+// The ledger adds a 2.5 ms bucket on 2026-01-29 06:00Z (inside the Berlin week of 2026-01-26).
+const NEW_BOUND_FROM = Date.UTC(2026, 0, 29, 6) / 1000 + SAMPLE_OFFSET;
 
 /** Deterministic noise in [0, 1) from a time and a salt. */
 const noise = (t: number, salt: number) => {
@@ -33,7 +35,7 @@ const noise = (t: number, salt: number) => {
 const daily = (t: number, base: number, salt: number) => base * (1 + 0.5 * Math.sin((2 * Math.PI * (t % DAY)) / DAY) + 0.3 * noise(t, salt));
 
 const HTTP_BOUNDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-const DB_BOUNDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1];
+const DB_BOUNDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 const SERIES: SeriesSpec[] = [
   {
     metric: "http_request_duration_seconds",
@@ -59,7 +61,8 @@ const SERIES: SeriesSpec[] = [
       labels: { service: "ledger", query: "insert_ledger_entries", instance },
       bounds: DB_BOUNDS,
       rate: (t) => daily(t, 120 + 60 * i, 4 + i),
-      cdf: (t) => [0.2, 0.55 + 0.1 * noise(t, 6 + i), 0.8, 0.97, 0.995, 0.9995],
+      cdf: (t) => [0.2, 0.35, 0.55 + 0.1 * noise(t, 6 + i), 0.8, 0.97, 0.995, 0.9995],
+      boundsFrom: { "0.0025": NEW_BOUND_FROM },
     }),
   ),
 ];
@@ -222,7 +225,8 @@ describe.skipIf(!binaries && !inCi)("Prometheus latency collection against a rea
     ["POST /payments", "2026-01-26", "2026-02-02"],
     ["GET /payments/:id", "2026-01-26", "2026-02-02"], // the week with the restart
     ["GET /payments/:id", "2026-02-02", "2026-02-09"],
-    ["INSERT ledger_entries", "2026-01-12", "2026-01-19"],
+    ["INSERT ledger_entries", "2026-01-12", "2026-01-19"], // before the 2.5 ms bucket existed
+    ["INSERT ledger_entries", "2026-02-02", "2026-02-09"], // after: the finer layout
   ])("%s week of %s: p50/p95/p99 agree with Prometheus' histogram_quantile within 1 %%", async (route, from, to) => {
     const ours = await warehouse.one<{ p50_seconds: number; p95_seconds: number; p99_seconds: number }>(
       "SELECT p50_seconds, p95_seconds, p99_seconds FROM metrics.latency_p99 WHERE grain = 'week' AND route = ? AND period_start = ?::DATE",
@@ -276,6 +280,22 @@ describe.skipIf(!binaries && !inCi)("Prometheus latency collection against a rea
     expect(slo.every((s) => s.threshold_is_bucket_bound)).toBe(true);
   });
 
+  it("handles the bucket added mid-week: stored from its first hour, left out of the week it was added in", async () => {
+    const first = await warehouse.one<{ t: Date }>("SELECT min(bucket_start) AS t FROM core.latency_buckets WHERE route = 'INSERT ledger_entries' AND le = 0.0025");
+    // The first sample of the new series is at 06:02:17Z; the first hour whose increase it enters is (06:00, 07:00].
+    expect(first!.t.toISOString()).toBe("2026-01-29T06:00:00.000Z");
+    const weeks = await warehouse.all<{ week: string; finite_bounds: number; bounds_dropped: number; p99: number }>(
+      "SELECT strftime(period_start, '%Y-%m-%d') AS week, finite_bounds, bounds_dropped, p99_seconds AS p99 FROM metrics.latency_p99 WHERE grain = 'week' AND route = 'INSERT ledger_entries' AND period_start BETWEEN '2026-01-19' AND '2026-02-02' ORDER BY week",
+    );
+    expect(weeks.map((w) => [w.week, w.finite_bounds, w.bounds_dropped])).toEqual([
+      ["2026-01-19", 6, 0],
+      ["2026-01-26", 6, 1],
+      ["2026-02-02", 7, 0],
+    ]);
+    // The p99 lies far above the new bucket: unchanged by the layout change.
+    expect(Math.max(...weeks.map((w) => w.p99)) / Math.min(...weeks.map((w) => w.p99))).toBeLessThan(1.2);
+  });
+
   it("agrees with Prometheus on the baseline and final windows, for p99 and for SLO attainment", async () => {
     for (const [window, from, to] of [
       ["baseline", "2026-01-05", "2026-01-19"],
@@ -315,7 +335,7 @@ describe.skipIf(!binaries && !inCi)("Prometheus latency collection against a rea
     expect(again.status).toBe("success");
     // From the cursor minus the 3 h overlap: one small chunk per key path.
     expect(again.requests).toBe(3);
-    // 3 hours × (2 HTTP key paths × 8 bounds + 1 DB key path × 7 bounds), +Inf included.
+    // 3 hours × (2 HTTP key paths × 8 bounds + 1 DB key path × 8 bounds), +Inf included.
     expect(again.rows).toBe(3 * (2 * (HTTP_BOUNDS.length + 1) + (DB_BOUNDS.length + 1)));
     const after = await warehouse.all("SELECT service, route, bucket_start, le, count FROM core.latency_buckets ORDER BY ALL");
     expect(after).toEqual(before);
