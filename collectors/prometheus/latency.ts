@@ -110,7 +110,7 @@ export function countQuery(kp: Pick<KeyPath, "metric" | "selector">, stepSeconds
 }
 
 /**
- * Evaluation times from firstEnd to lastEnd (inclusive, both multiples of step) in chunks of at most
+ * Evaluation times from firstEnd to lastEnd (inclusive, both on the step grid) in chunks of at most
  * maxPoints points. The API refuses (end − start) / step > 11,000; maxPoints ≤ 11,000 stays under it.
  */
 export function chunkRanges(firstEnd: number, lastEnd: number, step: number, maxPoints: number): [number, number][] {
