@@ -90,7 +90,7 @@ export const GithubWorkflowRun = z.object({
 });
 export type GithubWorkflowRun = z.infer<typeof GithubWorkflowRun>;
 
-/** GraphQL PullRequest (merged), with its first 100 commits and first reviews. */
+/** GraphQL PullRequest (merged), with its first commit, labels and first reviews. */
 export const GithubPullRequest = z.object({
   number: z.number().int(),
   title: z.string(),

@@ -160,7 +160,11 @@ async function* changePages(ctx: CollectContext, target: RepoTarget, since: stri
 
   // Squash and merge commits are found through the stored PRs; what is left (rebase merges, direct
   // pushes) is asked of GraphQL, 100 commits per request.
-  const explained = await explainedShas(ctx, target);
+  const pulls = await ctx.warehouse.all<Pick<PullRow, "number" | "merge_commit_sha" | "commit_shas">>(
+    "SELECT DISTINCT number, merge_commit_sha, commit_shas FROM core.pull_requests WHERE source = 'github' AND repo = ?",
+    [target.repo],
+  );
+  const explained = pullOfCommit(work.commits, pulls);
   const unknown = [...work.commits.keys()].filter((sha) => !explained.has(sha));
   for (let i = 0; i < unknown.length; i += ASSOCIATION_BATCH) {
     const batch = unknown.slice(i, i + ASSOCIATION_BATCH);
@@ -196,13 +200,28 @@ export function associationQuery(shas: string[]): string {
   return ["query($owner: String!, $name: String!) {", "  repository(owner: $owner, name: $name) {", ...fields, "  }", "}"].join("\n");
 }
 
-async function explainedShas(ctx: CollectContext, target: RepoTarget): Promise<Set<string>> {
-  const rows = await ctx.warehouse.all<{ sha: string }>(
-    `SELECT DISTINCT merge_commit_sha AS sha FROM core.pull_requests WHERE source = 'github' AND repo = ? AND merge_commit_sha IS NOT NULL
-     UNION SELECT DISTINCT unnest(commit_shas) AS sha FROM core.pull_requests WHERE source = 'github' AND repo = ?`,
-    [target.repo, target.repo],
-  );
-  return new Set(rows.map((r) => r.sha));
+/**
+ * The PR each commit came from, with no request: a PR's merge commit (merge, squash, or the last
+ * commit of a rebase), its first commit, and for a merge commit every commit it brought in (reachable
+ * from its second parent but not its first). What is left (rebased commits, direct pushes) needs GraphQL.
+ */
+export function pullOfCommit<P extends Pick<PullRow, "number" | "merge_commit_sha" | "commit_shas">>(
+  commits: Map<string, GithubCompareCommit>,
+  pulls: P[],
+): Map<string, P> {
+  const out = new Map<string, P>();
+  const range = new Set(commits.keys());
+  for (const p of pulls) {
+    const merge = p.merge_commit_sha ? commits.get(p.merge_commit_sha) : undefined;
+    if (!merge || merge.parents.length < 2) continue;
+    const mainline = new Set(ancestors(merge.parents[0]!.sha, range, commits));
+    for (const parent of merge.parents.slice(1)) {
+      for (const sha of ancestors(parent.sha, range, commits)) if (!mainline.has(sha) && !out.has(sha)) out.set(sha, p);
+    }
+  }
+  for (const p of pulls) for (const sha of p.commit_shas ?? []) out.set(sha, p);
+  for (const p of pulls) if (p.merge_commit_sha) out.set(p.merge_commit_sha, p);
+  return out;
 }
 
 interface PullRow {
@@ -230,9 +249,7 @@ async function finishRepo(ctx: CollectContext, target: RepoTarget): Promise<Fini
       [target.repo, service],
     );
     const byNumber = new Map(pulls.map((p) => [p.number, p]));
-    const bySha = new Map<string, PullRow>();
-    for (const p of pulls) for (const sha of p.commit_shas ?? []) bySha.set(sha, p);
-    for (const p of pulls) if (p.merge_commit_sha) bySha.set(p.merge_commit_sha, p);
+    const bySha = pullOfCommit(work.commits, pulls);
 
     // Commits already counted at an earlier deployment stay there.
     const newIds = plan.map((p) => p.deployment.deployment_id);
