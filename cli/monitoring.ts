@@ -3,12 +3,17 @@ import { dirname } from "node:path";
 import type { SourceResult } from "../collectors/core/runner.ts";
 import type { Config } from "../schemas/config.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
+import { redact } from "../collectors/core/secrets.ts";
 
 export interface RunOutcome {
+  /** sync.runs run_id of this run; a failed transform or report is noted on its rows. */
+  runId?: string;
   startedAt: Date;
   finishedAt: Date;
   success: boolean;
   results: SourceResult[];
+  /** Transform or report failure of this run (the sources' own errors are in results). */
+  stageError?: string;
 }
 
 /**
@@ -18,11 +23,15 @@ export interface RunOutcome {
 export async function runMetricsText(w: Warehouse, outcome: RunOutcome): Promise<string> {
   // Totals and the last fully successful run come from sync.runs, so they survive process restarts.
   const totals = await w.all<{ source: string; rows: number }>("SELECT source, sum(rows)::BIGINT AS rows FROM sync.runs GROUP BY source ORDER BY source");
+  // A run succeeded when each of its sources did and nothing was noted on them afterwards (a failed
+  // transform or report is appended to the run's error). Read from the log after a success too, so
+  // the gauge means the same instant (end of that run's collection) before and after a failed run:
+  // it must never move, let alone move back, while nothing succeeds.
   const lastOk = await w.one<{ t: number | null }>(
     `SELECT epoch(max(finished)) AS t FROM (
-       SELECT run_id, max(finished_at) AS finished, bool_and(status = 'success') AS ok FROM sync.runs GROUP BY run_id) WHERE ok`,
+       SELECT run_id, max(finished_at) AS finished, bool_and(status = 'success' AND error IS NULL) AS ok FROM sync.runs GROUP BY run_id) WHERE ok`,
   );
-  const lastSuccess = outcome.success ? outcome.finishedAt.getTime() / 1000 : (lastOk?.t ?? 0);
+  const lastSuccess = lastOk?.t ?? (outcome.success ? outcome.finishedAt.getTime() / 1000 : 0);
   const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
   const lines = [
     "# HELP dora_last_success_timestamp_seconds Unix time of the last run in which every source succeeded.",
@@ -66,6 +75,10 @@ export async function pushMetrics(url: string, text: string): Promise<void> {
 
 export async function publishRunMetrics(w: Warehouse, config: Config, outcome: RunOutcome): Promise<string[]> {
   const warnings: string[] = [];
+  // Noted even without monitoring configured: a later run's gauge must not count this one as a success.
+  if (outcome.runId && outcome.stageError) {
+    await w.run("UPDATE sync.runs SET error = concat_ws('; ', error, ?) WHERE run_id = ?", [redact(outcome.stageError), outcome.runId]);
+  }
   const { textfile, pushgateway_url } = config.monitoring;
   if (!textfile && !pushgateway_url) return warnings;
   const text = await runMetricsText(w, outcome);

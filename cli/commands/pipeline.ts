@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { Command } from "commander";
 import type { SourceResult } from "../../collectors/core/runner.ts";
@@ -95,8 +96,9 @@ export function runCommand(): Command {
       const progress = makeProgress(flags);
       const out = resolve(flags.out ?? loaded.config.report.out);
       const startedAt = new Date();
+      const runId = randomUUID();
       const { results, report, stageError } = await withWarehouse(warehousePath(flags, loaded), async (w) => {
-        const results = await collectAll(w, loaded.config, log, progress, { since: flags.since, full: flags.full, only: flags.source });
+        const results = await collectAll(w, loaded.config, log, progress, { since: flags.since, full: flags.full, only: flags.source, runId });
         let report: { files: string[] } | undefined;
         let stageError: string | undefined;
         try {
@@ -107,7 +109,7 @@ export function runCommand(): Command {
           stageError = (error as Error).message;
         }
         const success = !stageError && results.every((r) => r.status === "success");
-        for (const warning of await publishRunMetrics(w, loaded.config, { startedAt, finishedAt: new Date(), success, results })) progress.line(`warning: ${warning}`);
+        for (const warning of await publishRunMetrics(w, loaded.config, { runId, startedAt, finishedAt: new Date(), success, results, stageError })) progress.line(`warning: ${warning}`);
         return { results, report, stageError };
       });
       process.stdout.write(`${summary(results)}\n${report ? `${report.files[0] ?? out}\n` : ""}`);
