@@ -7,29 +7,38 @@
 -- of the window would be wrong (Prometheus' own increase()[window] has the same flaw). Keeping the
 -- bounds common to all hours with requests uses real counts only, at the coarser resolution; +Inf
 -- (the total) is always common. Periods without a +Inf bucket have no total and are left out.
--- When sources.prometheus.step_seconds was changed, rows of two widths can cover the same time (hourly
--- rows beside 5-minute rows): per slot of the widest width, only the width collected last is used, so
--- nothing is counted twice.
-WITH key_widths AS (
-  SELECT service, route, max(bucket_seconds) AS widest, count(DISTINCT bucket_seconds) AS widths
+-- When the bucket width changed (sources.prometheus.step_seconds edited between runs), rows of two
+-- widths can cover the same time (hourly rows beside 5-minute rows): a period overlapped by a period of
+-- another width collected later is left out, so nothing is counted twice. Periods that only touch
+-- (a 23-hour DST day beside a 24-hour one) do not overlap and are all kept.
+WITH periods AS (
+  SELECT service, route, bucket_start, bucket_seconds, local_date, max(collected_at) AS collected_at
   FROM staging.stg_latency_buckets
-  GROUP BY service, route
-),
-chosen AS (
-  SELECT
-    b.service, b.route, floor(epoch(b.bucket_start) / k.widest) AS slot,
-    arg_max(b.bucket_seconds, coalesce(b.collected_at, 'epoch'::TIMESTAMPTZ)) AS used_seconds
-  FROM staging.stg_latency_buckets b
-  JOIN key_widths k USING (service, route)
-  WHERE k.widths > 1
   GROUP BY ALL
+),
+several_widths AS (
+  SELECT service, route FROM periods GROUP BY ALL HAVING count(DISTINCT bucket_seconds) > 1
+),
+spans AS (
+  -- each period under every local day it touches (a period is at most a day long)
+  SELECT p.*, p.local_date AS day FROM periods p SEMI JOIN several_widths w USING (service, route)
+  UNION
+  SELECT p.*, CAST(timezone(coalesce(getvariable('tz'), 'UTC'), p.bucket_start + to_seconds(p.bucket_seconds - 1)) AS DATE)
+  FROM periods p SEMI JOIN several_widths w USING (service, route)
+),
+superseded AS (
+  SELECT DISTINCT a.service, a.route, a.bucket_start, a.bucket_seconds
+  FROM spans a
+  JOIN spans b ON a.service = b.service AND a.route = b.route AND a.day = b.day
+  WHERE a.bucket_seconds <> b.bucket_seconds
+    AND b.bucket_start < a.bucket_start + to_seconds(a.bucket_seconds)
+    AND a.bucket_start < b.bucket_start + to_seconds(b.bucket_seconds)
+    AND coalesce(b.collected_at, 'epoch'::TIMESTAMPTZ) > coalesce(a.collected_at, 'epoch'::TIMESTAMPTZ)
 ),
 usable AS (
   SELECT b.*
   FROM staging.stg_latency_buckets b
-  JOIN key_widths k USING (service, route)
-  LEFT JOIN chosen c ON c.service = b.service AND c.route = b.route AND c.slot = floor(epoch(b.bucket_start) / k.widest)
-  WHERE k.widths = 1 OR b.bucket_seconds = c.used_seconds
+  ANTI JOIN superseded s ON s.service = b.service AND s.route = b.route AND s.bucket_start = b.bucket_start AND s.bucket_seconds = b.bucket_seconds
 ),
 period_totals AS (
   SELECT service, route, bucket_start, max(cumulative_count) AS total

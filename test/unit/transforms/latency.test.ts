@@ -296,4 +296,20 @@ describe("latency transforms: a changed step", () => {
       expect(day!.requests).toBe(37);
     });
   });
+  it("keeps daily periods of different lengths that only touch (a 23-hour DST day), whatever their collection time", async () => {
+    // Berlin 2026-03-28 (24 h), 2026-03-29 (23 h: clocks go forward), 2026-03-30 (24 h): 5 + 6 + 7 requests.
+    const rows: Row[] = [
+      ...hour("GET /a", "2026-03-27T23:00:00Z", { "0.1": 5, "+Inf": 5 }).map((r) => ({ ...r, bucket_seconds: 86_400, collected_at: new Date("2026-04-01T00:00:00Z") })),
+      ...hour("GET /a", "2026-03-28T23:00:00Z", { "0.1": 6, "+Inf": 6 }).map((r) => ({ ...r, bucket_seconds: 82_800, collected_at: new Date("2026-04-01T00:00:01Z") })),
+      ...hour("GET /a", "2026-03-29T22:00:00Z", { "0.1": 7, "+Inf": 7 }).map((r) => ({ ...r, bucket_seconds: 86_400, collected_at: new Date("2026-04-01T00:00:02Z") })),
+    ];
+    await run(rows, async (w) => {
+      expect((await p99(w, "day", "GET /a")).map((d) => [d.period_start, d.requests])).toEqual([
+        ["2026-03-28", 5],
+        ["2026-03-29", 6],
+        ["2026-03-30", 7],
+      ]);
+      expect((await p99(w, "month", "GET /a"))[0]!.requests).toBe(18);
+    });
+  });
 });
