@@ -58,6 +58,12 @@ export const commits = defineStream<ChangeItem, RepoTarget>({
   finish: (ctx, target) => finishRepo(ctx, target),
 });
 
+function rangeOf(work: RepoWork, service: string): Set<string> {
+  let range = work.ranges.get(service);
+  if (!range) work.ranges.set(service, (range = new Set()));
+  return range;
+}
+
 function workOf(ctx: CollectContext, target: RepoTarget): RepoWork {
   const key = `github.commits:${target.repo}`;
   let work = ctx.state.get(key) as RepoWork | undefined;
@@ -75,8 +81,7 @@ async function* changePages(ctx: CollectContext, target: RepoTarget, since: stri
   const services = [...new Set(target.services.map((s) => s.service))];
 
   const compare = async function* (service: string, base: string, head: string): AsyncGenerator<Page> {
-    const range = work.ranges.get(service) ?? new Set<string>();
-    work.ranges.set(service, range);
+    const range = rangeOf(work, service);
     const key = `${base}...${head}`;
     if (compared.has(key)) {
       // Same range for another service of a monorepo: reuse what the pages brought.
@@ -124,7 +129,7 @@ async function* changePages(ctx: CollectContext, target: RepoTarget, since: stri
     // bring (another branch, a rollback to an older sha) get their own compare.
     const base = start ?? plan[0]!.deployment.commit_sha;
     if (base && base !== last) yield* compare(service, base, last);
-    const range = work.ranges.get(service) ?? new Set<string>();
+    const range = rangeOf(work, service);
     const known = new Set(deployed.slice(0, firstNew).map((d) => d.commit_sha));
     if (base) known.add(base);
     for (const p of plan) {

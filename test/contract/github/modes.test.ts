@@ -195,6 +195,46 @@ describe("github collector: how a repository records production deployments", ()
     });
   });
 
+  it("a deployment from a hotfix branch gets its own compare; merged back, its commit stays with that first deployment", async () => {
+    const state = new SimState();
+    const repo = "acme/pay";
+    state.commit(repo, { message: "root", date: at(1) });
+    state.deploy(repo, { sha: state.head(repo), at: at(1, 13) });
+    state.commit(repo, { message: "feature", date: at(2) });
+    const d1sha = state.head(repo);
+    state.deploy(repo, { sha: d1sha, at: at(2, 13) });
+    state.repo(repo).branches.set("hotfix/crash", d1sha);
+    const fix = state.commit(repo, { message: "fix crash", date: at(3), branch: "hotfix/crash" });
+    const d2 = state.deploy(repo, { sha: fix, ref: "hotfix/crash", at: at(3, 13) });
+    const other = state.commit(repo, { message: "more work", date: at(4) });
+    const d3 = state.deploy(repo, { sha: other, at: at(4, 14) });
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, { pay: { github: [repo] } });
+      const run = await runGithub(w, config);
+      expect(run.result.status, run.lines.join("\n")).toBe("success");
+      // One compare for the main line (root → "more work"); the branch deployment's sha is not in it: its own compare.
+      expect(sim!.requests.filter((r) => r.path.includes("/compare/")).map((r) => r.path.split("/").pop())).toEqual([
+        `${state.repo(repo).deployments[0]!.sha}...${other}`,
+        `${d1sha}...${fix}`,
+      ]);
+      // Merged back later: the fix comes again in the next range but stays with the deployment that shipped it first.
+      const merge = state.commit(repo, { message: "Merge branch 'hotfix/crash'", date: at(5), parents: [other, fix] });
+      const d4 = state.deploy(repo, { sha: merge, at: at(5, 13) });
+      await runGithub(w, config);
+      const changes = await w.all<{ title: string; deployment_id: string }>("SELECT title, deployment_id FROM core.changes ORDER BY committed_at");
+      const id = (d: { id: number }) => `github:deployment:${repo}:${d.id}`;
+      expect(changes.map((c) => [c.title, c.deployment_id])).toEqual([
+        ["feature", id(state.repo(repo).deployments[1]!)],
+        ["fix crash", id(d2)],
+        ["more work", id(d3)],
+        ["Merge branch 'hotfix/crash'", id(d4)],
+      ]);
+      const rework = await w.all<{ deployment_id: string }>("SELECT deployment_id FROM core.deployments WHERE is_rework");
+      expect(rework).toEqual([{ deployment_id: id(d2) }]);
+    });
+  });
+
   it("--since backfills history older than the cursor; GitHub Enterprise Server base URL (/api/v3, /api/graphql)", async () => {
     const state = new SimState();
     const repo = "corp/billing";
