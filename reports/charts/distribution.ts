@@ -44,14 +44,17 @@ export function distributionChart(rows: DistributionRow[], options: Distribution
   for (const r of data) counts.set(r.window, (counts.get(r.window) ?? 0) + 1);
   const values = data.map((r) => r.value);
   const ticks = durationTicks(Math.min(...values), Math.max(...values));
-  const labels = new Map(ticks);
+  // Drawn on log10 values with a linear scale: Plot hands a log scale's tick labels to d3, which
+  // blanks some of them; the labels here are exactly the durations chosen above.
+  const labels = new Map(ticks.map(([h, label]) => [Math.log10(h), label]));
+  const logged = data.map((r) => ({ window: r.window, value: Math.log10(r.value) }));
   return Plot.plot({
     ...baseOptions({ ...options, width, height }),
     marginLeft: 112,
     marginRight: 20,
-    x: { type: "log", label: options.xLabel, grid: true, ticks: ticks.map(([h]) => h), tickFormat: (h: number) => labels.get(h) ?? "" },
+    x: { type: "linear", label: options.xLabel, grid: true, ticks: [...labels.keys()], tickFormat: (l: number) => labels.get(l) ?? "" },
     y: { domain: ["Baseline", "Final"], label: null, tickFormat: (w: string) => `${w} (n=${counts.get(w) ?? 0})` },
     color: { domain: ["Baseline", "Final"], range: [PALETTE.baseline, PALETTE.final] },
-    marks: [Plot.boxX(data, { x: "value", y: "window", fill: "window", fillOpacity: 0.35, stroke: PALETTE.ink, r: 1.5 })],
+    marks: [Plot.boxX(logged, { x: "value", y: "window", fill: "window", fillOpacity: 0.35, stroke: PALETTE.ink, r: 1.5 })],
   });
 }

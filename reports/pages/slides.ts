@@ -6,7 +6,7 @@ import { page } from "./layout.ts";
 import type { ReportCharts } from "./report-page.ts";
 import { subtitle } from "./report-page.ts";
 import { headline, keyMetrics, pathsHeadline, tierLine, values, verdictClass, type KeyMetric } from "./summary.ts";
-import { qualitySection } from "./trust.ts";
+import { qualitySlide } from "./trust.ts";
 
 const CHART_OF: Record<string, string> = {
   deployment_frequency: "deployments-weekly",
@@ -62,7 +62,7 @@ export function slidesPage(ctx: PageContext, charts: ReportCharts, info: { gener
     })}</tbody></table>${notable(paths).length < paths.length ? html`<p class="detail">Showing the ${notable(paths).length} measures that did not improve clearly, then the largest improvements; all ${paths.length} are in index.html.</p>` : ""}`);
   }
   if (charts.stages.svg) add(html`<p class="kicker">Lead time in detail</p><h2>${charts.stages.title}</h2><div class="slide-chart">${raw(charts.stages.svg)}</div>`);
-  add(html`<div class="quality-slide">${qualitySection(data)}</div>`);
+  add(qualitySlide(data));
   add(html`<p class="kicker">How these numbers were made</p><h2>Methods</h2><ul class="method">
 <li>Baseline ${data.windows.baseline ? `${longDate(data.windows.baseline.from)} – ${longDate(data.windows.baseline.to)}` : "not configured"}; final ${data.windows.final ? `${longDate(data.windows.final.from)} – ${longDate(data.windows.final.to)}` : "not configured"}.</li>
 <li>Medians with bootstrap 95 % intervals; rates with Wilson intervals; fewer than ${data.settings.minSample ?? "the minimum"} observations in a window → “insufficient data”.</li>
@@ -100,7 +100,7 @@ table.paths tr.improved td:last-child { color: var(--good); } table.paths tr.wor
 .quality-slide h2 { font-size: 40px; } .quality-slide table { font-size: 18px; border-collapse: collapse; } .quality-slide th, .quality-slide td { padding: 4px 20px 4px 0; text-align: left; border-bottom: 1px solid var(--line); }
 .quality-slide caption { text-align: left; color: var(--muted); font-size: 16px; }
 .quality-slide .lead, .quality-slide .note { color: var(--muted); }
-ul.method li { margin: 10px 0; }
+ul.method li, ul.facts li { margin: 10px 0; max-width: 60ch; }
 .counter { position: fixed; right: 24px; bottom: 16px; margin: 0; color: var(--faint); font-size: 16px; font-variant-numeric: tabular-nums; }
 code { font-size: .9em; }
 @page { size: A4 landscape; margin: 10mm; }

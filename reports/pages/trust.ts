@@ -3,10 +3,10 @@ import { dateRange, isoDate } from "../format.ts";
 import { html, type Html } from "../html.ts";
 import type { ChartSpec } from "./figure.ts";
 
-const pct = (a: number, b: number) => (b > 0 ? `${((a / b) * 100).toFixed(a / b < 0.1 ? 1 : 0)} %` : "–");
+const pct = (a: number, b: number) => (b > 0 ? (a === 0 ? "0 %" : `${((a / b) * 100).toFixed(a / b < 0.1 ? 1 : 0)} %`) : "–");
 
-/** Facts from metrics.data_quality and the item tables, shown with their denominators. */
-export function qualitySection(data: ReportData): Html {
+/** The headline facts of data quality, each with its denominator. */
+export function qualityFacts(data: ReportData): Html[] {
   const links = new Map(data.links.map((l) => [l.link_kind, l.incidents]));
   const incidents = [...links.values()].reduce((a, b) => a + b, 0);
   const dwc = data.deploymentsWithChanges;
@@ -16,6 +16,19 @@ export function qualitySection(data: ReportData): Html {
     facts.push(
       html`<li>Incidents linked to a deployment: <b>${links.get("explicit") ?? 0}</b> explicitly (a reference in the incident), <b>${links.get("heuristic") ?? 0}</b> by the time-window heuristic, <b>${links.get("none") ?? 0}</b> not linked (of ${incidents}).</li>`,
     );
+  return facts;
+}
+
+/** The slide version: the facts, then the checks that found something, without the table. */
+export function qualitySlide(data: ReportData): Html {
+  const flagged = data.quality.filter((q) => q.failing_rows).sort((a, b) => (b.failing_rows ?? 0) / (b.total_rows || 1) - (a.failing_rows ?? 0) / (a.total_rows || 1)).slice(0, 3);
+  return html`<p class="kicker">Data quality</p><h2>What to keep in mind when reading these numbers</h2>
+<ul class="facts">${qualityFacts(data)}${flagged.map((q) => html`<li>${q.description ?? q.check_name}: <b>${q.failing_rows}</b> of ${q.total_rows ?? "?"} (${q.total_rows ? pct(q.failing_rows ?? 0, q.total_rows) : "–"}).</li>`)}</ul>`;
+}
+
+/** Facts from metrics.data_quality and the item tables, shown with their denominators. */
+export function qualitySection(data: ReportData): Html {
+  const facts = qualityFacts(data);
   return html`<section id="quality" aria-labelledby="quality-h">
 <h2 id="quality-h">Data quality</h2>
 <p class="lead">How far the numbers above can be trusted: what was matched, what was guessed and what was left out.</p>
