@@ -16,6 +16,20 @@ const LOCAL: Record<string, string> = {
 /** Hosts a built notebook must never load from (checked in the built output). */
 export const CDN_PATTERN = /https?:\/\/(?:cdn\.jsdelivr\.net|esm\.sh|unpkg\.com|cdnjs\.cloudflare\.com|fonts\.googleapis\.com|fonts\.gstatic\.com|ga\.jspm\.io|cdn\.skypack\.dev)\b[^"'`\s)]*/g;
 
+/** Notebook Kit built-ins (by runtime file) that only wrap a CDN library. */
+const BUILTIN_NAMES: Record<string, string> = {
+  inputs: "Inputs (@observablehq/inputs; use notebooks/src/lib/controls.ts)",
+  duckdb: "DuckDBClient (@duckdb/duckdb-wasm)",
+  leaflet: "L (leaflet)",
+  mapboxgl: "mapboxgl",
+  mermaid: "mermaid",
+  tex: "tex (katex)",
+  dot: "dot (@viz-js/viz)",
+  "vega-lite": "vl (vega-lite)",
+  zip: "FileAttachment.zip() (jszip)",
+  xlsx: "FileAttachment.xlsx() (exceljs)",
+};
+
 const STUB_PREFIX = "dora-offline:";
 const RUNTIME_FILE = /@observablehq[\\/]notebook-kit[\\/]dist[\\/]src[\\/]runtime[\\/].*\.(?:js|css)$/;
 const CDN_IMPORT = /import\(\s*"https:\/\/cdn\.jsdelivr\.net\/npm\/((?:@[^/"]+\/)?[^/@"]+)(?:@[^/"]*)?\/\+esm"\s*\)/g;
@@ -86,6 +100,10 @@ export const Icon = unavailable, instance = unavailable;`;
           LOCAL[name] ? `import(${JSON.stringify(LOCAL[name])})` : `Promise.reject(new Error(${JSON.stringify(unavailable(name))}))`,
         )
         .replace(/(\bfrom\s*|\bimport\s*)"(https:\/\/[^"]+)"/g, (_all, keyword: string, url: string) => `${keyword}"${STUB_PREFIX}${packageOf(url)}"`)
+        // Built-ins whose module is a thin wrapper of a CDN library: fail with their own name.
+        .replace(/import\("\.\/(inputs|duckdb|leaflet|mapboxgl|mermaid|tex|dot|vega-lite|zip|xlsx)\.js"\)/g, (_all, file: string) =>
+          `Promise.reject(new Error(${JSON.stringify(unavailable(BUILTIN_NAMES[file] ?? file))}))`,
+        )
         // What is left are URL strings (stylesheets, wasm, sample data): make them fail locally.
         .replace(/https:\/\/cdn\.jsdelivr\.net\//g, "offline-unavailable:");
       return out === code ? null : { code: out, map: null };
