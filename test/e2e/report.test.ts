@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoConfig, loadDemo } from "../../collectors/demo/index.ts";
 import { CHROMIUM_ARGS } from "../../reports/pdf.ts";
