@@ -15,6 +15,17 @@ const CHUNK_ROWS = 2048;
 
 export type Row = Record<string, unknown>;
 
+export interface WriteOptions {
+  /** Columns set to one value for every row (e.g. collected_at), unless a row sets them itself. */
+  constants?: Record<string, Date | string | number | boolean>;
+}
+
+function sqlLiteral(v: Date | string | number | boolean): string {
+  if (v instanceof Date) return `TIMESTAMPTZ '${v.toISOString()}'`;
+  if (typeof v === "string") return `'${v.replaceAll("'", "''")}'`;
+  return String(v);
+}
+
 /** Raised when another process holds the warehouse file; the CLI maps it to exit code 3. */
 export class WarehouseLockedError extends Error {
   readonly code = "WAREHOUSE_LOCKED";
@@ -51,7 +62,14 @@ export class Warehouse {
 
   static async open(path: string, options: OpenOptions = {}): Promise<Warehouse> {
     const readOnly = options.readOnly ?? false;
-    if (path !== ":memory:" && !readOnly) mkdirSync(dirname(path), { recursive: true });
+    if (path !== ":memory:" && !readOnly) {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (error) {
+        // Name the warehouse, not only the folder: "EEXIST: mkdir …" alone does not say what to fix.
+        throw new Error(`cannot open warehouse ${path}: its folder cannot be created (${(error as Error).message})`, { cause: error });
+      }
+    }
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path, readOnly ? { access_mode: "READ_ONLY" } : {});
@@ -151,23 +169,23 @@ export class Warehouse {
   }
 
   /** Appends rows (no key check). Columns a row lacks take the table's default. */
-  async append(table: string, rows: readonly Row[]): Promise<number> {
-    return this.write(table, rows, "INSERT");
+  async append(table: string, rows: readonly Row[], options?: WriteOptions): Promise<number> {
+    return this.write(table, rows, "INSERT", options);
   }
 
   /**
    * Inserts or replaces rows by the table's primary key: a re-run or an overlap never duplicates.
    * Columns a row lacks take the table's default (the whole row is replaced).
    */
-  async upsert(table: string, rows: readonly Row[]): Promise<number> {
-    return this.write(table, rows, "INSERT OR REPLACE");
+  async upsert(table: string, rows: readonly Row[], options?: WriteOptions): Promise<number> {
+    return this.write(table, rows, "INSERT OR REPLACE", options);
   }
 
   /**
    * Bulk path: rows go into a temp table through DuckDB's appender in 2,048-row chunks
    * (~2M rows/s), then one INSERT … SELECT into the target.
    */
-  private async write(table: string, rows: readonly Row[], verb: string): Promise<number> {
+  private async write(table: string, rows: readonly Row[], verb: string, options: WriteOptions = {}): Promise<number> {
     if (rows.length === 0) return 0;
     const [schema, name] = splitName(table);
     const target = `${quoteIdent(schema)}.${quoteIdent(name)}`;
@@ -176,34 +194,41 @@ export class Warehouse {
     const used = new Set<string>();
     for (const row of rows) for (const key of Object.keys(row)) used.add(key);
     for (const key of used) if (!known.has(key)) throw new Error(`${table}: unknown column "${key}"`);
-    const list = [...used].map(quoteIdent).join(", ");
+    const constants = Object.entries(options.constants ?? {}).filter(([c]) => !used.has(c));
+    for (const [c] of constants) if (!known.has(c)) throw new Error(`${table}: unknown column "${c}"`);
+    const list = [...used, ...constants.map(([c]) => c)].map(quoteIdent).join(", ");
+    const tempList = [...used].map(quoteIdent).join(", ");
     // A key missing from some rows would insert NULL: fall back to the column's default instead.
     const defaults = shape.defaults;
     const select = [...used]
       .map((c) => (defaults.has(c) ? `coalesce(${quoteIdent(c)}, ${defaults.get(c)}) AS ${quoteIdent(c)}` : quoteIdent(c)))
+      .concat(constants.map(([c, v]) => `${sqlLiteral(v)} AS ${quoteIdent(c)}`))
       .join(", ");
     const temp = `write_${schema}_${name}`;
-    await this.run(`CREATE OR REPLACE TEMP TABLE ${temp} AS SELECT ${list} FROM ${target} LIMIT 0`);
+    // Straight to the connection: temp-table DDL must not flush the shape cache.
+    await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${temp} AS SELECT ${tempList} FROM ${target} LIMIT 0`);
     try {
       const tempColumns = [...used].map((c) => ({ name: c, type: known.get(c)! }));
       await this.appendChunks(temp, tempColumns, rows, table);
       await this.run(`${verb} INTO ${target} (${list}) SELECT ${select} FROM temp.${temp}`);
     } finally {
-      await this.run(`DROP TABLE IF EXISTS temp.${temp}`);
+      await this.connection.run(`DROP TABLE IF EXISTS temp.${temp}`);
     }
     return rows.length;
   }
 
   private async appendChunks(temp: string, cols: { name: string; type: DuckDBType }[], rows: readonly Row[], label: string) {
     const appender = await this.connection.createAppender(temp, "main", "temp");
+    const converters = cols.map((c) => inputConverter(c.type));
     try {
       for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
         const slice = rows.slice(start, start + CHUNK_ROWS);
         const chunk = DuckDBDataChunk.create(cols.map((c) => c.type), slice.length);
         cols.forEach((col, i) => {
+          const convert = converters[i]!;
           const values = slice.map((row, r) => {
             try {
-              return toDuckInput(row[col.name], col.type);
+              return convert(row[col.name]);
             } catch (error) {
               throw new Error(`${label}.${col.name} (row ${start + r + 1}): ${(error as Error).message}`, { cause: error });
             }
@@ -255,22 +280,24 @@ function splitName(table: string): [string, string] {
   return [table.slice(0, dot), table.slice(dot + 1)];
 }
 
-function toDuckInput(value: unknown, type: DuckDBType): unknown {
-  if (value === undefined || value === null) return null;
+/** A converter from JS values to what the appender takes for one column type (decided once per column). */
+function inputConverter(type: DuckDBType): (value: unknown) => unknown {
   const id = type.toString();
   if (id.startsWith("TIMESTAMP") || id === "DATE") {
-    if (value instanceof Date) return value;
-    if (typeof value === "string" || typeof value === "number") {
-      const date = new Date(value);
-      if (Number.isNaN(date.getTime())) throw new Error(`invalid timestamp ${JSON.stringify(value)}`);
-      return date;
-    }
+    return (value) => {
+      if (value === undefined || value === null || value instanceof Date) return value ?? null;
+      if (typeof value === "string" || typeof value === "number") {
+        const date = new Date(value);
+        if (Number.isNaN(date.getTime())) throw new Error(`invalid timestamp ${JSON.stringify(value)}`);
+        return date;
+      }
+      return value;
+    };
   }
-  if (id === "BIGINT" && typeof value === "number") return BigInt(Math.round(value));
+  if (id === "BIGINT") return (value) => (typeof value === "number" ? BigInt(Math.round(value)) : (value ?? null));
   // JSON columns report VARCHAR here: objects and arrays bound for them are serialized.
-  if ((id === "JSON" || id === "VARCHAR") && typeof value === "object") return JSON.stringify(value);
-  if (id.endsWith("[]") && Array.isArray(value)) return value;
-  return value;
+  if (id === "JSON" || id === "VARCHAR") return (value) => (value !== null && typeof value === "object" ? JSON.stringify(value) : (value ?? null));
+  return (value) => value ?? null;
 }
 
 function normalizeRow(row: Record<string, unknown>): Row {

@@ -153,8 +153,8 @@ export async function writeRows(ctx: Pick<CollectContext, "warehouse">, rows: Ro
   const collectedAt = new Date();
   for (const [table, list] of Object.entries(rows)) {
     if (!list?.length) continue;
-    const withTime = table === "core.latency_buckets" || table.startsWith("core.") ? list.map((r) => ({ collected_at: collectedAt, ...r })) : list;
-    n += await ctx.warehouse.upsert(table, dedupeById(table, withTime));
+    const constants = table.startsWith("core.") ? { collected_at: collectedAt } : undefined;
+    n += await ctx.warehouse.upsert(table, dedupeById(table, list), { constants });
   }
   return n;
 }
@@ -187,7 +187,14 @@ function dedupeById(table: string, rows: Row[]): Row[] {
   const cols = ID_COLUMN[table];
   if (!cols) return rows;
   const byKey = new Map<string, Row>();
-  for (const row of rows) byKey.set(cols.map((c) => String(row[c] instanceof Date ? (row[c] as Date).toISOString() : row[c])).join("\u0000"), row);
+  for (const row of rows) {
+    let key = "";
+    for (const c of cols) {
+      const v = row[c];
+      key += `${v instanceof Date ? v.getTime() : String(v)}\u0000`;
+    }
+    byKey.set(key, row);
+  }
   return [...byKey.values()];
 }
 
