@@ -48,32 +48,14 @@ export function doctorCommand(): Command {
         const config = loaded.config;
         const path = warehousePath(flags, loaded);
         // Warehouse: writable and not locked.
+        let file: Warehouse | undefined;
         try {
-          const w = await Warehouse.open(path);
-          try {
-            await w.run(`CREATE TEMP TABLE doctor_${randomUUID().slice(0, 8)} AS SELECT 1`);
-            checks.push({ check: "warehouse", ok: true, detail: `${path} is writable` });
-            const sources = SOURCES.filter((s) => s.enabled(config));
-            if (sources.length === 0) {
-              checks.push({ check: "sources", ok: false, detail: "no source configured", fix: "add sources.<name> and list repos/projects/service ids under services" });
-            }
-            for (const source of sources) {
-              if (!source.check) {
-                checks.push({ check: source.name, ok: true, detail: "configured (no remote check)" });
-                continue;
-              }
-              try {
-                const detail = await source.check({ config, log: silentLogger, runId: "doctor", requests: { count: 0 }, state: new Map(), warehouse: w });
-                checks.push({ check: source.name, ok: true, detail });
-              } catch (error) {
-                const message = redact((error as Error).message);
-                checks.push({ check: source.name, ok: false, detail: message, fix: fixFor(source.name, message) });
-              }
-            }
-          } finally {
-            w.close();
-          }
+          file = await Warehouse.open(path);
+          await file.run(`CREATE TEMP TABLE doctor_${randomUUID().slice(0, 8)} AS SELECT 1`);
+          checks.push({ check: "warehouse", ok: true, detail: `${path} is writable` });
         } catch (error) {
+          file?.close();
+          file = undefined;
           const locked = error instanceof WarehouseLockedError;
           checks.push({
             check: "warehouse",
@@ -81,6 +63,30 @@ export function doctorCommand(): Command {
             detail: (error as Error).message,
             fix: locked ? "another dora process is running; wait for it" : "check the path and its folder's permissions",
           });
+        }
+        // The sources are checked even when the warehouse is not usable (an in-memory one stands in),
+        // so one run of doctor lists every problem.
+        const w = file ?? (await Warehouse.open(":memory:"));
+        try {
+          const sources = SOURCES.filter((s) => s.enabled(config));
+          if (sources.length === 0) {
+            checks.push({ check: "sources", ok: false, detail: "no source configured", fix: "add sources.<name> and list repos/projects/service ids under services" });
+          }
+          for (const source of sources) {
+            if (!source.check) {
+              checks.push({ check: source.name, ok: true, detail: "configured (no remote check)" });
+              continue;
+            }
+            try {
+              const detail = await source.check({ config, log: silentLogger, runId: "doctor", requests: { count: 0 }, state: new Map(), warehouse: w });
+              checks.push({ check: source.name, ok: true, detail });
+            } catch (error) {
+              const message = redact((error as Error).message);
+              checks.push({ check: source.name, ok: false, detail: message, fix: fixFor(source.name, message) });
+            }
+          }
+        } finally {
+          w.close();
         }
       }
       const chromium = chromiumPath();
