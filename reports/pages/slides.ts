@@ -59,7 +59,7 @@ export function slidesPage(ctx: PageContext, charts: ReportCharts, info: { gener
       const r = k.row;
       const ctxv = r ? [r.baseline_value, r.final_value] : [];
       return html`<tr class="${verdictClass(r)}"><td>${k.meta.label}</td><td>${r ? formatValue(r.baseline_value, k.meta.unit, ctxv) : "–"}</td><td>${r ? formatValue(r.final_value, k.meta.unit, ctxv) : "–"}</td><td>${r ? r.verdict : "no data"}</td></tr>`;
-    })}</tbody></table>${notable(paths).length < paths.length ? html`<p class="detail">Showing the ${notable(paths).length} measures that did not improve clearly, then the largest improvements; all ${paths.length} are in index.html.</p>` : ""}`);
+    })}</tbody></table>${notable(paths).length < paths.length ? html`<p class="detail">${notable(paths).length} of ${paths.length} measures: those that did not improve clearly first, then the largest improvements; all are in index.html.</p>` : ""}`);
   }
   if (charts.stages.svg) add(html`<p class="kicker">Lead time in detail</p><h2>${charts.stages.title}</h2><div class="slide-chart">${raw(charts.stages.svg)}</div>`);
   add(qualitySlide(data));
@@ -101,6 +101,7 @@ table.paths tr.improved td:last-child { color: var(--good); } table.paths tr.wor
 .quality-slide caption { text-align: left; color: var(--muted); font-size: 16px; }
 .quality-slide .lead, .quality-slide .note { color: var(--muted); }
 ul.method li, ul.facts li { margin: 10px 0; max-width: 60ch; }
+ul.facts { font-size: 21px; }
 .counter { position: fixed; right: 24px; bottom: 16px; margin: 0; color: var(--faint); font-size: 16px; font-variant-numeric: tabular-nums; }
 code { font-size: .9em; }
 @page { size: A4 landscape; margin: 10mm; }

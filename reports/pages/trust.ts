@@ -21,7 +21,7 @@ export function qualityFacts(data: ReportData): Html[] {
 
 /** The slide version: the facts, then the checks that found something, without the table. */
 export function qualitySlide(data: ReportData): Html {
-  const flagged = data.quality.filter((q) => q.failing_rows).sort((a, b) => (b.failing_rows ?? 0) / (b.total_rows || 1) - (a.failing_rows ?? 0) / (a.total_rows || 1)).slice(0, 3);
+  const flagged = data.quality.filter((q) => q.failing_rows).sort((a, b) => (b.failing_rows ?? 0) / (b.total_rows || 1) - (a.failing_rows ?? 0) / (a.total_rows || 1)).slice(0, 2);
   return html`<p class="kicker">Data quality</p><h2>What to keep in mind when reading these numbers</h2>
 <ul class="facts">${qualityFacts(data)}${flagged.map((q) => html`<li>${q.description ?? q.check_name}: <b>${q.failing_rows}</b> of ${q.total_rows ?? "?"} (${q.total_rows ? pct(q.failing_rows ?? 0, q.total_rows) : "–"}).</li>`)}</ul>`;
 }
