@@ -106,7 +106,11 @@ export const Config = z.strictObject({
       /** Heuristic link: the last production deployment of the service within this many hours before the incident. */
       incident_window_hours: z.number().positive().default(24),
       /** Explicit link: patterns in an incident's title/body/notes that name a deployment, commit or PR. */
-      explicit_patterns: z.array(Pattern).default([]),
+      explicit_patterns: z
+        .array(
+          Pattern.refine((p) => !/\(\?<?[=!]|\\[1-9]/.test(p), "lookaround and back-references are not supported (patterns run in DuckDB's RE2 engine)"),
+        )
+        .default([]),
       /** Count only these incident urgencies as failures (empty = all). */
       urgencies: z.array(z.string()).default([]),
     })

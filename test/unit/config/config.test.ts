@@ -45,6 +45,7 @@ describe("config", () => {
     ["missing plan", "services: {}\n", /plan: missing/],
     ["a secret value instead of an env var name", minimal + "sources:\n  github:\n    token_env: ghp_abc123\n", /sources\.github\.token_env: expected an environment variable name/],
     ["a phase that ends before it starts", "plan:\n  start: 2025-12-01\n  phases:\n    - { name: A, from: 2026-02-01, to: 2026-01-01 }\nservices: {}\n", /plan\.phases\[0\]\.to: from must not be after to/],
+    ["a pattern DuckDB's regex engine cannot run", minimal + "failures:\n  explicit_patterns: ['(?<=deploy )\\d+']\n", /failures\.explicit_patterns\[0\]: lookaround and back-references are not supported/],
     ["an invalid regular expression", minimal + "sources:\n  git:\n    tag_pattern: '(['\n", /sources\.git\.tag_pattern: expected a valid regular expression/],
   ])("%s", (_name, text, expected) => {
     const found = problems(text);
