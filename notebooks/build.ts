@@ -4,7 +4,7 @@
 // Nothing in the pipeline imports this file (ARCHITECTURE §1).
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { Warehouse } from "../warehouse/warehouse.ts";
@@ -45,6 +45,8 @@ export interface BuildOptions {
   only?: string[];
   /** Where the notebooks are (default notebooks/src). */
   sourceDir?: string;
+  /** Only export the tables to `out/data/` (for `npx notebooks preview`), build no page. */
+  dataOnly?: boolean;
   minify?: boolean;
   log?: (line: string) => void;
 }
@@ -120,6 +122,8 @@ export async function buildNotebooks(options: BuildOptions): Promise<BuildResult
     sources = sources.filter((s) => options.only!.includes(s.name));
   }
   const needed = [...new Set(sources.flatMap((s) => s.tables))].sort();
+  const inside = (child: string, parent: string) => child === parent || child.startsWith(`${parent}${sep}`);
+  if (!options.dataOnly && inside(sourceDir, out)) throw new Error(`--out ${out} would replace the notebook sources in ${sourceDir}`);
 
   const dataDir = join(out, "data");
   const w = await Warehouse.open(warehousePath, { readOnly: true });
@@ -131,13 +135,14 @@ export async function buildNotebooks(options: BuildOptions): Promise<BuildResult
       throw new Error(`warehouse ${warehousePath} has no ${missing.join(", ")}: run \`npx dora transform\` (or \`npx dora demo\`) first`);
     }
     // Only now that the data is known to be there: a failed build leaves the last output alone.
-    rmSync(out, { recursive: true, force: true });
+    rmSync(options.dataOnly ? dataDir : out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     log(`exporting ${needed.length} tables from ${warehousePath}…`);
     tables = await exportWarehouse(w, dataDir, "arrow", { tables: needed });
   } finally {
     w.close();
   }
+  if (options.dataOnly) return { out, notebooks: [], tables, ms: Math.round(performance.now() - started) };
   const builtAt = new Date().toISOString();
   const manifest = { warehouse: warehousePath, builtAt, tables: Object.fromEntries(tables.map((t) => [t.table, t.rows])) };
 
@@ -206,6 +211,8 @@ const USAGE = `usage: npm run notebooks -- [--warehouse PATH] [--out DIR] [--onl
   --out DIR          output folder; default notebooks/dist
   --only NAME        build only this notebook (repeatable), e.g. --only lead-time
   --no-minify        keep the built JavaScript readable
+  --data-only        only export the tables to OUT/data/, e.g. --data-only --out notebooks/src
+                     before \`npx notebooks preview --root notebooks/src\`
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -217,6 +224,7 @@ async function main(argv: string[]): Promise<void> {
       out: { type: "string", default: DEFAULTS.out },
       only: { type: "string", multiple: true },
       minify: { type: "boolean", default: true },
+      "data-only": { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -229,8 +237,13 @@ async function main(argv: string[]): Promise<void> {
     out: values.out,
     only: values.only,
     minify: values.minify,
+    dataOnly: values["data-only"],
     log: (line) => process.stderr.write(`${line}\n`),
   });
+  if (values["data-only"]) {
+    for (const t of result.tables) process.stdout.write(`${relative(process.cwd(), t.path)}  ${t.rows} rows\n`);
+    return;
+  }
   const kb = (n: number) => `${(n / 1024).toFixed(0)} kB`;
   for (const n of result.notebooks) process.stdout.write(`${relative(process.cwd(), n.output)}  ${kb(n.bytes)}  ${n.title}\n`);
   const total = result.notebooks.reduce((s, n) => s + n.bytes, 0);

@@ -237,6 +237,21 @@ describe("notebooks (npm run notebooks)", () => {
     );
   });
 
+  it("--data-only exports the Arrow files for `npx notebooks preview` and builds no page", async () => {
+    const preview = join(dir, "preview");
+    const result = await buildNotebooks({ warehouse, out: preview, dataOnly: true });
+    expect(result.notebooks).toEqual([]);
+    const needed = [...new Set(notebookSources().flatMap((s) => s.tables))].sort();
+    expect(result.tables.map((t) => t.table)).toEqual(needed);
+    for (const t of result.tables) expect(tableFromIPC(readFileSync(t.path)).numRows, t.table).toBe(t.rows);
+    expect(readdirSync(preview)).toEqual(["data"]);
+  });
+
+  it("refuses an output folder that holds the notebook sources", async () => {
+    await expect(buildNotebooks({ warehouse, out: "notebooks" })).rejects.toThrow(/would replace the notebook sources/);
+    expect(notebookSources().length).toBeGreaterThanOrEqual(4);
+  });
+
   it("names `npx dora demo` when the warehouse does not exist, and `dora transform` when metrics are missing", async () => {
     await expect(buildNotebooks({ warehouse: join(dir, "missing.duckdb"), out: join(dir, "nope") })).rejects.toThrow(/does not exist: create the demo with `npx dora demo`/);
     const empty = join(dir, "empty.duckdb");
