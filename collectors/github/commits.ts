@@ -74,9 +74,13 @@ function workOf(ctx: CollectContext, target: RepoTarget): RepoWork {
   return work;
 }
 
-async function* changePages(ctx: CollectContext, target: RepoTarget, since: string | undefined): AsyncGenerator<Page> {
+async function* changePages(ctx: CollectContext, target: RepoTarget, cursor: string | undefined): AsyncGenerator<Page> {
   const client = githubClient(ctx);
   const work = workOf(ctx, target);
+  // A cursor with no change behind it (core.changes cleaned by `dora rebuild --clean`, say) would
+  // never re-attribute what it skipped: start over instead.
+  const stored = await ctx.warehouse.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM core.changes WHERE source = 'github' AND repo = ?", [target.repo]);
+  const since = stored?.n ? cursor : undefined;
   const compared = new Set<string>();
   const services = [...new Set(target.services.map((s) => s.service))];
 

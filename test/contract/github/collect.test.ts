@@ -156,6 +156,12 @@ describe("github collector against the simulator", () => {
         p: await snapshot(w, "core.pull_requests", "pr_id"),
         c: await snapshot(w, "core.changes", "change_id"),
       }).toEqual(before);
+
+      // core.changes emptied (a clean rebuild from raw pages cannot re-derive them): the next run
+      // notices and re-attributes instead of trusting its cursor.
+      await w.run("DELETE FROM core.changes");
+      await runGithub(w, config);
+      expect(await snapshot(w, "core.changes", "change_id")).toEqual(before.c);
     });
   });
 
