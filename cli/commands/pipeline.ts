@@ -24,11 +24,12 @@ interface ReportFlags extends GlobalOptions {
 
 export function summary(results: SourceResult[]): string {
   return table(
-    results.map((r) => [r.source, r.status, r.rows, r.requests, `${(r.durationMs / 1000).toFixed(1)}s`, r.error ?? skippedNote(r)]),
+    results.map((r) => [r.source, r.status, r.rows, r.requests, `${(r.durationMs / 1000).toFixed(1)}s`, [r.error, skippedNote(r)].filter(Boolean).join("; ")]),
     ["source", "status", "rows", "requests", "duration", "error"],
   );
 }
 
+// Skipped partitions are listed beside a source's error too: a failure must not hide a 401 elsewhere.
 function skippedNote(r: SourceResult): string {
   const skipped = r.streams.flatMap((s) => s.skipped.map((k) => `${k.partition} skipped`));
   return skipped.length ? skipped.join("; ") : "";

@@ -112,6 +112,9 @@ async function collectPartition(stream: AnyStream, ctx: CollectContext, partitio
       body: redact(body),
     };
 
+    // --verbose: every page with its (redacted) request, for diagnosing a nightly run from its log.
+    ctx.log.debug("page", { stream: stream.id, partition: key, page: result.pages, url: rawRow.url, params: rawRow.params, items: page.items.length });
+
     // Validate first; on a bad item keep the raw page (for diagnosis) and stop this stream.
     const rows: RowsByTable = {};
     let pageMax: string | undefined;
@@ -154,9 +157,27 @@ export async function writeRows(ctx: Pick<CollectContext, "warehouse">, rows: Ro
   for (const [table, list] of Object.entries(rows)) {
     if (!list?.length) continue;
     const constants = table.startsWith("core.") ? { collected_at: collectedAt } : undefined;
-    n += await ctx.warehouse.upsert(table, dedupeById(table, list), { constants });
+    n += await ctx.warehouse.upsert(table, dedupeById(table, list.map(redactRow)), { constants });
   }
   return n;
+}
+
+/**
+ * Text from an API (a title, a note, a label) may hold a pasted token: core rows are scrubbed like
+ * raw pages and logs, for every source. The row is copied only when something was replaced.
+ */
+function redactRow(row: Row): Row {
+  let out: Row | undefined;
+  for (const [key, value] of Object.entries(row)) {
+    let clean: unknown = value;
+    if (typeof value === "string") clean = redact(value);
+    else if (Array.isArray(value) && value.some((v) => typeof v === "string")) {
+      const list = value.map((v: unknown) => (typeof v === "string" ? redact(v) : v));
+      if (list.some((v, i) => v !== value[i])) clean = list;
+    }
+    if (clean !== value) (out ??= { ...row })[key] = clean;
+  }
+  return out ?? row;
 }
 
 async function saveCursor(ctx: CollectContext, stream: string, partition: string, cursor: string) {
