@@ -25,6 +25,7 @@ export function subtitle(ctx: PageContext): string {
   const plan = data.windows.plan;
   const parts = [plan ? `Plan ${longDate(plan.from)} – ${longDate(plan.to)}` : "No plan configured"];
   parts.push(`${data.services.length} service${data.services.length === 1 ? "" : "s"}`);
+  if (data.lastSync?.finished_at) parts.push(`data collected ${longDate(data.lastSync.finished_at)}`);
   return parts.join(" · ");
 }
 

@@ -63,7 +63,7 @@ export function serviceTable(data: ReportData): Html {
   if (!data.services.length) return html`<p class="no-data">No data: no services in seeds.services.</p>`;
   return html`<div class="table-wrap"><table class="services">
 <caption>Baseline → final for each service, with the change in %; hover a value for the full sentence and its interval.</caption>
-<thead><tr><th scope="col">Service</th>${TABLE_METRICS.map((m) => html`<th scope="col">${metricMeta(m).label}</th>`)}</tr></thead>
+<thead><tr><th scope="col">Service</th>${TABLE_METRICS.map((m) => html`<th scope="col">${m === "deployment_frequency" ? "Deployments per week" : `${metricMeta(m).label}${m === "change_failure_rate" ? "" : " (median)"}`}</th>`)}</tr></thead>
 <tbody>${data.services.map(
     (service) => html`<tr data-service="${service}"><th scope="row">${service}</th>${TABLE_METRICS.map((metric) => {
       const row = data.comparison.find((r) => r.metric === metric && r.service === service) ?? null;
