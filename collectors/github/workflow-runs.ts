@@ -57,12 +57,30 @@ export const workflowRuns = defineStream<GithubWorkflowRun, RepoTarget>({
   cursorOf: (run) => new Date(run.created_at).toISOString(),
 });
 
+/** GitHub returns at most 1,000 runs for a filtered list (`created`, `branch`, …). */
+const SEARCH_CAP = 1000;
+
 async function* runPages(ctx: CollectContext, target: RepoTarget, since: string | undefined): AsyncGenerator<Page> {
   const branches = new Set(target.services.map((s) => s.rule.branch));
-  // One branch for all services: let GitHub filter. (The list is capped at 1,000 runs per filter.)
+  // One branch for all services: let GitHub filter.
   const branch = branches.size === 1 ? [...branches][0] : undefined;
-  const params: Record<string, unknown> = { owner: target.owner, repo: target.name, per_page: githubSettings(ctx.config).page_size };
-  if (branch) params.branch = branch;
-  if (since) params.created = `>=${since.slice(0, 19)}Z`;
-  yield* restPages(githubClient(ctx), "GET /repos/{owner}/{repo}/actions/runs", params, (d) => (d as { workflow_runs: unknown[] }).workflow_runs);
+  const from = since ? `${since.slice(0, 19)}Z` : undefined;
+  let upper: string | undefined;
+  // Newest first; past the 1,000-result cap, ask again for the runs created up to the oldest one seen.
+  for (;;) {
+    const params: Record<string, unknown> = { owner: target.owner, repo: target.name, per_page: githubSettings(ctx.config).page_size };
+    if (branch) params.branch = branch;
+    if (from || upper) params.created = from && upper ? `${from}..${upper}` : from ? `>=${from}` : `<=${upper}`;
+    let seen = 0;
+    let total = 0;
+    let oldest: string | undefined;
+    for await (const page of restPages<{ created_at?: string }>(githubClient(ctx), "GET /repos/{owner}/{repo}/actions/runs", params, (d) => (d as { workflow_runs: { created_at?: string }[] }).workflow_runs)) {
+      total = (page.data as { total_count?: number }).total_count ?? 0;
+      seen += page.items.length;
+      for (const run of page.items) if (typeof run.created_at === "string" && (!oldest || run.created_at < oldest)) oldest = run.created_at;
+      yield { url: page.url, params: page.params, items: page.items };
+    }
+    if (seen < SEARCH_CAP || total <= seen || !oldest || oldest === upper) return;
+    upper = `${new Date(oldest).toISOString().slice(0, 19)}Z`;
+  }
 }

@@ -47,6 +47,27 @@ describe("github collector: paging and faults", () => {
     });
   });
 
+  it("workflow runs: past GitHub's 1,000-result cap on a filtered list, asks again for older runs", async () => {
+    const state = new SimState();
+    const repo = "acme/busy";
+    const sha = state.commit(repo, { message: "root", date: "2026-01-01T00:00:00Z" });
+    for (let i = 0; i < 1050; i++) {
+      const created = new Date(Date.parse("2026-01-01T00:00:00Z") + i * 600_000).toISOString().replace(".000Z", "Z");
+      state.repo(repo).runs.push({
+        id: 10_000 + i, workflow_id: 1, name: "Deploy", path: ".github/workflows/deploy.yml", head_branch: "main", head_sha: sha, event: "push",
+        status: "completed", conclusion: "success", created_at: created, updated_at: created, run_started_at: created,
+      });
+    }
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const run = await runGithub(w, githubConfig(sim!.url, { busy: { github: [repo] } }, { deployments: { from: "workflow_runs", branch: "main" } }));
+      expect(run.result.status, run.lines.join("\n")).toBe("success");
+      expect(await count(w, "SELECT count(*) AS n FROM core.deployments")).toBe(1050);
+      const runs = sim!.requests.filter((r) => r.path.endsWith("/actions/runs"));
+      expect(runs.filter((r) => r.query.created?.startsWith("<=")).length).toBeGreaterThan(0);
+    });
+  });
+
   it.each([403, 429] as const)("waits for the primary rate limit to reset (%i, x-ratelimit-remaining: 0) and resumes", async (status) => {
     const state = new SimState();
     seedMany(state, "acme/api", 3);

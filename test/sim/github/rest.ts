@@ -117,12 +117,18 @@ export function rest(state: SimState, method: string, path: string, query: URLSe
     if (branch) list = list.filter((r) => r.head_branch === branch);
     const status = query.get("status");
     if (status) list = list.filter((r) => r.status === status || r.conclusion === status);
+    // created: ">=A", "<=B" or "A..B" (GitHub's search date syntax), inclusive.
     const created = query.get("created");
-    if (created?.startsWith(">=")) {
-      const from = Date.parse(created.slice(2));
-      list = list.filter((r) => Date.parse(r.created_at) >= from);
+    if (created) {
+      const [lo, hi] = created.startsWith(">=") ? [created.slice(2), undefined] : created.startsWith("<=") ? [undefined, created.slice(2)] : created.split("..");
+      if (lo) list = list.filter((r) => Date.parse(r.created_at) >= Date.parse(lo));
+      if (hi) list = list.filter((r) => Date.parse(r.created_at) <= Date.parse(hi));
     }
-    return { status: 200, body: null, list: { items: list.map((r) => runJson(repo, r)), wrap: (items) => ({ total_count: list.length, workflow_runs: items }) } };
+    // "This endpoint will return up to 1,000 results for each search" when filtered.
+    const filtered = ["actor", "branch", "check_suite_id", "created", "event", "head_sha", "status"].some((k) => query.has(k));
+    const total = list.length;
+    if (filtered) list = list.slice(0, 1000);
+    return { status: 200, body: null, list: { items: list.map((r) => runJson(repo, r)), wrap: (items) => ({ total_count: total, workflow_runs: items }) } };
   }
   const cmp = /^\/compare\/(.+?)\.\.\.(.+)$/.exec(rest);
   if (cmp) {
