@@ -54,7 +54,8 @@ export function values(k: KeyMetric): { from: string; to: string; change: string
 
 export function tierLine(k: KeyMetric, tierYear: number | null): Html | string {
   const r = k.row;
-  if (!r || (!r.tier_baseline && !r.tier_final)) return "";
+  // A tier is read from the numbers, so it is not shown when the numbers are not.
+  if (!r || r.verdict === "insufficient data" || (!r.tier_baseline && !r.tier_final)) return "";
   const year = r.tier_year ?? tierYear;
   return html`<p class="tier">DORA${year ? ` ${year}` : ""} tier: ${tierLabel(r.tier_baseline)} → <strong>${tierLabel(r.tier_final)}</strong></p>`;
 }

@@ -8,7 +8,9 @@ import { rateBandChart } from "../../../reports/charts/rate-band.ts";
 import { sparklineChart } from "../../../reports/charts/sparkline.ts";
 import { stagesChart } from "../../../reports/charts/stages.ts";
 import { trendChart } from "../../../reports/charts/trend.ts";
-import { matchSnapshot } from "./snapshot.ts";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { matchSnapshot, OUTPUT } from "./snapshot.ts";
 
 const { document: doc } = parseHTML("<!doctype html><html><body></body></html>");
 const document = doc as unknown as Document;
@@ -82,6 +84,23 @@ describe("chart snapshots (test/output/*.svg; a -changed.svg is written on misma
 
   it("sparkline: one service's small multiple", () => {
     snap("sparkline", sparklineChart(trendRows, { document, plan, xDomain, yDomain: [0, 12] }));
+  });
+});
+
+describe("snapshot helper", () => {
+  it("writes a -changed.svg beside the snapshot on a mismatch, and removes it once they agree", () => {
+    const name = "zz-snapshot-selftest";
+    const files = [join(OUTPUT, `${name}.svg`), join(OUTPUT, `${name}-changed.svg`)];
+    try {
+      expect(matchSnapshot(name, "<svg><g></g></svg>").ok).toBe(true);
+      const mismatch = matchSnapshot(name, "<svg><g><line></line></g></svg>");
+      expect(mismatch.ok).toBe(false);
+      expect(readFileSync(files[1]!, "utf8")).toContain("<line>");
+      expect(matchSnapshot(name, "<svg><g></g></svg>").ok).toBe(true);
+      expect(existsSync(files[1]!)).toBe(false);
+    } finally {
+      for (const f of files) rmSync(f, { force: true });
+    }
   });
 });
 
