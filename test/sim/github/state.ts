@@ -284,17 +284,24 @@ export function ancestorsOf(repo: SimRepo, sha: string): Set<string> {
   return seen;
 }
 
-/** Parents before children; siblings by committer date. */
+/** Parents before children; siblings by committer date. Iterative: histories can be long. */
 export function topoOrder(repo: SimRepo, shas: Set<string>): string[] {
   const out: string[] = [];
   const done = new Set<string>();
   const sorted = [...shas].sort((a, b) => repo.commits.get(a)!.committer.date.localeCompare(repo.commits.get(b)!.committer.date));
-  const visit = (sha: string) => {
-    if (done.has(sha) || !shas.has(sha)) return;
-    done.add(sha);
-    for (const p of repo.commits.get(sha)!.parents) visit(p);
-    out.push(sha);
-  };
-  for (const sha of sorted) visit(sha);
+  for (const start of sorted) {
+    const stack: [string, boolean][] = [[start, false]];
+    while (stack.length) {
+      const [sha, expanded] = stack.pop()!;
+      if (expanded) {
+        out.push(sha);
+        continue;
+      }
+      if (done.has(sha) || !shas.has(sha)) continue;
+      done.add(sha);
+      stack.push([sha, true]);
+      for (const p of [...repo.commits.get(sha)!.parents].reverse()) stack.push([p, false]);
+    }
+  }
   return out;
 }
