@@ -252,7 +252,8 @@ async function main(argv: string[]): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   main(process.argv.slice(2)).catch((error: unknown) => {
-    process.stderr.write(`notebooks: ${error instanceof Error ? error.message : String(error)}\n`);
+    const usage = (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? `\n${USAGE}` : "";
+    process.stderr.write(`notebooks: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
     process.exitCode = 1;
   });
 }
