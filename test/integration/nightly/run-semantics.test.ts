@@ -119,7 +119,20 @@ describe("dora run (collect → transform → report) as a nightly job", () => {
       expect(m2.get("dora_run_duration_seconds")).toBeGreaterThan(0);
       expect(m2.get('dora_rows_collected_total{source="gitlab"}')).toBe(gitlabRows1 + Number(summaryRow(second.stdout, "gitlab")![2]));
       expect(m2.get('dora_rows_collected_total{source="pagerduty"}')).toBe(pagerdutyRows1 + Number(failedRow[2]));
-      console.log(`run-semantics: night 1 ${first.ms} ms, night 2 ${second.ms} ms; textfile after night 2:\n${readFileSync(textfile, "utf8")}`);
+
+      // Night 3: every source answers but the report cannot be written (its folder is a file).
+      // Not a success: the gauge stays at night 1, and night 4's failure must not count night 3 either.
+      writeFileSync(join(dir, "blocker"), "");
+      const third = await dora(["run", "--no-pdf", "--out", join(dir, "blocker", "report")], dir, { env: TOKENS_ENV });
+      expect(third.code, third.stderr).toBe(1);
+      expect(summaryRow(third.stdout, "pagerduty")?.[1]).toBe("success");
+      expect(third.stderr).toMatch(/^dora: .*blocker/m);
+      const m3 = samples(readFileSync(textfile, "utf8"));
+      expect(m3.get("dora_run_success")).toBe(0);
+      expect(m3.get("dora_last_success_timestamp_seconds")).toBe(lastSuccess1);
+      const noted = await query(warehouse, (w) => w.all<{ error: string | null }>("SELECT error FROM sync.runs WHERE run_id = (SELECT run_id FROM sync.runs ORDER BY started_at DESC LIMIT 1)"));
+      expect(noted.map((r) => r.error)).toEqual([expect.stringMatching(/blocker/), expect.stringMatching(/blocker/)]);
+      console.log(`run-semantics: nights ${first.ms} / ${second.ms} / ${third.ms} ms; textfile after night 2:\n${readFileSync(textfile, "utf8")}`);
     });
   });
 });
