@@ -93,8 +93,15 @@ export async function buildReport(w: Warehouse, options: BuildReportOptions): Pr
     } else {
       progress("printing report.pdf");
       const file = join(options.out, "report.pdf");
-      await printPdf(join(options.out, "index.html"), file, chromium);
-      files.push(file);
+      try {
+        await printPdf(join(options.out, "index.html"), file, chromium);
+        files.push(file);
+      } catch (error) {
+        // "auto" never costs the user the HTML report; an explicit request for the PDF fails loudly.
+        const message = `PDF skipped: Chromium at ${chromium} failed: ${(error as Error).message.split("\n")[0]}`;
+        if (pdf === true) throw new Error(message.replace("PDF skipped", "cannot print the PDF"), { cause: error });
+        warnings.push(message);
+      }
     }
   }
   return { files, warnings };

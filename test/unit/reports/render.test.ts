@@ -123,3 +123,25 @@ describe("PDF step", () => {
     expect(PDF_SKIPPED).toBe("PDF skipped: Chromium not found (install the 'chromium' package or set CHROMIUM_PATH)");
   });
 });
+
+describe("PDF step when Chromium cannot run", () => {
+  it('"auto" keeps the HTML report and warns; true fails with the reason', async () => {
+    await withTempDir((dir) =>
+      withMemoryWarehouse(async (w) => {
+        await createReportFixture(w);
+        const saved = process.env.CHROMIUM_PATH;
+        process.env.CHROMIUM_PATH = "/bin/false"; // found and executable, but not a browser
+        try {
+          const result = await buildReport(w, { out: dir, pdf: "auto", now: NOW });
+          expect(result.warnings.join("\n")).toMatch(/^PDF skipped: Chromium at \/bin\/false failed: /m);
+          expect(result.files.some((f) => f.endsWith("report.pdf"))).toBe(false);
+          expect(existsSync(join(dir, "index.html"))).toBe(true);
+          await expect(buildReport(w, { out: dir, pdf: true, now: NOW })).rejects.toThrow(/cannot print the PDF: Chromium at \/bin\/false failed/);
+        } finally {
+          if (saved === undefined) delete process.env.CHROMIUM_PATH;
+          else process.env.CHROMIUM_PATH = saved;
+        }
+      }),
+    );
+  });
+});
