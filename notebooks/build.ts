@@ -134,7 +134,7 @@ export async function buildNotebooks(options: BuildOptions): Promise<BuildResult
     if (missing.length) {
       throw new Error(`warehouse ${warehousePath} has no ${missing.join(", ")}: run \`npx dora transform\` (or \`npx dora demo\`) first`);
     }
-    // Only now that the data is known to be there: a failed build leaves the last output alone.
+    // Only now that the tables are known to be there: a warehouse without them leaves the last output alone.
     rmSync(options.dataOnly ? dataDir : out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     log(`exporting ${needed.length} tables from ${warehousePath}…`);
@@ -186,7 +186,8 @@ export async function buildNotebooks(options: BuildOptions): Promise<BuildResult
       });
       const pageDir = join(outDir, relative(sourceDir, dirname(source.path)));
       let html = readFileSync(join(pageDir, `${source.name}.html`), "utf8");
-      html = html.replace("</head>", `<script type="application/json" id="dora-manifest">${JSON.stringify(manifest).replace(/</g, "\\u003c")}</script>\n</head>`);
+      const manifestScript = `<script type="application/json" id="dora-manifest">${JSON.stringify(manifest).replace(/</g, "\\u003c")}</script>\n</head>`;
+      html = html.replace("</head>", () => manifestScript);
       html = inlineHtml(
         html,
         outDir,
