@@ -4,8 +4,10 @@ import { resolve } from "node:path";
 import { record, machine, type Benchmark } from "./harness.ts";
 import { demoBench } from "./demo.ts";
 import { ingestBench } from "./ingest.ts";
+import { reportBench } from "./report.ts";
+import { githubBench } from "./github.ts";
 
-const ALL: Record<string, Benchmark> = { demo: demoBench, ingest: ingestBench };
+const ALL: Record<string, Benchmark> = { demo: demoBench, ingest: ingestBench, report: reportBench, github: githubBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = wanted.filter((w) => !ALL[w]);
