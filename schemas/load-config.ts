@@ -78,8 +78,18 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter):
   } else if (issue.code === "invalid_type" && issue.input === undefined) {
     message = `missing (required, ${issue.expected})`;
   }
-  const pos = positionOf(doc, lc, where) ?? positionOf(doc, lc, path);
-  return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ""}${formatPath(path.length && issue.code === "unrecognized_keys" ? where : path)}: ${message}`;
+  const pos = (issue.code === "unrecognized_keys" ? keyPosition(doc, lc, where) : undefined) ?? positionOf(doc, lc, where) ?? positionOf(doc, lc, path);
+  return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ""}${formatPath(issue.code === "unrecognized_keys" ? where : path)}: ${message}`;
+}
+
+/** Where a map key itself stands (an unknown key is reported at the key, not at its value). */
+function keyPosition(doc: Document, lc: LineCounter, path: readonly PropertyKey[]) {
+  const parent = (path.length > 1 ? doc.getIn(path.slice(0, -1) as unknown[], true) : doc.contents) as
+    | { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] }
+    | null
+    | undefined;
+  const item = parent?.items?.find((i) => i.key?.value === path[path.length - 1]);
+  return item?.key?.range ? lc.linePos(item.key.range[0]) : undefined;
 }
 
 function positionOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[]) {

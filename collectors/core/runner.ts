@@ -39,7 +39,7 @@ export async function collectSource(source: Source, ctx: CollectContext): Promis
   const failed = streams.filter((s) => s.error);
   const rows = streams.reduce((n, s) => n + s.rows, 0);
   const requests = ctx.requests.count - requestsBefore;
-  const error = failed.length ? failed.map((s) => `${s.stream}: ${s.error}`).join("; ") : undefined;
+  const error = failed.length ? failed.map((s) => (s.error!.startsWith(s.stream) ? s.error : `${s.stream}: ${s.error}`)).join("; ") : undefined;
   await ctx.warehouse.run(
     "UPDATE sync.runs SET finished_at = now(), status = ?, rows = ?, requests = ?, error = ? WHERE run_id = ? AND source = ?",
     [failed.length ? "failure" : "success", rows, requests, error ?? null, ctx.runId, source.name],
@@ -201,6 +201,8 @@ const ID_COLUMN: Record<string, string[]> = {
   "core.pull_requests": ["pr_id"],
   "core.incidents": ["incident_id"],
   "core.latency_buckets": ["service", "route", "bucket_start", "le"],
+  "core.request_counts": ["service", "bucket_start"],
+  "core.kpi_samples": ["name", "service", "bucket_start"],
 };
 
 /** INSERT OR REPLACE fails on a key repeated within one statement: the last row of a key wins. */

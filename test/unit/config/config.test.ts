@@ -38,7 +38,8 @@ describe("config", () => {
   it.each([
     ["malformed YAML gives line and column", "plan: [\n", /^line 2, column 1: /],
     ["unknown key gets a did-you-mean", "plan:\n  strat: 2025-12-01\nservices: {}\n", /plan\.strat: unknown key "strat" \(did you mean "start"\?\)/],
-    ["unknown nested key", minimal + "sources:\n  github:\n    tokn_env: X\n", /line 7, column \d+: sources\.github\.tokn_env: unknown key "tokn_env" \(did you mean "token_env"\?\)/],
+    ["unknown nested key, at the key", minimal + "sources:\n  github:\n    tokn_env: X\n", /line 7, column 5: sources\.github\.tokn_env: unknown key "tokn_env" \(did you mean "token_env"\?\)/],
+    ["unknown top-level key, named", minimal + "sorces: {}\n", /line 5, column 1: sorces: unknown key "sorces" \(did you mean "sources"\?\)/],
     ["impossible date", "plan:\n  start: 2025-02-30\nservices: {}\n", /line 2, column \d+: plan\.start: not a real calendar date/],
     ["unknown time zone", minimal + "timezone: Mars/Olympus\n", /timezone: unknown time zone/],
     ["repo not owner/name", "plan:\n  start: 2025-12-01\nservices:\n  api:\n    github: [acme/ok, nope]\n", /services\.api\.github\[1\]: expected "owner\/name"/],
