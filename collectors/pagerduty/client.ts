@@ -141,7 +141,11 @@ export class PagerdutyClient {
       if (headers) this.noteRateLimit(headers);
 
       if (status !== undefined && status >= 200 && status < 300) {
-        return { status, url: shown, data: (data ?? {}) as Record<string, unknown> };
+        // pdjs hands over a 2xx whose body is not JSON as a Response with no data: say so, by URL.
+        if (data === undefined || data === null || typeof data !== "object") {
+          throw new PagerdutyApiError(status, shown, undefined, "the response is not valid JSON (a proxy or an incompatible server in front of the API?)");
+        }
+        return { status, url: shown, data: data as Record<string, unknown> };
       }
       const retryable = status === undefined || status === 429 || status >= 500;
       const detail = failure ?? describeError(status, data);

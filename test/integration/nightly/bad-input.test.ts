@@ -140,9 +140,8 @@ const CASES: Case[] = [
     pagerdutyFaults: [{ path: "/incidents", status: 200, times: 100, body: '{"incidents": [{"id": ' }],
     code: 1,
     error: /^dora: 1 of 2 sources failed: pagerduty$/m,
-    // Fails the source (no gap: the cursor stays), but the message does not yet say "not valid JSON"
-    // or name the URL: the PagerDuty client takes pdjs's unparsed 2xx as an empty body (reported).
-    summary: /pagerduty\s+failure.*pagerduty\.incidents \[PSVC001\]/,
+    // Fails the source (no gap: the cursor stays), naming the stream, the service, the URL and why.
+    summary: /pagerduty\s+failure.*pagerduty\.incidents: \[PSVC001\] PagerDuty 200 on GET http:\/\/127\.0\.0\.1:\d+\/incidents\?.*: the response is not valid JSON/,
   },
   {
     name: "a field changing type (deployment status becomes a number)",
