@@ -40,6 +40,179 @@ export const KeyPath = z.strictObject({
   slo: Slo.optional(),
 });
 
+/**
+ * A counter selector (`http_requests_total{code!~"5.."}`): the collector takes `sum(increase(…[step]))`
+ * itself, so functions are refused here rather than double-applied.
+ */
+export const CounterSelector = z
+  .string()
+  .min(1)
+  .refine((s) => /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*(\{.*\})?\s*$/s.test(s) && /[a-zA-Z_:{]/.test(s), {
+    message: 'expected a counter selector like http_requests_total{service="api",code!~"5.."} (no functions: increase() is applied by the collector)',
+  });
+
+/** Availability of a service from request counters: good ÷ total, with an SLO target over a rolling window. */
+export const Availability = z.strictObject({
+  /** Counter of good requests, e.g. http_requests_total{service="api",code!~"5.."}. */
+  good: CounterSelector,
+  /** Counter of all requests, e.g. http_requests_total{service="api"}. */
+  total: CounterSelector,
+  /** SLO: share of good requests, e.g. 0.999 for "99.9 % uptime". */
+  target: z.number().gt(0).lt(1).default(0.999),
+  /** SLO window the error budget and the burn-rate pairs are read against (the SRE workbook's pairs assume 30). */
+  slo_window_days: z.number().int().min(1).max(90).default(30),
+});
+export type Availability = z.infer<typeof Availability>;
+
+/**
+ * A target from the plan: a number (the final value must be at least as good, by the metric's
+ * direction), a comparison in the metric's unit ("< 0.15", "< 15 %", ">= 99.9 %", "< 300 ms" for
+ * seconds), or a signed change against the baseline ("-40 %", "+20%").
+ */
+export const TargetSpec = z.union([
+  z.number(),
+  z
+    .string()
+    .refine((s: string) => parseTarget(s) !== undefined, 'expected a target like 0.15, "< 0.15", ">= 0.999" or "-40 %" (change against the baseline)'),
+]);
+export type TargetSpec = number | string;
+
+export interface ParsedTarget {
+  op: "<" | "<=" | ">" | ">=";
+  value: number;
+  /** What the target is read against: the final window's value, or its % change from the baseline. */
+  of: "final_value" | "change_pct";
+}
+
+/** Parses a target; a bare number takes its operator from the metric's direction. Undefined when malformed. */
+export function parseTarget(spec: TargetSpec, direction: "lower" | "higher" = "lower"): ParsedTarget | undefined {
+  const implied = direction === "lower" ? "<=" : ">=";
+  if (typeof spec === "number") return Number.isFinite(spec) ? { op: implied, value: spec, of: "final_value" } : undefined;
+  const s = spec.trim().replace(/≤/g, "<=").replace(/≥/g, ">=").replace(/\u2212/g, "-");
+  // a signed percentage is a change against the baseline ("-40 %"); an unsigned one a share ("99.9 %" = 0.999)
+  const pct = /^([<>]=?)?\s*([-+]\d+(?:\.\d+)?)\s*%$/.exec(s);
+  if (pct) return { op: (pct[1] as ParsedTarget["op"] | undefined) ?? implied, value: Number(pct[2]), of: "change_pct" };
+  const cmp = /^([<>]=?)?\s*(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*(%|ms|s)?$/i.exec(s);
+  if (!cmp) return undefined;
+  const scale = cmp[3] === "%" || cmp[3] === "ms" ? (cmp[3] === "%" ? 0.01 : 0.001) : 1;
+  return { op: (cmp[1] as ParsedTarget["op"] | undefined) ?? implied, value: Number((Number(cmp[2]) * scale).toPrecision(12)), of: "final_value" };
+}
+
+/** Brackets and quotes balance: catches a truncated PromQL expression at load time, naming the KPI. */
+export function promqlProblem(expr: string): string | undefined {
+  const stack: string[] = [];
+  const pairs: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
+  for (let i = 0; i < expr.length; i++) {
+    const c = expr[i]!;
+    if (c === '"' || c === "'" || c === "`") {
+      const end = expr.indexOf(c, i + 1);
+      if (end < 0) return `unterminated ${c} string`;
+      i = end;
+    } else if (c === "(" || c === "[" || c === "{") stack.push(c);
+    else if (c in pairs) {
+      if (stack.pop() !== pairs[c]) return `unbalanced "${c}" at character ${i + 1}`;
+    }
+  }
+  if (stack.length) return `"${stack[stack.length - 1]}" is never closed`;
+  if (expr.trim() === "") return "empty expression";
+  return undefined;
+}
+
+/** A custom KPI: a PromQL expression or a SQL query over the warehouse, compared baseline versus final. */
+export const Kpi = z
+  .strictObject({
+    /** Key in metrics.* (`kpi:<name>` in metrics.pdp_comparison). */
+    name: z.string().regex(/^[a-z][a-z0-9_]*$/, "KPI names are lower-case letters, digits and _ (e.g. queue_lag_minutes)"),
+    /** Card title; default: the name. */
+    label: z.string().optional(),
+    /**
+     * PromQL evaluated at the end of every step (local midnights for the default day); its value is stored
+     * for the step before it, so write it over the step, e.g. `sum(increase(orders_total[$step]))` ($step is
+     * replaced by the step, e.g. 1d). Several series are summed.
+     */
+    promql: z.string().optional(),
+    /**
+     * A read-only SELECT over the warehouse returning `period_start` (DATE or TIMESTAMPTZ, read in the
+     * configured zone), `value` and optionally `service`; one row per observation.
+     */
+    sql: z.string().optional(),
+    /** Unit shown on the card: share, hours, minutes, seconds, or any word (e.g. EUR, orders/day). */
+    unit: z.string().default(""),
+    /** Which direction is better. */
+    direction: z.enum(["lower", "higher"]),
+    target: TargetSpec.optional(),
+    /** Service the PromQL values belong to ('*' = the organisation). */
+    service: z.string().default("*"),
+    /** PromQL only: seconds between evaluations (divides a day). */
+    step_seconds: z
+      .number()
+      .int()
+      .min(60)
+      .refine((s) => 86_400 % s === 0, "step_seconds must divide a day")
+      .default(86_400),
+  })
+  .superRefine((k, ctx) => {
+    if ((k.promql === undefined) === (k.sql === undefined)) {
+      ctx.addIssue({ code: "custom", message: `KPI "${k.name}": give exactly one of promql or sql`, path: ["promql"] });
+    }
+    if (k.promql !== undefined) {
+      const problem = promqlProblem(k.promql);
+      if (problem) ctx.addIssue({ code: "custom", message: `KPI "${k.name}": bad PromQL: ${problem}`, path: ["promql"] });
+    }
+    if (k.sql !== undefined) {
+      const sql = k.sql.trim().replace(/;\s*$/, "");
+      if (!/^(select|with|from)\b/i.test(sql)) ctx.addIssue({ code: "custom", message: `KPI "${k.name}": the SQL must be one SELECT (read-only)`, path: ["sql"] });
+      else if (sql.replace(/'(?:[^']|'')*'/g, "''").includes(";")) {
+        ctx.addIssue({ code: "custom", message: `KPI "${k.name}": the SQL must be a single statement (no ";")`, path: ["sql"] });
+      }
+    }
+    if (k.target !== undefined && typeof k.target === "string" && parseTarget(k.target, k.direction) === undefined) {
+      ctx.addIssue({ code: "custom", message: `KPI "${k.name}": bad target`, path: ["target"] });
+    }
+  });
+export type Kpi = z.infer<typeof Kpi>;
+
+/** Cost per transaction: a cost series divided by a request count, per day, week and month. */
+export const CostPerTransaction = z.strictObject({
+  /**
+   * PromQL of the cost accrued over each step (value at the step's end), e.g. OpenCost's hourly gauges:
+   * `sum(sum_over_time(node_total_hourly_cost[$step:1h]))`. $step is replaced by the step (1d).
+   */
+  cost: z.string().min(1),
+  /** Counter selector of transactions (requests), e.g. http_requests_total{job="api"}. */
+  transactions: CounterSelector,
+  /** Shown with the value (EUR, USD …). */
+  currency: z.string().default("USD"),
+  target: TargetSpec.optional(),
+  step_seconds: z
+    .number()
+    .int()
+    .min(60)
+    .refine((s) => 86_400 % s === 0, "step_seconds must divide a day")
+    .default(86_400),
+});
+export type CostPerTransaction = z.infer<typeof CostPerTransaction>;
+
+/** Metric keys of metrics.pdp_comparison that a target may name (plus latency_p99:<route>, slo:<route>, kpi:<name>). */
+export const TARGET_METRICS = [
+  "deployment_frequency",
+  "deploy_days_per_week",
+  "lead_time",
+  "change_failure_rate",
+  "time_to_restore",
+  "failed_deployment_recovery",
+  "time_to_acknowledge",
+  "rework_rate",
+  "pages_per_week",
+  "after_hours_share",
+  "pipeline_time",
+  "pipeline_time_p90",
+  "availability",
+  "error_budget_spent",
+  "burn_rate_episodes",
+  "cost_per_transaction",
+] as const;
+
 const OwnerName = z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected "owner/name"');
 
 /** A GitHub repository: "owner/name", or an object with a per-repository deployment rule (issue #4). */
@@ -62,6 +235,8 @@ export const Service = z.strictObject({
   /** Monorepos: only changes touching these paths (globs) belong to this service. */
   paths: z.array(z.string()).default([]),
   latency: z.array(KeyPath).default([]),
+  /** Availability from request counters (needs sources.prometheus, or the demo). */
+  availability: Availability.optional(),
 });
 export type Service = z.infer<typeof Service>;
 
@@ -134,6 +309,14 @@ export const Config = z.strictObject({
       pushgateway_url: Url.optional(),
     })
     .default({}),
+  /** Custom KPIs, compared baseline versus final like the DORA metrics. */
+  kpis: z.array(Kpi).default([]),
+  cost_per_transaction: CostPerTransaction.optional(),
+  /**
+   * Targets from the plan, by metric key of metrics.pdp_comparison (e.g. change_failure_rate: "< 0.15",
+   * "latency_p99:POST /payments": "< 0.3", pipeline_time: "-40 %"); `<metric>@<service>` for one service.
+   */
+  targets: z.record(z.string(), TargetSpec).default({}),
   report: z
     .strictObject({
       title: z.string().default("Development plan review"),
@@ -143,8 +326,42 @@ export const Config = z.strictObject({
       out: z.string().default("report"),
     })
     .default({ title: "Development plan review", tier_year: 2024, min_sample: 8, out: "report" }),
+}).superRefine((c, ctx) => {
+  const seen = new Map<string, number>();
+  c.kpis.forEach((k, i) => {
+    const first = seen.get(k.name);
+    if (first !== undefined) ctx.addIssue({ code: "custom", message: `KPI "${k.name}" is already defined at kpis[${first}]`, path: ["kpis", i, "name"] });
+    else seen.set(k.name, i);
+    if (k.service !== "*" && !(k.service in c.services)) {
+      ctx.addIssue({ code: "custom", message: `KPI "${k.name}": service "${k.service}" is not under services`, path: ["kpis", i, "service"] });
+    }
+  });
+  for (const key of Object.keys(c.targets)) {
+    const [metric, service] = splitTargetKey(key);
+    const known =
+      (TARGET_METRICS as readonly string[]).includes(metric) ||
+      /^(latency_p99|slo):.+/.test(metric) ||
+      (metric.startsWith("kpi:") && seen.has(metric.slice(4)));
+    if (!known) {
+      ctx.addIssue({
+        code: "custom",
+        message: `unknown metric "${metric}" (expected one of ${TARGET_METRICS.join(", ")}, latency_p99:<route>, slo:<route> or kpi:<name>)`,
+        path: ["targets", key],
+      });
+    }
+    if (service !== undefined && service !== "*" && !(service in c.services)) {
+      ctx.addIssue({ code: "custom", message: `service "${service}" is not under services`, path: ["targets", key] });
+    }
+  }
 });
 export type Config = z.infer<typeof Config>;
+
+/** "metric@service" → [metric, service]; "metric" → [metric, undefined]. Routes may hold "@", so the last one splits. */
+export function splitTargetKey(key: string): [string, string | undefined] {
+  const at = key.lastIndexOf("@");
+  if (at <= 0 || /[\s/]/.test(key.slice(at + 1))) return [key, undefined];
+  return [key.slice(0, at), key.slice(at + 1)];
+}
 
 /** Plan windows with defaults filled: baseline = first two months, final = last two months. */
 export interface ResolvedPlan {

@@ -1,4 +1,4 @@
-import { resolvePlan, type Config } from "../schemas/config.ts";
+import { parseTarget, resolvePlan, splitTargetKey, type Config } from "../schemas/config.ts";
 import type { Warehouse } from "./warehouse.ts";
 
 /**
@@ -19,6 +19,10 @@ export async function writeSeeds(w: Warehouse, config: Config, fingerprint = "")
     CREATE OR REPLACE TABLE seeds.services (service VARCHAR);
     CREATE OR REPLACE TABLE seeds.key_paths (service VARCHAR, route VARCHAR, slo_threshold_seconds DOUBLE, slo_target DOUBLE);
     CREATE OR REPLACE TABLE seeds.explicit_patterns (pattern VARCHAR);
+    CREATE OR REPLACE TABLE seeds.availability (service VARCHAR, target DOUBLE, slo_window_days INTEGER);
+    CREATE OR REPLACE TABLE seeds.kpis (ord INTEGER, name VARCHAR, label VARCHAR, unit VARCHAR, direction VARCHAR, kind VARCHAR, service VARCHAR);
+    CREATE OR REPLACE TABLE seeds.targets (metric VARCHAR, service VARCHAR, spec VARCHAR, op VARCHAR, value DOUBLE, target_of VARCHAR);
+    CREATE OR REPLACE TABLE seeds.cost (currency VARCHAR);
   `);
   const wh = config.oncall.working_hours;
   await w.append("seeds.settings", [
@@ -56,4 +60,55 @@ export async function writeSeeds(w: Warehouse, config: Config, fingerprint = "")
     ),
   );
   await w.append("seeds.explicit_patterns", config.failures.explicit_patterns.map((pattern) => ({ pattern })));
+  await w.append(
+    "seeds.availability",
+    Object.entries(config.services).flatMap(([service, s]) =>
+      s.availability ? [{ service, target: s.availability.target, slo_window_days: s.availability.slo_window_days }] : [],
+    ),
+  );
+  await w.append(
+    "seeds.kpis",
+    config.kpis.map((k, i) => ({
+      ord: i,
+      name: k.name,
+      label: k.label ?? k.name,
+      unit: k.unit,
+      direction: k.direction,
+      kind: k.promql !== undefined ? "promql" : "sql",
+      service: k.service,
+    })),
+  );
+  await w.append("seeds.targets", targetRows(config));
+  if (config.cost_per_transaction) await w.append("seeds.cost", [{ currency: config.cost_per_transaction.currency }]);
+}
+
+/**
+ * Every target as (metric, service, op, value, target_of); service NULL = every service row of the metric.
+ * A bare number's operator follows the metric's direction, which only the comparison knows: op is NULL then.
+ */
+export function targetRows(config: Config): Record<string, unknown>[] {
+  const row = (metric: string, service: string | null, spec: number | string, direction?: "lower" | "higher") => {
+    const parsed = parseTarget(spec, direction ?? "lower");
+    const implied = typeof spec === "number" || !/^\s*[<>≤≥]/.test(spec);
+    return { metric, service, spec: String(spec), op: implied && !direction ? null : (parsed?.op ?? null), value: parsed?.value ?? null, target_of: parsed?.of ?? null };
+  };
+  const out = Object.entries(config.targets).map(([key, spec]) => {
+    const [metric, service] = splitTargetKey(key);
+    return row(metric, service ?? null, spec);
+  });
+  for (const k of config.kpis) {
+    if (k.target !== undefined && !out.some((t) => t.metric === `kpi:${k.name}`)) out.push(row(`kpi:${k.name}`, k.service, k.target, k.direction));
+  }
+  const cost = config.cost_per_transaction;
+  if (cost?.target !== undefined && !out.some((t) => t.metric === "cost_per_transaction")) out.push(row("cost_per_transaction", "*", cost.target, "lower"));
+  for (const [service, s] of Object.entries(config.services)) {
+    if (s.availability && !out.some((t) => t.metric === "availability" && (t.service === service || t.service === null))) {
+      out.push(row("availability", service, s.availability.target, "higher"));
+    }
+    for (const k of s.latency) {
+      const metric = `slo:${k.route}`;
+      if (k.slo && !out.some((t) => t.metric === metric && (t.service === service || t.service === null))) out.push(row(metric, service, k.slo.target, "higher"));
+    }
+  }
+  return out;
 }

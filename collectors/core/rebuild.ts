@@ -81,7 +81,7 @@ async function rebuildStream(w: Warehouse, stream: AnyStream, ctx: CollectContex
   return result;
 }
 
-const CORE_TABLES = ["core.deployments", "core.changes", "core.pull_requests", "core.incidents", "core.latency_buckets"];
+const CORE_TABLES = ["core.deployments", "core.changes", "core.pull_requests", "core.incidents", "core.latency_buckets", "core.request_counts", "core.kpi_samples"];
 
 async function cleanSource(w: Warehouse, source: string): Promise<void> {
   for (const table of CORE_TABLES) await w.run(`DELETE FROM ${table} WHERE source = ?`, [source]);

@@ -4,7 +4,9 @@ import type { Row, Warehouse } from "../../warehouse/warehouse.ts";
 import type { Logger } from "./log.ts";
 
 /** Rows a page produces, by target table (upserted by primary key). */
-export type RowsByTable = Partial<Record<"core.deployments" | "core.changes" | "core.pull_requests" | "core.incidents" | "core.latency_buckets", Row[]>>;
+export type RowsByTable = Partial<
+  Record<"core.deployments" | "core.changes" | "core.pull_requests" | "core.incidents" | "core.latency_buckets" | "core.request_counts" | "core.kpi_samples", Row[]>
+>;
 
 export interface Page {
   /** Request URL (no credentials) and parameters, kept with the raw page. */

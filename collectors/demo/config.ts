@@ -126,6 +126,25 @@ function storyDate(start: string, planMonths: number, monthIndex: number, day = 
   return addDays(first, Math.min(Math.round((real - whole) * 30), daysInMonth - 1));
 }
 
+/** The demo's custom KPIs: one from PromQL (collected samples), one from SQL over the warehouse. */
+const DEMO_KPIS = [
+  {
+    name: "flaky_test_share",
+    label: "Share of CI runs retried for a flaky test",
+    promql: "sum(increase(ci_test_retries_total[$step])) / sum(increase(ci_test_runs_total[$step]))",
+    unit: "share",
+    direction: "lower",
+    target: "< 2 %",
+  },
+  {
+    name: "merged_prs_per_day",
+    label: "Pull requests merged per working day",
+    sql: "SELECT date_trunc('day', merged_at) AS period_start, count(*) AS value FROM core.pull_requests WHERE merged_at IS NOT NULL AND isodow(timezone(getvariable('tz'), merged_at)) <= 5 GROUP BY 1",
+    unit: "PRs/day",
+    direction: "higher",
+  },
+] as const;
+
 /**
  * The demo organisation's config: a valid `Config` (parsed, defaults filled) with fixed dates, so
  * the same options always describe the same organisation.
@@ -154,8 +173,15 @@ export function demoConfig(options: DemoOptions = {}): Config {
         selector: `{service="${name}",method="${k.method}",route="${k.path}"}`,
         slo: { threshold_seconds: k.threshold, target: k.target },
       })),
+      availability: {
+        good: `http_requests_total{service="${name}",code!~"5.."}`,
+        total: `http_requests_total{service="${name}"}`,
+        target: 0.999,
+      },
     },
   ]);
+  const firstService = demoServiceNames(services)[0]!;
+  const firstPath = keyPathSpecs(firstService)[0]!;
 
   return Config.parse({
     timezone: DEMO_TIMEZONE,
@@ -165,5 +191,20 @@ export function demoConfig(options: DemoOptions = {}): Config {
     failures: { incident_window_hours: 24 },
     oncall: { working_hours: { start: "09:00", end: "18:00", days: [1, 2, 3, 4, 5] }, ack_target_minutes: 5 },
     report: { title: "Acme Payments — platform development plan review (demo data)" },
+    kpis: DEMO_KPIS,
+    cost_per_transaction: {
+      cost: "sum(sum_over_time(node_total_hourly_cost[$step:1h]))",
+      transactions: "http_requests_total",
+      currency: "EUR",
+      target: "-20 %",
+    },
+    targets: {
+      availability: ">= 99.9 %",
+      change_failure_rate: "< 15 %",
+      lead_time: "< 24",
+      pipeline_time: "-40 %",
+      // "p99 < 300 ms" for the busiest key path
+      [`latency_p99:${firstPath.method} ${firstPath.path}@${firstService}`]: `< ${firstPath.threshold * 1000} ms`,
+    },
   });
 }

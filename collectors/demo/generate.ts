@@ -1,11 +1,13 @@
 import type { Config } from "../../schemas/config.ts";
 import { Clock, DAY, HOUR, MINUTE } from "./clock.ts";
+import { generateKpiSamples, generateRequestCounts, type KpiSampleRow, type RequestCountRow } from "./kpis.ts";
 import { generateLatency, type LatencyBucketRow } from "./latency.ts";
 import { createRandom, hash32, type Random } from "./random.ts";
 import { at, badDeployShare, CANARY_AT, inBadMonth, remedyShares, story } from "./story.ts";
 import { Timeline } from "./timeline.ts";
 
 export type { LatencyBucketRow } from "./latency.ts";
+export type { KpiSampleRow, RequestCountRow } from "./kpis.ts";
 
 export type DeploymentRow = {
   deployment_id: string;
@@ -101,6 +103,8 @@ export interface DemoRows {
   "core.changes": ChangeRow[];
   "core.incidents": IncidentRow[];
   "core.latency_buckets": LatencyBucketRow[];
+  "core.request_counts": RequestCountRow[];
+  "core.kpi_samples": KpiSampleRow[];
 }
 
 export interface GenerateOptions {
@@ -133,7 +137,15 @@ export function generateDemo(config: Config, options: GenerateOptions = {}): Dem
   const clock = new Clock(config.timezone, config.oncall.working_hours);
   const timeline = new Timeline(clock, config.plan.start, config.plan.months, monthsBefore);
 
-  const out: DemoRows = { "core.deployments": [], "core.pull_requests": [], "core.changes": [], "core.incidents": [], "core.latency_buckets": [] };
+  const out: DemoRows = {
+    "core.deployments": [],
+    "core.pull_requests": [],
+    "core.changes": [],
+    "core.incidents": [],
+    "core.latency_buckets": [],
+    "core.request_counts": [],
+    "core.kpi_samples": [],
+  };
   for (const service of services) {
     const rows = new ServiceHistory(service, services.length, seed, timeline).generate();
     out["core.deployments"].push(...rows.deployments);
@@ -143,6 +155,8 @@ export function generateDemo(config: Config, options: GenerateOptions = {}): Dem
   }
   out["core.incidents"].push(...openIncidents(services, seed, timeline));
   out["core.latency_buckets"] = generateLatency(config, timeline, seed, bucketSeconds);
+  out["core.request_counts"] = generateRequestCounts(config, timeline, seed, out["core.incidents"]);
+  out["core.kpi_samples"] = generateKpiSamples(config, timeline, seed, out["core.request_counts"]);
   return out;
 }
 

@@ -26,7 +26,15 @@ export interface LoadDemoResult {
 }
 
 /** Tables in write order; `core.latency_buckets` is the bulk of the rows. */
-const TABLES: (keyof DemoRows)[] = ["core.deployments", "core.pull_requests", "core.changes", "core.incidents", "core.latency_buckets"];
+const TABLES: (keyof DemoRows)[] = [
+  "core.deployments",
+  "core.pull_requests",
+  "core.changes",
+  "core.incidents",
+  "core.latency_buckets",
+  "core.request_counts",
+  "core.kpi_samples",
+];
 
 /**
  * Generates the demo organisation and writes it through the collectors' upsert path, in one

@@ -18,6 +18,8 @@ export interface DeploymentFacts {
   originalStatus: string;
   url: string | null;
   updatedAt: string | null;
+  /** Start of the CI/CD run that ended in this deployment, where the source knows it (workflow runs). */
+  pipelineStartedAt?: string | null;
 }
 
 /** A core.deployments row; rollback flags are set later from the commits shipped (commits.ts). */
@@ -40,5 +42,6 @@ export function deploymentRow(ctx: CollectContext, target: RepoTarget, id: strin
     is_rework: matches(settings.hotfix_branch_pattern, f.ref),
     url: f.url,
     updated_at: f.updatedAt,
+    pipeline_started_at: f.pipelineStartedAt ?? null,
   };
 }

@@ -50,6 +50,8 @@ export const workflowRuns = defineStream<GithubWorkflowRun, RepoTarget>({
           originalStatus: run.status === "completed" ? (run.conclusion ?? "completed") : (run.status ?? "unknown"),
           url: run.html_url,
           updatedAt: run.updated_at,
+          // the run is the pipeline: pipeline time = updated_at (completion) − run_started_at
+          pipelineStartedAt: started,
         }),
       ),
     };

@@ -1,6 +1,8 @@
 import type { Config } from "../../schemas/config.ts";
 import type { CollectContext, Source } from "../core/stream.ts";
 import { PrometheusClient, PrometheusError } from "./client.ts";
+import { availabilityStream, availabilityTargets } from "./availability.ts";
+import { kpiSeries, kpiStream } from "./kpis.ts";
 import { keyPaths, latencyStream, sourceConfig } from "./latency.ts";
 
 export interface PrometheusSourceOptions {
@@ -41,8 +43,16 @@ export function createPrometheusSource(options: PrometheusSourceOptions = {}): S
 
   return {
     name: "prometheus",
-    enabled: (config: Config) => Boolean(config.sources.prometheus) && Object.values(config.services).some((s) => s.latency.some((k) => k.metric)),
-    streams: [latencyStream({ now: options.now, client: clientFor })],
+    enabled: (config: Config) =>
+      Boolean(config.sources.prometheus) &&
+      (Object.values(config.services).some((s) => s.latency.some((k) => k.metric) || s.availability) ||
+        config.kpis.some((k) => k.promql !== undefined) ||
+        Boolean(config.cost_per_transaction)),
+    streams: [
+      latencyStream({ now: options.now, client: clientFor }),
+      availabilityStream({ now: options.now, client: clientFor }),
+      kpiStream({ now: options.now, client: clientFor }),
+    ],
     check: async (ctx) => {
       const client = clientFor(ctx);
       const paths = keyPaths(ctx.config);
@@ -62,6 +72,19 @@ export function createPrometheusSource(options: PrometheusSourceOptions = {}): S
         const found = await client.query(`count(last_over_time(${kp.metric}_bucket${kp.selector}[1d]))`);
         const result = (found.data as { result?: unknown[] } | undefined)?.result ?? [];
         if (result.length === 0) missing.push(`${kp.where}: no ${kp.metric}_bucket${kp.selector} series in the last day`);
+      }
+      // KPI expressions and availability selectors: a bad one fails here naming the KPI, not in the nightly run
+      for (const s of kpiSeries(ctx.config)) {
+        try {
+          await client.query(s.query);
+        } catch (error) {
+          if (error instanceof PrometheusError && (error.kind === "bad_data" || error.kind === "execution")) missing.push(`${s.fields}: ${error.message.split("\n")[0]}`);
+          else throw error;
+        }
+      }
+      for (const t of availabilityTargets(ctx.config)) {
+        const found = await client.query(`count(last_over_time(${t.total}[1d]))`);
+        if (((found.data as { result?: unknown[] } | undefined)?.result ?? []).length === 0) missing.push(`${t.where}.total: no ${t.total} series in the last day`);
       }
       if (missing.length) throw new Error(`${client.baseUrl}: ${server}, but check the metric and selector of ${missing.join("; ")}`);
       return `${client.baseUrl}: ${server}; ${paths.length} key path${paths.length === 1 ? "" : "s"} with series`;

@@ -28,6 +28,16 @@ export const PrometheusSource = z.strictObject({
     .min(60)
     .refine((s) => 86_400 % s === 0, "step_seconds must divide a day (e.g. 300, 900, 3600) so periods split on whole steps")
     .default(3600),
+  /**
+   * Width of one stored request-count period for availability: burn rates are read over windows down to
+   * 5 minutes, so the default is 300; a window shorter than this is read as one period.
+   */
+  availability_step_seconds: z
+    .number()
+    .int()
+    .min(60)
+    .refine((s) => 86_400 % s === 0, "availability_step_seconds must divide a day (e.g. 300, 900, 3600)")
+    .default(300),
   /** Points per series per request: the API refuses more than 11,000; smaller chunks ease a loaded server. */
   max_points: z.number().int().min(1).max(11_000).default(11_000),
   /** First day to collect when there is no cursor (default: the earlier of plan.start and the baseline's start). */

@@ -6,9 +6,21 @@
 //   of the change and a Mann-Whitney test, rates with a Wilson interval of the final rate and a
 //   two-proportion test, counts per week with a Poisson rate ratio; fewer than min_sample observations
 //   in either window → "insufficient data".
+import { parseTarget, type ParsedTarget } from "../../schemas/config.ts";
 import type { TsTransform } from "../run.ts";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
-import { bootstrapMedianChange, mannWhitney, median, poissonRateRatio, seedFrom, twoProportionP, wilson } from "../lib/stats.ts";
+import {
+  bootstrapMedianChange,
+  bootstrapQuantileChange,
+  mannWhitney,
+  median,
+  poissonRateRatio,
+  quantileSorted,
+  seedFrom,
+  sorted,
+  twoProportionP,
+  wilson,
+} from "../lib/stats.ts";
 
 const ALPHA = 0.05;
 /** Histogram-based p99 has no sampling interval; smaller moves than this are read as no clear change. */
@@ -17,7 +29,7 @@ const DAYS_PER_MONTH = 365.25 / 12;
 
 type Direction = "lower" | "higher";
 type Verdict = "improved" | "worse" | "no clear change" | "insufficient data";
-type Kind = "median" | "rate" | "poisson" | "histogram";
+type Kind = "median" | "quantile" | "rate" | "poisson" | "histogram" | "exact";
 
 interface MetricDef {
   label: string;
@@ -43,6 +55,15 @@ export const METRICS: Record<string, MetricDef> = {
   after_hours_share: { label: "After-hours share of pages", unit: "share", direction: "lower", kind: "rate", noun: "pages" },
 };
 
+/** Plan KPIs beyond the DORA keys; rows only where their data exist (see kpiRows). */
+export const KPI_METRICS: Record<string, MetricDef> = {
+  pipeline_time: { label: "Median deployment pipeline time", unit: "minutes", direction: "lower", kind: "median", noun: "pipeline runs" },
+  pipeline_time_p90: { label: "p90 deployment pipeline time", unit: "minutes", direction: "lower", kind: "quantile", noun: "pipeline runs" },
+  availability: { label: "Availability", unit: "share", direction: "higher", kind: "rate", noun: "requests" },
+  error_budget_spent: { label: "Error budget spent", unit: "share", direction: "lower", kind: "exact", noun: "requests" },
+  burn_rate_episodes: { label: "Fast-burn (page) episodes per week", unit: "episodes/week", direction: "lower", kind: "poisson", noun: "episodes" },
+};
+
 export interface ComparisonRow {
   metric: string;
   service: string;
@@ -63,11 +84,18 @@ export interface ComparisonRow {
   tier_year: number;
   verdict: Verdict;
   sentence: string;
+  /** The plan's target: threshold in the metric's unit (or the change in % when target_of = change_pct). */
+  target: number | null;
+  target_op: ParsedTarget["op"] | null;
+  target_of: ParsedTarget["of"] | null;
+  /** NULL without a target or with insufficient data. */
+  target_met: boolean | null;
 }
 
 const COLUMNS = `metric VARCHAR, service VARCHAR, unit VARCHAR, direction VARCHAR, baseline_value DOUBLE, final_value DOUBLE,
   change_pct DOUBLE, better BOOLEAN, ci_low DOUBLE, ci_high DOUBLE, interval_of VARCHAR, p_value DOUBLE, n_baseline BIGINT,
-  n_final BIGINT, tier_baseline VARCHAR, tier_final VARCHAR, tier_year INTEGER, verdict VARCHAR, sentence VARCHAR`;
+  n_final BIGINT, tier_baseline VARCHAR, tier_final VARCHAR, tier_year INTEGER, verdict VARCHAR, sentence VARCHAR,
+  target DOUBLE, target_op VARCHAR, target_of VARCHAR, target_met BOOLEAN`;
 
 type WindowName = "baseline" | "final";
 const WINDOWS: WindowName[] = ["baseline", "final"];
@@ -92,6 +120,8 @@ interface Context {
 /** Input for one metric × service. */
 type Sample =
   | { kind: "median"; values: PerWindow<number[]> }
+  | { kind: "quantile"; p: number; values: PerWindow<number[]> }
+  | { kind: "exact"; value: PerWindow<number | null>; n: PerWindow<number> }
   | { kind: "rate"; k: PerWindow<number>; n: PerWindow<number> }
   | { kind: "poisson"; k: PerWindow<number>; weeks: PerWindow<number> }
   | { kind: "histogram"; value: PerWindow<number | null>; n: PerWindow<number> };
@@ -125,6 +155,8 @@ async function run(w: Warehouse): Promise<void> {
     }
   }
   out.push(...(await latencyRows(w, ctx)));
+  out.push(...(await kpiRows(w, ctx)));
+  await applyTargets(w, out);
 
   await w.run(`CREATE OR REPLACE TABLE metrics.pdp_comparison (${COLUMNS})`);
   await w.append("metrics.pdp_comparison", out as unknown as Record<string, unknown>[]);
@@ -309,6 +341,26 @@ export function compare(
       for (const x of WINDOWS) measures[x].median_hours = x === "baseline" ? baseline : final;
       break;
     }
+    case "quantile": {
+      n = { baseline: sample.values.baseline.length, final: sample.values.final.length };
+      baseline = quantileSorted(sorted(sample.values.baseline), sample.p);
+      final = quantileSorted(sorted(sample.values.final), sample.p);
+      if (enough(n, ctx)) {
+        const boot = bootstrapQuantileChange(sample.values.baseline, sample.values.final, sample.p, { seed: seedFrom(`${metric}|${service}`) });
+        if (boot) {
+          ci = { low: boot.low, high: boot.high };
+          intervalOf = "change_pct";
+          p = boot.p;
+        }
+      }
+      break;
+    }
+    case "exact": {
+      n = sample.n;
+      baseline = n.baseline > 0 ? sample.value.baseline : null;
+      final = n.final > 0 ? sample.value.final : null;
+      break;
+    }
     case "rate": {
       n = sample.n;
       baseline = n.baseline > 0 ? sample.k.baseline / n.baseline : null;
@@ -351,7 +403,7 @@ export function compare(
   if (!sufficient || baseline === null || final === null) verdict = "insufficient data";
   else {
     let clear: boolean;
-    if (sample.kind === "histogram") clear = changePct !== null && Math.abs(changePct) >= LATENCY_MATERIAL_CHANGE_PCT;
+    if (sample.kind === "histogram" || sample.kind === "exact") clear = changePct !== null && Math.abs(changePct) >= LATENCY_MATERIAL_CHANGE_PCT;
     else {
       clear = p !== null && p < ALPHA;
       // for a change interval, it must also exclude 0 (the two methods can disagree near the edge)
@@ -381,6 +433,10 @@ export function compare(
     tier_year: ctx.tierYear,
     verdict,
     sentence: "",
+    target: null,
+    target_op: null,
+    target_of: null,
+    target_met: null,
   };
   row.sentence = sentence(def, row, ctx);
   return row;
@@ -411,8 +467,12 @@ function number(v: number): string {
 
 export function formatValue(v: number, unit: string): string {
   switch (unit) {
-    case "share":
-      return `${number(100 * v)} %`;
+    case "share": {
+      // availability-like shares near 100 % need their nines: 99.97 %, not 100.0 %
+      const pct = 100 * v;
+      if (pct >= 99 && pct < 100) return `${Number(pct.toFixed(pct >= 99.9 ? 3 : 2))} %`;
+      return `${number(pct)} %`;
+    }
     case "hours":
       return `${number(v)} h`;
     case "minutes":
@@ -450,14 +510,143 @@ function sentence(def: MetricDef, r: ComparisonRow, ctx: Context): string {
   }
   if (r.p_value !== null && r.interval_of !== "change_pct" && r.verdict !== "no clear change") details.push(formatP(r.p_value));
   if (def.kind === "histogram") details.push("from histogram buckets, no interval");
-  const change = r.change_pct !== null && moved !== "stayed" ? `, ${formatPct(r.change_pct)}` : "";
+  if (def.kind === "exact") details.push("from request counts, no interval");
+  const change = r.change_pct !== null && moved !== "stayed" && Math.round(r.change_pct) !== 0 ? `, ${formatPct(r.change_pct)}` : "";
   let text = `${head}${change}${details.length ? ` (${details.join("; ")})` : ""}.`;
   if (r.verdict === "no clear change") text += r.p_value !== null ? ` Not a clear change (${formatP(r.p_value)}).` : " Not a clear change.";
   return text;
 }
 
 function lowerFirst(s: string): string {
-  return /^p99|^SLO/.test(s) ? s : s.charAt(0).toLowerCase() + s.slice(1);
+  return /^p\d+|^SLO|^[A-Z]{2,}/.test(s) ? s : s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+const exists = async (w: Warehouse, schema: string, table: string) =>
+  Boolean((await w.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]))?.n);
+
+/**
+ * Rows of the plan's KPIs beyond the DORA keys, each only where its data exist: deployment pipeline
+ * time (median and p90), availability with the error budget spent and fast-burn episodes, cost per
+ * transaction, and the custom KPIs of `kpis:` (as `kpi:<name>`).
+ */
+async function kpiRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]> {
+  const out: ComparisonRow[] = [];
+  const per = <T>(f: (window: WindowName) => T): PerWindow<T> => ({ baseline: f("baseline"), final: f("final") });
+  const lists = async (sql: string) => {
+    const rows = await w.all<{ key: string; service: string; window_name: WindowName; values: number[] }>(sql);
+    const byKey = new Map<string, PerWindow<number[]>>();
+    for (const r of rows) {
+      const k = JSON.stringify([r.key, r.service]);
+      if (!byKey.has(k)) byKey.set(k, { baseline: [], final: [] });
+      byKey.get(k)![r.window_name] = (r.values ?? []).map(Number);
+    }
+    return [...byKey].map(([k, values]) => ({ key: (JSON.parse(k) as [string, string])[0], service: (JSON.parse(k) as [string, string])[1], values }));
+  };
+  const order = (a: { service: string }, b: { service: string }) => (a.service === "*" ? -1 : b.service === "*" ? 1 : a.service < b.service ? -1 : 1);
+
+  // deployment pipeline time: every service with a pipeline run anywhere (an empty window reads "insufficient data")
+  if (await exists(w, "metrics", "pipeline_items")) {
+    const found = await lists(
+      `WITH s AS (SELECT DISTINCT service FROM metrics.pipeline_items WHERE is_valid UNION ALL SELECT '*' WHERE EXISTS (SELECT 1 FROM metrics.pipeline_items WHERE is_valid)),
+            x AS (SELECT s.service, x.window_name FROM s CROSS JOIN (VALUES ('baseline'), ('final')) x(window_name))
+       SELECT 'pipeline' AS key, x.service, x.window_name, coalesce(list(i.pipeline_minutes) FILTER (WHERE i.pipeline_minutes IS NOT NULL), []) AS "values"
+       FROM x LEFT JOIN metrics.pipeline_items i ON i.is_valid AND i.window_name = x.window_name AND (x.service = '*' OR i.service = x.service)
+       GROUP BY ALL`,
+    );
+    for (const r of found.sort(order)) {
+      out.push(compare("pipeline_time", KPI_METRICS.pipeline_time!, r.service, { kind: "median", values: r.values }, ctx));
+      out.push(compare("pipeline_time_p90", KPI_METRICS.pipeline_time_p90!, r.service, { kind: "quantile", p: 0.9, values: r.values }, ctx));
+    }
+  }
+
+  if (await exists(w, "metrics", "availability_windows")) {
+    const rows = await w.all<{ service: string; window_name: WindowName; good: number; total: number; spent: number | null; pages: number }>(
+      `SELECT service, window_name, good_requests::DOUBLE AS good, total_requests::DOUBLE AS total, error_budget_spent AS spent, page_episodes::DOUBLE AS pages
+       FROM metrics.availability_windows WHERE window_name IN ('baseline', 'final')`,
+    );
+    const services = [...new Set(rows.map((r) => r.service))].map((service) => ({ service })).sort(order);
+    const weeks: PerWindow<number> = { baseline: ctx.days.baseline / 7, final: ctx.days.final / 7 };
+    for (const { service } of services) {
+      const at = (x: WindowName) => rows.find((r) => r.service === service && r.window_name === x);
+      const n = per((x) => at(x)?.total ?? 0);
+      out.push(compare("availability", KPI_METRICS.availability!, service, { kind: "rate", k: per((x) => at(x)?.good ?? 0), n }, ctx));
+      if (rows.some((r) => r.service === service && r.spent !== null)) {
+        out.push(compare("error_budget_spent", KPI_METRICS.error_budget_spent!, service, { kind: "exact", value: per((x) => at(x)?.spent ?? null), n }, ctx));
+        out.push(compare("burn_rate_episodes", KPI_METRICS.burn_rate_episodes!, service, { kind: "poisson", k: per((x) => at(x)?.pages ?? 0), weeks }, ctx));
+      }
+    }
+  }
+
+  if (await exists(w, "metrics", "cost_per_transaction")) {
+    const found = await lists(
+      `WITH c AS (SELECT c.period_start, c.cost_per_transaction AS v, CASE WHEN c.period_start BETWEEN w.baseline_from AND w.baseline_to THEN 'baseline'
+                         WHEN c.period_start BETWEEN w.final_from AND w.final_to THEN 'final' END AS window_name
+                  FROM metrics.cost_per_transaction c CROSS JOIN intermediate.int_plan_windows w WHERE c.grain = 'day' AND c.cost_per_transaction IS NOT NULL)
+       SELECT 'cost' AS key, '*' AS service, x.window_name, coalesce(list(c.v) FILTER (WHERE c.v IS NOT NULL), []) AS "values"
+       FROM (VALUES ('baseline'), ('final')) x(window_name) LEFT JOIN c USING (window_name)
+       WHERE EXISTS (SELECT 1 FROM c)
+       GROUP BY ALL`,
+    );
+    const currency = (await w.one<{ currency: string | null }>("SELECT any_value(currency) AS currency FROM seeds.cost"))?.currency ?? "";
+    for (const r of found) {
+      const def: MetricDef = { label: "Median daily cost per transaction", unit: currency ? `${currency}/transaction` : "per transaction", direction: "lower", kind: "median", noun: "days" };
+      out.push(compare("cost_per_transaction", def, r.service, { kind: "median", values: r.values }, ctx));
+    }
+  }
+
+  if (await exists(w, "metrics", "kpi_values")) {
+    const kpis = await w.all<{ ord: number; name: string; label: string; unit: string; direction: Direction }>("SELECT ord, name, label, unit, direction FROM seeds.kpis ORDER BY ord");
+    const found = await lists(
+      `SELECT kpi AS key, service, window_name, list(value) AS "values" FROM metrics.kpi_values WHERE window_name IN ('baseline', 'final') GROUP BY ALL`,
+    );
+    for (const k of kpis) {
+      const def: MetricDef = { label: k.label, unit: k.unit, direction: k.direction, kind: "median", noun: "observations" };
+      const mine = found.filter((r) => r.key === k.name).sort(order);
+      // a KPI with no observation in either window still gets its card, saying so
+      for (const r of mine.length ? mine : [{ key: k.name, service: "*", values: { baseline: [], final: [] } }]) {
+        out.push(compare(`kpi:${k.name}`, def, r.service, { kind: "median", values: r.values }, ctx));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Fills target, target_op, target_of and target_met from seeds.targets: a `<metric>@<service>` target
+ * wins over a `<metric>` one, which applies to every service row. A target is read against the final
+ * value (or the % change); with insufficient data target_met stays NULL.
+ */
+async function applyTargets(w: Warehouse, rows: ComparisonRow[]): Promise<void> {
+  if (!(await exists(w, "seeds", "targets"))) return;
+  const targets = await w.all<{ metric: string; service: string | null; spec: string }>("SELECT metric, service, spec FROM seeds.targets");
+  if (!targets.length) return;
+  for (const row of rows) {
+    const t = targets.find((x) => x.metric === row.metric && x.service === row.service) ?? targets.find((x) => x.metric === row.metric && x.service === null);
+    if (!t) continue;
+    const spec = /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(t.spec.trim()) ? Number(t.spec) : t.spec;
+    const parsed = parseTarget(spec, row.direction);
+    if (!parsed) continue;
+    row.target = parsed.value;
+    row.target_op = parsed.op;
+    row.target_of = parsed.of;
+    const value = parsed.of === "final_value" ? row.final_value : row.change_pct;
+    row.target_met = row.verdict === "insufficient data" || value === null ? null : meets(value, parsed.op, parsed.value);
+    row.sentence += ` ${targetSentence(row, parsed)}`;
+  }
+}
+
+function meets(v: number, op: ParsedTarget["op"], bound: number): boolean {
+  // a share stored as good/total can miss 0.999 by a rounding error: compare at 12 significant digits
+  const x = Number(v.toPrecision(12));
+  return op === "<" ? x < bound : op === "<=" ? x <= bound : op === ">" ? x > bound : x >= bound;
+}
+
+const OPS: Record<ParsedTarget["op"], string> = { "<": "<", "<=": "\u2264", ">": ">", ">=": "\u2265" };
+
+function targetSentence(row: ComparisonRow, t: ParsedTarget): string {
+  const bound = t.of === "change_pct" ? `a change ${OPS[t.op]} ${formatPct(t.value)} from the baseline` : `${OPS[t.op]} ${formatValue(t.value, row.unit)}`;
+  if (row.target_met === null) return `Target ${bound}: not assessed (${row.verdict === "insufficient data" ? "not enough data" : "no value"}).`;
+  return `Target ${bound}: ${row.target_met ? "met" : "not met"}.`;
 }
 
 const transform: TsTransform = {
@@ -468,6 +657,10 @@ const transform: TsTransform = {
     "metrics.deployment_frequency",
     "metrics.oncall_load",
     "metrics.latency_windows",
+    "metrics.pipeline_items",
+    "metrics.availability_windows",
+    "metrics.cost_per_transaction",
+    "metrics.kpi_values",
     "intermediate.int_plan_windows",
     "intermediate.int_services",
     "seeds.dora_tiers",

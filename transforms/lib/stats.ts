@@ -267,3 +267,51 @@ export function poissonRateRatio(
   const p = k1 + k2 > 0 ? binomialTwoSidedP(k2, k1 + k2, t2 / (t1 + t2)) : null;
   return { ratio, low, high, p };
 }
+
+/**
+ * One draw from the bootstrap distribution of the type-7 quantile p of `asc` (ascending), in O(1):
+ * the generalization of `bootstrapMedianDraw`. The quantile interpolates between the order statistics
+ * k = floor((n − 1)p) + 1 and k + 1; U₍ₖ₎ is Beta(k, n − k + 1) and U₍ₖ₊₁₎ is the minimum of the
+ * n − k uniforms above it.
+ */
+export function bootstrapQuantileDraw(asc: readonly number[], p: number, rand: () => number): number {
+  const n = asc.length;
+  const at = (u: number) => asc[Math.min(n - 1, Math.floor(n * u))]!;
+  if (n === 1) return asc[0]!;
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  const k = lo + 1;
+  const u1 = beta(k, n - k + 1, rand);
+  if (h === lo || k >= n) return at(u1);
+  const u2 = u1 + (1 - u1) * (1 - Math.pow(1 - rand(), 1 / (n - k)));
+  const a = at(u1);
+  return a + (h - lo) * (at(u2) - a);
+}
+
+/**
+ * Percentile bootstrap interval of the relative change of quantile p, in %, and a two-sided bootstrap
+ * p-value (twice the smaller share of resampled changes on either side of 0). Null as for the median.
+ */
+export function bootstrapQuantileChange(
+  baseline: readonly number[],
+  final: readonly number[],
+  p: number,
+  { seed, resamples = 2000, level = 0.95 }: BootstrapOptions,
+): { low: number; high: number; p: number } | null {
+  const b = sorted(baseline);
+  const f = sorted(final);
+  if (b.length === 0 || f.length === 0) return null;
+  const rand = mulberry32(seed);
+  const changes: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const qb = bootstrapQuantileDraw(b, p, rand);
+    const qf = bootstrapQuantileDraw(f, p, rand);
+    if (qb !== 0) changes.push(100 * (qf / qb - 1));
+  }
+  if (changes.length < resamples * 0.99) return null;
+  changes.sort((x, y) => x - y);
+  const alpha = (1 - level) / 2;
+  const below = changes.filter((c) => c <= 0).length / changes.length;
+  const above = changes.filter((c) => c >= 0).length / changes.length;
+  return { low: quantileSorted(changes, alpha)!, high: quantileSorted(changes, 1 - alpha)!, p: Math.min(1, 2 * Math.min(below, above)) };
+}

@@ -14,6 +14,8 @@ const ID: Record<string, string> = {
   "core.changes": "change_id",
   "core.incidents": "incident_id",
   "core.latency_buckets": "service || route || bucket_start::VARCHAR || le::VARCHAR",
+  "core.request_counts": "service || bucket_start::VARCHAR",
+  "core.kpi_samples": "name || service || bucket_start::VARCHAR",
 };
 
 describe("loadDemo", () => {

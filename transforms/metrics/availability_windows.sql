@@ -1,0 +1,36 @@
+-- grain: one row per service with availability data (plus '*') and plan window (plan, baseline, final).
+-- inputs: core.request_counts, seeds.availability, seeds.plan_windows, metrics.availability_burn_episodes.
+-- definition: good ÷ total requests over the window's local days, the error budget the window allows ((1 − target) × total) and the share of it spent, and the burn-rate episodes that started in the window.
+WITH counts AS (
+  SELECT service, timezone(getvariable('tz'), bucket_start)::DATE AS day, good, total FROM core.request_counts
+), sums AS (
+  SELECT CASE WHEN grouping(c.service) = 1 THEN '*' ELSE c.service END AS service, p.window_name, any_value(p.from_date) AS from_date,
+         any_value(p.to_date) AS to_date, sum(c.good) AS good, sum(c.total) AS total
+  FROM seeds.plan_windows p
+  JOIN counts c ON c.day BETWEEN p.from_date AND p.to_date
+  GROUP BY GROUPING SETS ((c.service, p.window_name), (p.window_name))
+), episodes AS (
+  SELECT e.service, p.window_name, count(*) AS burn_episodes, count(*) FILTER (WHERE e.severity = 'page') AS page_episodes
+  FROM metrics.availability_burn_episodes e
+  JOIN seeds.plan_windows p ON timezone(getvariable('tz'), e.started_at)::DATE BETWEEN p.from_date AND p.to_date
+  GROUP BY ALL
+)
+SELECT
+  s.service,
+  s.window_name,
+  s.from_date,
+  s.to_date,
+  s.good AS good_requests,
+  s.total AS total_requests,
+  s.total - s.good AS bad_requests,
+  CASE WHEN s.total > 0 THEN s.good / s.total END AS availability,
+  a.target,
+  CASE WHEN s.total > 0 AND a.target IS NOT NULL THEN s.good / s.total >= a.target END AS met,
+  (1 - a.target) * s.total AS error_budget_requests,
+  CASE WHEN s.total > 0 AND a.target IS NOT NULL THEN (s.total - s.good) / ((1 - a.target) * s.total) END AS error_budget_spent,
+  coalesce(e.burn_episodes, 0) AS burn_episodes,
+  coalesce(e.page_episodes, 0) AS page_episodes
+FROM sums s
+LEFT JOIN seeds.availability a ON a.service = s.service
+LEFT JOIN episodes e ON e.service = s.service AND e.window_name = s.window_name
+ORDER BY s.service, s.window_name
