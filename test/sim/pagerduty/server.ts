@@ -57,6 +57,8 @@ export interface SimOptions {
   incidents?: SimIncident[];
   rateLimit?: { limit: number; windowMs: number };
   faults?: SimFault[];
+  /** Added delay per request, ms (scale benchmarks). */
+  latencyMs?: number;
 }
 
 export interface SimRequest {
@@ -254,11 +256,15 @@ export async function startPagerdutySim(options: SimOptions = {}): Promise<Pager
       res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...rateHeaders(now), ...headers });
       res.end(typeof body === "string" ? body : JSON.stringify(body));
     };
-    try {
-      handle(req, res, url, query, now, send);
-    } catch (error) {
-      send(500, { error: { message: `sim: ${(error as Error).message}`, code: 2000 } });
-    }
+    const answer = () => {
+      try {
+        handle(req, res, url, query, now, send);
+      } catch (error) {
+        send(500, { error: { message: `sim: ${(error as Error).message}`, code: 2000 } });
+      }
+    };
+    if (options.latencyMs) setTimeout(answer, options.latencyMs);
+    else answer();
   });
 
   function rateHeaders(now: number): Record<string, string> {
