@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 
 /** One measured figure, with the goal it is read against. */
 export interface Figure {
@@ -51,7 +51,8 @@ export function measure(cmd: string, args: string[], options: { cwd?: string; en
 }
 
 export function machine(): string {
-  return `${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
+  // The load average says whether the figures were taken on a quiet machine.
+  return `${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}, load average ${loadavg()[0]!.toFixed(1)} at start`;
 }
 
 /** Appends a dated section with the machine and each figure to bench/RESULTS.md. */
