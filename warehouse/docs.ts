@@ -59,6 +59,9 @@ export async function warehouseDocs(config: Config): Promise<string> {
       `SELECT schema_name || '.' || table_name AS t, constraint_column_names AS cols FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'`,
     );
     const comments = migrationComments();
+    const tableComments = new Map(
+      (await w.all<{ t: string; comment: string | null }>("SELECT schema_name || '.' || table_name AS t, comment FROM duckdb_tables()")).map((r) => [r.t, r.comment ?? ""]),
+    );
     const headers = transformHeaders();
     const lines = [
       "# The warehouse",
@@ -86,6 +89,8 @@ export async function warehouseDocs(config: Config): Promise<string> {
         if (header?.length) lines.push(...header.map((h) => `${h}  `), "");
         const pk = keys.find((k) => k.t === name);
         if (pk) lines.push(`Primary key: ${pk.cols.map((c) => `\`${c}\``).join(", ")}.`, "");
+        const natural = /^natural key:\s*(.+)$/i.exec(comments.get(name) ?? tableComments.get(name) ?? "")?.[1];
+        if (natural) lines.push(`Natural key (unique through upserts, no index): ${natural.split(",").map((c) => `\`${c.trim()}\``).join(", ")}.`, "");
         lines.push("| column | type | description |", "| --- | --- | --- |");
         for (const c of columns.filter((x) => x.schema_name === schema && x.table_name === table)) {
           const doc = comments.get(`${name}.${c.column_name}`) ?? "";

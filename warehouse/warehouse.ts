@@ -15,6 +15,12 @@ const CHUNK_ROWS = 2048;
 
 export type Row = Record<string, unknown>;
 
+interface TableShape {
+  columns: { name: string; type: DuckDBType }[];
+  defaults: Map<string, string>;
+  naturalKey?: string[];
+}
+
 export interface WriteOptions {
   /** Columns set to one value for every row (e.g. collected_at), unless a row sets them itself. */
   constants?: Record<string, Date | string | number | boolean>;
@@ -51,7 +57,8 @@ export interface OpenOptions {
  */
 export class Warehouse {
   private closed = false;
-  private readonly shapes = new Map<string, { columns: { name: string; type: DuckDBType }[]; defaults: Map<string, string> }>();
+  private readonly shapes = new Map<string, TableShape>();
+  private inTransaction = false;
 
   private constructor(
     readonly path: string,
@@ -121,7 +128,7 @@ export class Warehouse {
   }
 
   /** Column types and defaults of a table, cached (upserts of many small pages ask for them often). */
-  private async shape(table: string): Promise<{ columns: { name: string; type: DuckDBType }[]; defaults: Map<string, string> }> {
+  private async shape(table: string): Promise<TableShape> {
     const cached = this.shapes.get(table);
     if (cached) return cached;
     const [schema, name] = splitName(table);
@@ -134,7 +141,10 @@ export class Warehouse {
         )
       ).map((r) => [r.column_name, r.column_default]),
     );
-    const shape = { columns, defaults };
+    // A table whose comment reads "natural key: a, b" is upserted by that key without an index.
+    const comment = (await this.one<{ comment: string | null }>("SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, name]))?.comment;
+    const naturalKey = /^natural key:\s*(.+)$/i.exec(comment ?? "")?.[1]?.split(",").map((k) => k.trim());
+    const shape: TableShape = { columns, defaults, naturalKey };
     this.shapes.set(table, shape);
     return shape;
   }
@@ -151,6 +161,7 @@ export class Warehouse {
   /** Runs fn inside BEGIN/COMMIT; rolls back on error. Not re-entrant. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.connection.run("BEGIN TRANSACTION");
+    this.inTransaction = true;
     try {
       const result = await fn();
       await this.connection.run("COMMIT");
@@ -158,6 +169,8 @@ export class Warehouse {
     } catch (error) {
       await this.connection.run("ROLLBACK").catch(() => undefined);
       throw error;
+    } finally {
+      this.inTransaction = false;
     }
   }
 
@@ -210,7 +223,23 @@ export class Warehouse {
     try {
       const tempColumns = [...used].map((c) => ({ name: c, type: known.get(c)! }));
       await this.appendChunks(temp, tempColumns, rows, table);
-      await this.run(`${verb} INTO ${target} (${list}) SELECT ${select} FROM temp.${temp}`);
+      if (verb === "INSERT OR REPLACE" && shape.naturalKey) {
+        const key = shape.naturalKey;
+        const missing = key.filter((k) => !used.has(k));
+        if (missing.length) throw new Error(`${table}: rows lack the key column(s) ${missing.join(", ")}`);
+        const match = key.map((k) => `${target}.${quoteIdent(k)} = src.${quoteIdent(k)}`).join(" AND ");
+        const replace = async () => {
+          await this.connection.run(`DELETE FROM ${target} USING temp.${temp} AS src WHERE ${match}`);
+          // The last row of a key within the batch wins, as with INSERT OR REPLACE.
+          await this.connection.run(
+            `INSERT INTO ${target} (${list}) SELECT ${select} FROM temp.${temp} QUALIFY row_number() OVER (PARTITION BY ${key.map(quoteIdent).join(", ")} ORDER BY rowid DESC) = 1`,
+          );
+        };
+        if (this.inTransaction) await replace();
+        else await this.transaction(replace);
+      } else {
+        await this.run(`${verb} INTO ${target} (${list}) SELECT ${select} FROM temp.${temp}`);
+      }
     } finally {
       await this.connection.run(`DROP TABLE IF EXISTS temp.${temp}`);
     }

@@ -63,3 +63,25 @@ describe("warehouse", () => {
     });
   });
 });
+
+describe("natural-key tables (core.latency_buckets: no index, upserted by key)", () => {
+  it("replaces rows by (service, route, bucket_start, le), the last of a batch winning, inside or outside a transaction", async () => {
+    await withMemoryWarehouse(async (w) => {
+      const row = (le: number, count: number) => ({ service: "api", route: "GET /", bucket_start: "2026-01-05T10:00:00Z", le, count });
+      await w.upsert("core.latency_buckets", [row(0.1, 1), row(Infinity, 2)]);
+      await w.upsert("core.latency_buckets", [row(0.1, 5), row(0.1, 7)]);
+      await w.transaction(() => w.upsert("core.latency_buckets", [row(0.5, 3), { ...row(0.5, 4), bucket_start: "2026-01-05T11:00:00Z" }]));
+      const rows = await w.all<{ le: number; count: number; h: number }>(
+        "SELECT le, count, hour(bucket_start) AS h FROM core.latency_buckets ORDER BY h, le",
+      );
+      // 0.1 → 7 (second batch, last wins); 0.5 at 10:00 → 3; +Inf → 2; 0.5 at 11:00 → 4.
+      expect(rows).toEqual([
+        { le: 0.1, count: 7, h: 10 },
+        { le: 0.5, count: 3, h: 10 },
+        { le: Infinity, count: 2, h: 10 },
+        { le: 0.5, count: 4, h: 11 },
+      ]);
+      await expect(w.upsert("core.latency_buckets", [{ service: "api", route: "GET /", le: 1, count: 1 }])).rejects.toThrow(/lack the key column\(s\) bucket_start/);
+    });
+  });
+});
