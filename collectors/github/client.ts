@@ -42,6 +42,8 @@ export function createGithubClient({ settings, token, log, requests }: ClientOpt
     log: { debug: () => undefined, info: () => undefined, warn: (m: string) => log.warn(m), error: (m: string) => log.error(m) },
     retry: { retries: settings.retries, retryAfterBaseValue: settings.retry_base_ms },
     throttle: {
+      // plugin-throttling's `write` group, which it also applies to every GraphQL POST
+      write: spacedQueue(GRAPHQL_MIN_INTERVAL_MS) as never, // duck-typed: the plugin only calls key().schedule()
       onRateLimit: (retryAfter: number, options: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
         log.warn(`GitHub rate limit reached; waiting ${retryAfter}s until it resets`, { request: `${options.method} ${options.url}` });
         return retryCount < settings.rate_limit_retries;
@@ -55,6 +57,30 @@ export function createGithubClient({ settings, token, log, requests }: ClientOpt
   const graphqlUrl = settings.graphql_url ?? defaultGraphqlUrl(settings.base_url);
   const graphql = rest.graphql.defaults({ url: graphqlUrl });
   return { rest, graphql };
+}
+
+/**
+ * plugin-throttling spaces GraphQL requests 1 s apart, as if they were writes (they are POSTs). For
+ * queries GitHub's secondary limits are 2,000 points a minute (1 point per query) and concurrency,
+ * not spacing, so 1 s made a 200-repository backfill wait ~40 minutes on the limiter alone
+ * (bench/scale-collect.ts). Queries stay serial, one every 50 ms at most (≤ 1,200 a minute);
+ * dora makes no mutations. The shape is the part of a Bottleneck group the plugin calls.
+ */
+const GRAPHQL_MIN_INTERVAL_MS = 50;
+
+function spacedQueue(minMs: number) {
+  let next = 0;
+  let chain: Promise<void> = Promise.resolve();
+  const schedule = <T>(_options: unknown, fn: () => Promise<T>): Promise<T> => {
+    const turn = chain.then(async () => {
+      const wait = next - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      next = Date.now() + minMs;
+    });
+    chain = turn.catch(() => undefined);
+    return turn.then(fn);
+  };
+  return { key: () => ({ schedule }) };
 }
 
 /** api.github.com → /graphql; GitHub Enterprise Server https://HOST/api/v3 → https://HOST/api/graphql. */
