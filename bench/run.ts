@@ -6,8 +6,9 @@ import { demoBench } from "./demo.ts";
 import { ingestBench } from "./ingest.ts";
 import { reportBench } from "./report.ts";
 import { githubBench } from "./github.ts";
+import { scaleCollectBench, scaleTransformsBench } from "./scale.ts";
 
-const ALL: Record<string, Benchmark> = { demo: demoBench, ingest: ingestBench, report: reportBench, github: githubBench };
+const ALL: Record<string, Benchmark> = { demo: demoBench, ingest: ingestBench, report: reportBench, github: githubBench, "scale-collect": scaleCollectBench, "scale-transforms": scaleTransformsBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = wanted.filter((w) => !ALL[w]);
