@@ -128,7 +128,7 @@ export const Kpi = z
     /**
      * PromQL evaluated at the end of every step (local midnights for the default day); its value is stored
      * for the step before it, so write it over the step, e.g. `sum(increase(orders_total[$step]))` ($step is
-     * replaced by the step, e.g. 1d). Several series are summed.
+     * replaced by the step, e.g. 24h). Several series are summed.
      */
     promql: z.string().optional(),
     /**
@@ -176,7 +176,7 @@ export type Kpi = z.infer<typeof Kpi>;
 export const CostPerTransaction = z.strictObject({
   /**
    * PromQL of the cost accrued over each step (value at the step's end), e.g. OpenCost's hourly gauges:
-   * `sum(sum_over_time(node_total_hourly_cost[$step:1h]))`. $step is replaced by the step (1d).
+   * `sum(avg_over_time(node_total_hourly_cost[$step])) * 24`. $step is replaced by the step (24h).
    */
   cost: z.string().min(1),
   /** Counter selector of transactions (requests), e.g. http_requests_total{job="api"}. */
