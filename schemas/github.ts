@@ -139,3 +139,21 @@ export type GithubCommitAssociation = z.infer<typeof GithubCommitAssociation>;
 /** GraphQL Commit from `history(path:)`: a commit touching a monorepo service's path. */
 export const GithubPathCommit = z.object({ oid: Sha });
 export type GithubPathCommit = z.infer<typeof GithubPathCommit>;
+
+/**
+ * REST GET /repos/{owner}/{repo}/issues item. That endpoint also lists pull requests (they carry a
+ * `pull_request` key); the collector skips them. Labels come as objects (or plain names on old GHES).
+ */
+export const GithubIssue = z.object({
+  number: z.number().int(),
+  title: z.string(),
+  body: z.string().nullish(),
+  state: z.string(),
+  html_url: z.string().nullish(),
+  created_at: IsoTime,
+  updated_at: IsoTime,
+  closed_at: IsoTime.nullish(),
+  labels: z.array(z.union([z.string(), z.object({ name: z.string().nullish() })])).default([]),
+  pull_request: z.unknown().optional(),
+});
+export type GithubIssue = z.infer<typeof GithubIssue>;

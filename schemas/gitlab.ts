@@ -116,3 +116,22 @@ export const GitlabProject = z.looseObject({
   archived: z.boolean().nullish(),
 });
 export type GitlabProject = z.infer<typeof GitlabProject>;
+
+/**
+ * GET /projects/:id/issues item (doc/api/issues.md). `severity` is GitLab's own incident severity
+ * (UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL), sent on recent versions.
+ */
+export const GitlabIssue = z.looseObject({
+  id: z.number().int(),
+  iid: z.number().int(),
+  title: z.string(),
+  description: z.string().nullish(),
+  state: z.string(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  closed_at: OptionalTimestamp,
+  labels: z.array(z.string()).default([]),
+  severity: z.string().nullish(),
+  web_url: z.string().nullish(),
+});
+export type GitlabIssue = z.infer<typeof GitlabIssue>;

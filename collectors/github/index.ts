@@ -3,6 +3,7 @@ import type { Source } from "../core/stream.ts";
 import { githubClient } from "./client.ts";
 import { commits } from "./commits.ts";
 import { deployments } from "./deployments.ts";
+import { issues } from "./issues.ts";
 import { pullRequests } from "./pull-requests.ts";
 import { releases } from "./releases.ts";
 import { tags } from "./tags.ts";
@@ -12,12 +13,13 @@ import { workflowRuns } from "./workflow-runs.ts";
 /**
  * GitHub: deployments (Deployments API, releases, tags or workflow runs, per repository), merged pull
  * requests, and the commits each production deployment shipped. Order matters: `github.commits`
- * reads the deployments and pull requests written just before it.
+ * reads the deployments and pull requests written just before it. Labelled issues become incidents
+ * when sources.github.incidents.labels names any (`github.incidents`).
  */
 export const githubSource: Source = {
   name: "github",
   enabled: (config: Config) => config.sources.github !== undefined && repoTargets(config).length > 0,
-  streams: [deployments, releases, tags, workflowRuns, pullRequests, commits],
+  streams: [deployments, releases, tags, workflowRuns, pullRequests, commits, issues],
   check: async (ctx) => {
     const { rest } = githubClient(ctx);
     const { data } = await rest.request("GET /rate_limit");

@@ -1,4 +1,4 @@
-import { Deployments, Environments, Groups, MergeRequestNotes, MergeRequests, Repositories, Users } from "@gitbeaker/rest";
+import { Deployments, Environments, Groups, Issues, MergeRequestNotes, MergeRequests, Repositories, Users } from "@gitbeaker/rest";
 import { createRequesterFn } from "@gitbeaker/requester-utils";
 import type { Logger } from "../core/log.ts";
 import { silentLogger } from "../core/log.ts";
@@ -190,6 +190,7 @@ export function createGitlabClient(options: GitlabClientOptions) {
     deployments: new Deployments(common),
     environments: new Environments(common),
     groups: new Groups(common),
+    issues: new Issues(common),
     mergeRequests: new MergeRequests(common),
     mergeRequestNotes: new MergeRequestNotes(common),
     repositories: new Repositories(common),

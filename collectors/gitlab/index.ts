@@ -1,17 +1,19 @@
 import type { Source } from "../core/stream.ts";
 import { gitlabClient, gitlabConfig } from "./context.ts";
 import { deployments } from "./deployments.ts";
+import { issues } from "./issues.ts";
 import { mergeRequests } from "./merge-requests.ts";
 
 /**
  * GitLab (gitlab.com or self-managed): merge requests, then deployments, whose finish hook maps the
- * commits each production deployment shipped to those merge requests (so MRs go first).
+ * commits each production deployment shipped to those merge requests (so MRs go first); labelled
+ * issues become incidents when sources.gitlab.incidents.labels names any (`gitlab.incidents`).
  */
 export const gitlabSource: Source = {
   name: "gitlab",
   enabled: (config) =>
     Object.values(config.services).some((service) => service.gitlab.length > 0) || (config.sources.gitlab?.groups.length ?? 0) > 0,
-  streams: [mergeRequests, deployments],
+  streams: [mergeRequests, deployments, issues],
   async check(ctx) {
     const client = gitlabClient(ctx);
     const user = (await client.users.showCurrentUser()) as { username?: string };

@@ -30,6 +30,12 @@ export const GithubDeploymentsOverride = z.strictObject({
 });
 export type GithubDeploymentsOverride = z.infer<typeof GithubDeploymentsOverride>;
 
+/** Issues as incidents, for teams without PagerDuty: those carrying any of these labels (none: off). */
+export const GithubIncidents = z.strictObject({
+  labels: z.array(z.string().min(1)).default([]),
+});
+export type GithubIncidents = z.infer<typeof GithubIncidents>;
+
 export const GithubSource = z.strictObject({
   token_env: EnvName.default("GITHUB_TOKEN"),
   /** REST base URL; GitHub Enterprise Server: https://HOST/api/v3 (GraphQL then defaults to https://HOST/api/graphql). */
@@ -37,6 +43,8 @@ export const GithubSource = z.strictObject({
   graphql_url: Url.optional(),
   deployments: GithubDeploymentsRule.default(GithubDeploymentsRule.parse({})),
   hotfix_labels: z.array(z.string()).default(["hotfix"]),
+  /** Issues labelled e.g. `incident` in the services' repositories become incidents (`github.incidents`). */
+  incidents: GithubIncidents.optional(),
   hotfix_branch_pattern: Pattern.default("^hotfix/"),
   /** PR titles or head branches matching this mark a revert (a deployment shipping one is a rollback). */
   revert_pattern: Pattern.default("^(Revert \"|revert-)"),

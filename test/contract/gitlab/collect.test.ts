@@ -205,7 +205,8 @@ describe("gitlab collector against the simulator (gitbeaker over HTTP)", () => {
       const ctx = makeContext(w, s.url, { services: { payments: ["acme/payments"], ghost: ["acme/ghost"] } });
       const result = await collectSource(gitlabSource, ctx);
       expect(result.status, result.error).toBe("success");
-      for (const stream of result.streams) {
+      // gitlab.incidents is off here (no labels), so it has no partitions to skip (issues.test.ts covers it).
+      for (const stream of result.streams.filter((st) => st.stream !== "gitlab.incidents")) {
         expect(stream.skipped).toEqual([{ partition: "acme/ghost", reason: expect.stringMatching(/^not found: .*404 Project Not Found/) }]);
       }
       expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.deployments"))!.n).toBe(10);

@@ -1,4 +1,4 @@
-import { ancestorsOf, topoOrder, type SimCommit, type SimDeployment, type SimRepo, type SimState, type SimWorkflowRun } from "./state.ts";
+import { ancestorsOf, topoOrder, type SimCommit, type SimDeployment, type SimIssue, type SimPull, type SimRepo, type SimState, type SimWorkflowRun } from "./state.ts";
 
 // REST answers shaped like GitHub's OpenAPI description (required fields present, URLs consistent).
 
@@ -86,6 +86,27 @@ export function commitJson(repo: SimRepo, c: SimCommit) {
   });
 }
 
+/** An issues-list item; a PR appears there too, with a `pull_request` key. */
+function issueJson(repo: SimRepo, i: SimIssue | SimPull, isPull: boolean) {
+  const api = `${API}/repos/${repo.owner}/${repo.name}`;
+  const html = `https://github.com/${repo.owner}/${repo.name}/${isPull ? "pull" : "issues"}/${i.number}`;
+  const issue = isPull ? undefined : (i as SimIssue);
+  const pull = isPull ? (i as SimPull) : undefined;
+  const url = `${api}/issues/${i.number}`;
+  return {
+    id: 500_000 + i.number, node_id: `I_${repo.id}_${i.number}`, url, repository_url: api, labels_url: `${url}/labels{/name}`,
+    comments_url: `${url}/comments`, events_url: `${url}/events`, html_url: html, number: i.number,
+    state: issue ? issue.state : pull!.closed_at ? "closed" : "open", state_reason: issue?.state === "closed" ? "completed" : null,
+    title: i.title, body: issue ? issue.body : null, user: user(i.login),
+    labels: i.labels.map((name, k) => ({ id: 9000 + k, node_id: `LA_${k}`, url: `${api}/labels/${encodeURIComponent(name)}`, name, description: null, color: "d73a4a", default: false })),
+    assignee: null, assignees: [], milestone: null, locked: false, active_lock_reason: null, comments: 0,
+    closed_at: i.closed_at, created_at: i.created_at, updated_at: i.updated_at, closed_by: null, author_association: "MEMBER",
+    ...(pull
+      ? { pull_request: { url: `${api}/pulls/${pull.number}`, html_url: html, diff_url: `${html}.diff`, patch_url: `${html}.patch`, merged_at: pull.merged_at } }
+      : {}),
+  };
+}
+
 function patched(repo: SimRepo, kind: SimRepo["malformed"][number]["kind"], id: string | number, item: Record<string, unknown>) {
   for (const m of repo.malformed) if (m.kind === kind && String(m.id) === String(id)) Object.assign(item, m.patch);
   return item;
@@ -129,6 +150,21 @@ export function rest(state: SimState, method: string, path: string, query: URLSe
     const total = list.length;
     if (filtered) list = list.slice(0, 1000);
     return { status: 200, body: null, list: { items: list.map((r) => runJson(repo, r)), wrap: (items) => ({ total_count: total, workflow_runs: items }) } };
+  }
+  if (rest === "/issues") {
+    const entries = [...repo.issues.map((i) => ({ item: i as SimIssue | SimPull, pull: false })), ...repo.pulls.map((p) => ({ item: p as SimIssue | SimPull, pull: true }))];
+    const state = query.get("state") ?? "open";
+    const stateOf = (i: SimIssue | SimPull) => (i.closed_at ? "closed" : "open");
+    let list = entries.filter((e) => state === "all" || stateOf(e.item) === state);
+    // labels=a,b: issues carrying every one of them
+    const labels = (query.get("labels") ?? "").split(",").map((l) => l.trim()).filter(Boolean);
+    if (labels.length) list = list.filter((e) => labels.every((l) => e.item.labels.includes(l)));
+    const since = query.get("since");
+    if (since) list = list.filter((e) => Date.parse(e.item.updated_at) >= Date.parse(since));
+    const key = query.get("sort") === "updated" ? "updated_at" : "created_at";
+    const sign = query.get("direction") === "asc" ? 1 : -1;
+    list.sort((a, b) => sign * (Date.parse(a.item[key]) - Date.parse(b.item[key]) || a.item.number - b.item.number));
+    return { status: 200, body: null, list: { items: list.map((e) => issueJson(repo, e.item, e.pull)) } };
   }
   const cmp = /^\/compare\/(.+?)\.\.\.(.+)$/.exec(rest);
   if (cmp) {

@@ -96,6 +96,19 @@ export interface SimPull {
   deletions: number;
 }
 
+/** An issue (GitHub numbers issues and PRs in one sequence; the issues list also returns the PRs). */
+export interface SimIssue {
+  number: number;
+  title: string;
+  body: string | null;
+  login: string;
+  labels: string[];
+  state: "open" | "closed";
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+}
+
 export interface SimRepo {
   id: number;
   owner: string;
@@ -108,6 +121,7 @@ export interface SimRepo {
   tags: SimTag[];
   runs: SimWorkflowRun[];
   pulls: SimPull[];
+  issues: SimIssue[];
   /** Raw JSON patches applied to items as served: fault injection of malformed items. */
   malformed: { kind: "deployment" | "run" | "compare_commit" | "pull"; id: string | number; patch: Record<string, unknown> }[];
 }
@@ -139,6 +153,7 @@ export class SimState {
         tags: [],
         runs: [],
         pulls: [],
+        issues: [],
         malformed: [],
       };
       this.repos.set(fullName, repo);
@@ -261,6 +276,35 @@ export class SimState {
       landed,
       reviews: options.reviews,
     });
+  }
+
+  /** Adds an issue numbered after every issue and PR so far; `closed_at` closes it. */
+  issue(fullName: string, issue: Partial<SimIssue> & Pick<SimIssue, "created_at">): SimIssue {
+    const repo = this.repo(fullName);
+    const number = issue.number ?? Math.max(0, ...repo.issues.map((i) => i.number), ...repo.pulls.map((p) => p.number)) + 1;
+    const closedAt = issue.closed_at ?? null;
+    const i: SimIssue = {
+      number,
+      title: issue.title ?? `Issue ${number}`,
+      body: issue.body ?? null,
+      login: issue.login ?? "dev1",
+      labels: issue.labels ?? [],
+      state: issue.state ?? (closedAt ? "closed" : "open"),
+      created_at: issue.created_at,
+      updated_at: issue.updated_at ?? closedAt ?? issue.created_at,
+      closed_at: closedAt,
+    };
+    repo.issues.push(i);
+    return i;
+  }
+
+  /** Closes an issue later (its updated_at moves). */
+  closeIssue(fullName: string, number: number, at: string): void {
+    const i = this.repo(fullName).issues.find((x) => x.number === number);
+    if (!i) throw new Error(`no issue #${number}`);
+    i.state = "closed";
+    i.closed_at = at;
+    i.updated_at = at;
   }
 
   head(fullName: string, branch?: string): string {

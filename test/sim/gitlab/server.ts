@@ -95,6 +95,22 @@ export interface SimMergeRequest {
   raw?: Record<string, unknown>;
 }
 
+export interface SimIssue {
+  id: number;
+  iid: number;
+  title: string;
+  description?: string | null;
+  state: "opened" | "closed";
+  created_at: string;
+  updated_at: string;
+  closed_at?: string | null;
+  labels?: string[];
+  author?: string;
+  /** GitLab's incident severity (UNKNOWN … CRITICAL); sent as UNKNOWN when not set. */
+  severity?: string;
+  raw?: Record<string, unknown>;
+}
+
 export interface SimProject {
   id: number;
   path: string;
@@ -104,6 +120,8 @@ export interface SimProject {
   mergeRequests: SimMergeRequest[];
   /** The default branch's history, oldest first (linear): repository/compare walks it. */
   history: SimCommit[];
+  /** Optional: projects without it have no issues. */
+  issues?: SimIssue[];
 }
 
 export interface SimState {
@@ -280,6 +298,22 @@ export async function startGitlabSim(options: GitlabSimOptions = {}): Promise<Gi
       if (before) items = items.filter((m) => Date.parse(m.updated_at) <= Date.parse(before));
       items = sortBy(items, q.get("order_by") ?? "created_at", q.get("sort") ?? "desc");
       return list(req, res, url, items.map((m) => mergeRequestJson(m, project, url)));
+    }
+
+    if (sub.length === 1 && sub[0] === "issues") {
+      let items = (project.issues ?? []).slice();
+      const stateFilter = q.get("state") ?? "all";
+      if (stateFilter !== "all") items = items.filter((i) => i.state === stateFilter);
+      // labels=a,b: issues carrying every one of them
+      const labels = (q.get("labels") ?? "").split(",").map((l) => l.trim()).filter(Boolean);
+      if (labels.length) items = items.filter((i) => labels.every((l) => (i.labels ?? []).includes(l)));
+      // "on or after", like the MR filters
+      const after = q.get("updated_after");
+      const before = q.get("updated_before");
+      if (after) items = items.filter((i) => Date.parse(i.updated_at) >= Date.parse(after));
+      if (before) items = items.filter((i) => Date.parse(i.updated_at) <= Date.parse(before));
+      items = sortBy(items, q.get("order_by") ?? "created_at", q.get("sort") ?? "desc");
+      return list(req, res, url, items.map((i) => issueJson(i, project, url)));
     }
 
     if (sub[0] === "merge_requests" && sub.length === 3) {
@@ -569,6 +603,51 @@ function mergeRequestJson(m: SimMergeRequest, p: SimProject, url: URL) {
     blocking_discussions_resolved: true,
     approvals_before_merge: null,
     ...m.raw,
+  };
+}
+
+function issueJson(i: SimIssue, p: SimProject, url: URL) {
+  const author = { ...userJson(i.author ?? "root", url), locked: false };
+  return {
+    id: i.id,
+    iid: i.iid,
+    project_id: p.id,
+    title: i.title,
+    description: i.description ?? null,
+    state: i.state,
+    created_at: i.created_at,
+    updated_at: i.updated_at,
+    closed_at: i.closed_at ?? null,
+    closed_by: i.state === "closed" ? author : null,
+    labels: i.labels ?? [],
+    milestone: null,
+    assignees: [],
+    assignee: null,
+    author,
+    type: "ISSUE",
+    user_notes_count: 0,
+    merge_requests_count: 0,
+    upvotes: 0,
+    downvotes: 0,
+    due_date: null,
+    confidential: false,
+    discussion_locked: null,
+    issue_type: "issue",
+    web_url: `${origin(url)}/${p.path}/-/issues/${i.iid}`,
+    time_stats: { time_estimate: 0, total_time_spent: 0, human_time_estimate: null, human_total_time_spent: null },
+    task_completion_status: { count: 0, completed_count: 0 },
+    has_tasks: false,
+    _links: {
+      self: `${origin(url)}/api/v4/projects/${p.id}/issues/${i.iid}`,
+      notes: `${origin(url)}/api/v4/projects/${p.id}/issues/${i.iid}/notes`,
+      award_emoji: `${origin(url)}/api/v4/projects/${p.id}/issues/${i.iid}/award_emoji`,
+      project: `${origin(url)}/api/v4/projects/${p.id}`,
+    },
+    references: { short: `#${i.iid}`, relative: `#${i.iid}`, full: `${p.path}#${i.iid}` },
+    severity: i.severity ?? "UNKNOWN",
+    moved_to_id: null,
+    service_desk_reply_to: null,
+    ...i.raw,
   };
 }
 
