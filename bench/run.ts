@@ -7,8 +7,9 @@ import { ingestBench } from "./ingest.ts";
 import { reportBench } from "./report.ts";
 import { githubBench } from "./github.ts";
 import { scaleCollectBench, scaleTransformsBench } from "./scale.ts";
+import { scaleMemoryBench } from "./scale-memory.ts";
 
-const ALL: Record<string, Benchmark> = { demo: demoBench, ingest: ingestBench, report: reportBench, github: githubBench, "scale-collect": scaleCollectBench, "scale-transforms": scaleTransformsBench };
+const ALL: Record<string, Benchmark> = { demo: demoBench, ingest: ingestBench, report: reportBench, github: githubBench, "scale-collect": scaleCollectBench, "scale-transforms": scaleTransformsBench, "scale-memory": scaleMemoryBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = wanted.filter((w) => !ALL[w]);
