@@ -2,7 +2,7 @@
 -- inputs: core.request_counts, seeds.availability, intermediate.int_plan_windows.
 -- definition: at the end of every stored bucket, burn rate = (bad ÷ total) ÷ (1 − target) over a long and a short window; a pair of the SRE workbook (30-day SLO: 14.4× over 1 h and 5 min, 6× over 6 h and 30 min, 3× over 1 d and 2 h, 1× over 3 d and 6 h) fires while both exceed its threshold; an episode runs from the first firing evaluation to the first one that no longer fires.
 WITH b AS (
-  SELECT r.service, r.bucket_start + to_seconds(r.bucket_seconds) AS eval_at, epoch(r.bucket_start) + r.bucket_seconds AS t,
+  SELECT r.service, r.bucket_start + to_seconds(r.bucket_seconds) AS eval_at, epoch_ms(r.bucket_start) // 1000 + r.bucket_seconds AS t,
          r.bucket_seconds, r.total - r.good AS bad, r.total, a.target
   FROM core.request_counts r
   JOIN seeds.availability a USING (service)
@@ -25,38 +25,36 @@ WITH b AS (
     sum(total) OVER (PARTITION BY service ORDER BY t RANGE BETWEEN 259199 PRECEDING AND CURRENT ROW) AS total_3d
   FROM b
 ), burns AS (
-  SELECT service, eval_at, bucket_seconds, pair, severity, threshold, long_seconds, short_seconds,
-         CASE WHEN long_total > 0 THEN long_bad / long_total / (1 - target) ELSE 0 END AS long_burn,
-         CASE WHEN short_total > 0 THEN short_bad / short_total / (1 - target) ELSE 0 END AS short_burn
-  FROM (
-    SELECT service, eval_at, bucket_seconds, target, '14.4x 1h/5m' AS pair, 'page' AS severity, 14.4 AS threshold, 3600 AS long_seconds, 300 AS short_seconds,
-           bad_1h AS long_bad, total_1h AS long_total, bad_5m AS short_bad, total_5m AS short_total FROM rolled
+  -- burn rate = (bad ÷ total) ÷ (1 − target); only firing evaluations go on (a small share of all)
+  SELECT * FROM (
+    SELECT service, eval_at, bucket_seconds, '14.4x 1h/5m' AS pair, 'page' AS severity, 14.4 AS threshold, 3600 AS long_seconds, 300 AS short_seconds,
+           bad_1h / nullif(total_1h, 0) / (1 - target) AS long_burn, bad_5m / nullif(total_5m, 0) / (1 - target) AS short_burn FROM rolled
     UNION ALL
-    SELECT service, eval_at, bucket_seconds, target, '6x 6h/30m', 'page', 6.0, 21600, 1800, bad_6h, total_6h, bad_30m, total_30m FROM rolled
+    SELECT service, eval_at, bucket_seconds, '6x 6h/30m', 'page', 6.0, 21600, 1800,
+           bad_6h / nullif(total_6h, 0) / (1 - target), bad_30m / nullif(total_30m, 0) / (1 - target) FROM rolled
     UNION ALL
-    SELECT service, eval_at, bucket_seconds, target, '3x 1d/2h', 'ticket', 3.0, 86400, 7200, bad_1d, total_1d, bad_2h, total_2h FROM rolled
+    SELECT service, eval_at, bucket_seconds, '3x 1d/2h', 'ticket', 3.0, 86400, 7200,
+           bad_1d / nullif(total_1d, 0) / (1 - target), bad_2h / nullif(total_2h, 0) / (1 - target) FROM rolled
     UNION ALL
-    SELECT service, eval_at, bucket_seconds, target, '1x 3d/6h', 'ticket', 1.0, 259200, 21600, bad_3d, total_3d, bad_6h, total_6h FROM rolled
+    SELECT service, eval_at, bucket_seconds, '1x 3d/6h', 'ticket', 1.0, 259200, 21600,
+           bad_3d / nullif(total_3d, 0) / (1 - target), bad_6h / nullif(total_6h, 0) / (1 - target) FROM rolled
   )
-), flagged AS (
-  SELECT *, long_burn > threshold AND short_burn > threshold AS firing,
-         lag(long_burn > threshold AND short_burn > threshold) OVER p AS prev_firing,
-         lag(eval_at) OVER p AS prev_at,
-         max(eval_at) OVER (PARTITION BY service) AS last_eval
-  FROM burns
-  WINDOW p AS (PARTITION BY service, pair ORDER BY eval_at)
+  WHERE long_burn > threshold AND short_burn > threshold
 ), starts AS (
-  SELECT *, sum(CASE WHEN firing AND (prev_firing IS NOT TRUE OR eval_at - prev_at > to_seconds(bucket_seconds)) THEN 1 ELSE 0 END)
+  -- consecutive firing evaluations are one bucket apart: a larger gap means a non-firing one (or missing data) came between
+  SELECT *, sum(CASE WHEN prev_at IS NULL OR eval_at - prev_at > to_seconds(bucket_seconds) THEN 1 ELSE 0 END)
               OVER (PARTITION BY service, pair ORDER BY eval_at) AS episode
-  FROM flagged
+  FROM (SELECT *, lag(eval_at) OVER (PARTITION BY service, pair ORDER BY eval_at) AS prev_at FROM burns)
+), last_evals AS (
+  SELECT service, max(eval_at) AS last_eval FROM b GROUP BY service
 ), episodes AS (
-  SELECT service, pair, any_value(severity) AS severity, any_value(threshold) AS burn_rate_threshold,
-         any_value(long_seconds) AS long_window_seconds, any_value(short_seconds) AS short_window_seconds,
-         min(eval_at) AS started_at, max(eval_at) AS last_firing_at, arg_max(bucket_seconds, eval_at) AS last_bucket_seconds,
-         max(long_burn) AS peak_burn_rate, count(*) AS evaluations, any_value(last_eval) AS last_eval
-  FROM starts
-  WHERE firing
-  GROUP BY service, pair, episode
+  SELECT s.service, s.pair, any_value(s.severity) AS severity, any_value(s.threshold) AS burn_rate_threshold,
+         any_value(s.long_seconds) AS long_window_seconds, any_value(s.short_seconds) AS short_window_seconds,
+         min(s.eval_at) AS started_at, max(s.eval_at) AS last_firing_at, arg_max(s.bucket_seconds, s.eval_at) AS last_bucket_seconds,
+         max(s.long_burn) AS peak_burn_rate, count(*) AS evaluations, any_value(l.last_eval) AS last_eval
+  FROM starts s
+  JOIN last_evals l USING (service)
+  GROUP BY s.service, s.pair, s.episode
 )
 SELECT
   e.service,
