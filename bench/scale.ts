@@ -26,7 +26,15 @@ export const scaleCollectBench: Benchmark = {
   run: async () => {
     const repos = num("DORA_BENCH_SCALE_REPOS", 200);
     const r = await script("bench/scale-collect.ts", [String(repos), String(num("DORA_BENCH_SCALE_MONTHS", 12)), String(num("DORA_BENCH_SCALE_LATENCY_MS", 20))]);
-    const f = (name: string) => r.figures.get(name)?.value ?? NaN;
+    return collectFigures(r.stdout, r.maxRssMb);
+  },
+};
+
+/** The figures of one bench/scale-collect.ts run, from its output and peak RSS. */
+export function collectFigures(stdout: string, maxRssMb: number): Figure[] {
+  const r = { figures: figuresOf(stdout), maxRssMb };
+  const f = (name: string) => r.figures.get(name)?.value ?? NaN;
+  {
     const figures: Figure[] = [
       { name: "merged PRs served", value: f("merged PRs"), unit: "PRs" },
       { name: "deployments served (all environments and outcomes)", value: f("deployments"), unit: "" },
@@ -42,8 +50,8 @@ export const scaleCollectBench: Benchmark = {
       { name: "peak RSS (collector + simulators + organisation)", value: r.maxRssMb, unit: "MB" },
     ];
     return figures;
-  },
-};
+  }
+}
 
 /**
  * runTransforms on synthetic warehouses made with SQL: sizes from DORA_BENCH_TRANSFORMS_SIZES
