@@ -19,7 +19,16 @@ let truth: Warehouse;
 let run: OrgRun;
 
 beforeAll(async () => {
-  sim = await startScaleSim({ repos: 2, months: 2, seed: SEED });
+  sim = await startScaleSim({
+    repos: 2,
+    months: 2,
+    seed: SEED,
+    // A tight hourly budget (the collector must wait for the reset once) and one failing page per API:
+    // what the collectors see at scale, on a small organisation.
+    githubRateLimit: { limit: 6, windowSeconds: 3 },
+    githubFaults: [{ path: /\/deployments$/, status: 502, times: 1 }],
+    pagerdutyFaults: [{ path: "/incidents", status: 500, times: 1 }],
+  });
   collected = await Warehouse.open(":memory:");
   truth = await Warehouse.open(":memory:");
   // Backfill from the first day of the generated history (two months before the plan).
@@ -63,9 +72,12 @@ function expectSameRows(table: string, got: Record<string, unknown>[], want: Rec
 }
 
 describe("scale simulator: collected metrics equal the ground truth", () => {
-  it("collects both sources without errors, reading every page", () => {
+  it("collects both sources without errors, reading every page, through a rate-limit wait and a failed page each", () => {
     expect(run.github.status, run.github.error).toBe("success");
     expect(run.pagerduty.status, run.pagerduty.error).toBe("success");
+    expect(sim.github.requests.filter((r) => r.status === 502)).toHaveLength(1);
+    expect(sim.github.requests.filter((r) => r.status === 403).length).toBeGreaterThan(0);
+    expect(sim.pagerduty.requests.filter((r) => r.status === 500)).toHaveLength(1);
     expect(run.requests.github).toBeGreaterThan(sim.org.counts.repos * 3);
     expect(run.requests.pagerduty).toBeGreaterThan(0);
   });
