@@ -19,6 +19,16 @@ export interface ReportData {
   services: string[];
   keyPaths: { service: string; route: string; threshold: number | null; target: number | null }[];
   comparison: ComparisonRow[];
+  /** Labels of custom KPIs (metrics.kpi_periods), by KPI name. */
+  kpiLabels: Record<string, string>;
+  /** Plan KPIs beyond the DORA keys (all-services rows); empty in warehouses that predate them. */
+  kpi: {
+    availability: { period_start: Date; availability: number | null; target: number | null; good_requests: number | null; total_requests: number | null }[];
+    availabilityWindows: { service: string; window_name: string; availability: number | null; target: number | null; error_budget_spent: number | null; burn_episodes: number | null; page_episodes: number | null }[];
+    burnEpisodes: { service: string; severity: string; pair: string | null; started_at: Date; ended_at: Date | null; peak_burn_rate: number | null; is_open: boolean | null }[];
+    pipeline: { period_start: Date; runs: number | null; median_minutes: number | null; p90_minutes: number | null }[];
+    cost: { period_start: Date; currency: string | null; cost: number | null; transactions: number | null; cost_per_transaction: number | null }[];
+  };
   weekly: {
     deployments: { period_start: Date; service: string; deployments: number; deploy_days: number | null }[];
     leadTime: { period_start: Date; service: string; changes: number; median_hours: number | null }[];
@@ -69,6 +79,10 @@ export interface ComparisonRow {
   tier_final: string | null;
   tier_year: number | null;
   verdict: Verdict;
+  target: number | null;
+  target_op: string | null;
+  target_of: string | null;
+  target_met: boolean | null;
 }
 
 type Row = Record<string, unknown>;
@@ -119,10 +133,41 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
       [cmpTable],
       `SELECT metric, service, ${await optional(cmpTable, "unit", "VARCHAR")} AS unit, ${await optional(cmpTable, "direction", "VARCHAR")} AS direction,
               baseline_value, final_value, change_pct, better, ci_low, ci_high, ${await optional(cmpTable, "interval_of", "VARCHAR")} AS interval_of,
-              p_value, n_baseline, n_final, tier_baseline, tier_final, ${await optional(cmpTable, "tier_year", "INTEGER")} AS tier_year, verdict
+              p_value, n_baseline, n_final, tier_baseline, tier_final, ${await optional(cmpTable, "tier_year", "INTEGER")} AS tier_year, verdict,
+              ${await optional(cmpTable, "target")} AS target, ${await optional(cmpTable, "target_op", "VARCHAR")} AS target_op,
+              ${await optional(cmpTable, "target_of", "VARCHAR")} AS target_of, ${await optional(cmpTable, "target_met", "BOOLEAN")} AS target_met
        FROM ${cmpTable} ORDER BY service, metric`,
     )
   ).map(toComparison);
+
+  // Plan KPIs: optional tables (older warehouses lack them; their charts say "no data").
+
+  const kpiQuery = async <T>(table: string, sql: string): Promise<T[]> => (tables.has(table) ? w.all<T>(sql) : (missing.add(table), []));
+
+  const kpiLabels = Object.fromEntries(
+    (await kpiQuery<{ kpi: string; label: string | null }>("metrics.kpi_periods", "SELECT kpi, max(label) AS label FROM metrics.kpi_periods WHERE label IS NOT NULL GROUP BY kpi ORDER BY kpi")).map((r) => [r.kpi, r.label ?? r.kpi]),
+  );
+  const availability = await kpiQuery<ReportData["kpi"]["availability"][number]>(
+    "metrics.availability",
+    "SELECT period_start, availability, target, good_requests::DOUBLE AS good_requests, total_requests::DOUBLE AS total_requests FROM metrics.availability WHERE grain = 'week' AND service = '*' ORDER BY period_start",
+  );
+  const availabilityWindows = await kpiQuery<ReportData["kpi"]["availabilityWindows"][number]>(
+    "metrics.availability_windows",
+    `SELECT service, window_name, availability, target, error_budget_spent, burn_episodes::INTEGER AS burn_episodes, page_episodes::INTEGER AS page_episodes
+     FROM metrics.availability_windows ORDER BY service = '*' DESC, service, list_position(['baseline', 'final', 'plan'], window_name)`,
+  );
+  const burnEpisodes = await kpiQuery<ReportData["kpi"]["burnEpisodes"][number]>(
+    "metrics.availability_burn_episodes",
+    "SELECT service, severity, pair, started_at, ended_at, peak_burn_rate, is_open FROM metrics.availability_burn_episodes ORDER BY started_at, service, pair",
+  );
+  const pipeline = await kpiQuery<ReportData["kpi"]["pipeline"][number]>(
+    "metrics.pipeline_time",
+    "SELECT period_start, runs::INTEGER AS runs, median_minutes, p90_minutes FROM metrics.pipeline_time WHERE grain = 'week' AND service = '*' ORDER BY period_start",
+  );
+  const cost = await kpiQuery<ReportData["kpi"]["cost"][number]>(
+    "metrics.cost_per_transaction",
+    "SELECT period_start, currency, cost, transactions::DOUBLE AS transactions, cost_per_transaction FROM metrics.cost_per_transaction WHERE grain = 'month' AND service = '*' ORDER BY period_start",
+  );
 
   const deployments = await query<ReportData["weekly"]["deployments"][number]>(
     ["metrics.deployment_frequency"],
@@ -236,6 +281,8 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     services,
     keyPaths,
     comparison,
+    kpiLabels,
+    kpi: { availability, availabilityWindows, burnEpisodes, pipeline, cost },
     weekly: {
       deployments: complete(deployments),
       leadTime: complete(leadTime),
@@ -284,5 +331,9 @@ function toComparison(r: Row): ComparisonRow {
     tier_final: str(r.tier_final),
     tier_year: num(r.tier_year),
     verdict: normalizeVerdict(r.verdict),
+    target: num(r.target),
+    target_op: str(r.target_op),
+    target_of: str(r.target_of),
+    target_met: typeof r.target_met === "boolean" ? r.target_met : null,
   };
 }

@@ -3,7 +3,7 @@
  * so the summary cards, slides and tables always agree.
  */
 
-export type Unit = "per_week" | "hours" | "minutes" | "share" | "seconds" | "count";
+export type Unit = "per_week" | "hours" | "minutes" | "share" | "seconds" | "count" | "cost" | "text";
 
 export interface MetricMeta {
   key: string;
@@ -15,6 +15,8 @@ export interface MetricMeta {
   /** What one observation is, for "insufficient data" notes. */
   sample: string;
   direction: "lower" | "higher";
+  /** Free-text unit shown after the number ("PRs/day"), or the currency of a "cost" unit ("EUR"). */
+  unitText?: string;
 }
 
 const MINUS = "\u2212";
@@ -31,7 +33,49 @@ const BASE: Record<string, Omit<MetricMeta, "key">> = {
   rework_rate: { label: "Rework rate", noun: "Rework rate", unit: "share", sample: "deployments", direction: "lower" },
   pages_per_week: { label: "Pages per week", noun: "Pages per week", unit: "per_week", sample: "weeks", direction: "lower" },
   after_hours_share: { label: "After-hours pages", noun: "Share of pages after hours", unit: "share", sample: "pages", direction: "lower" },
+  availability: { label: "Availability", noun: "Availability", unit: "share", sample: "observations", direction: "higher" },
+  error_budget_spent: { label: "Error budget spent", noun: "Error budget spent", unit: "share", sample: "observations", direction: "lower" },
+  burn_rate_episodes: { label: "Burn-rate episodes (page)", noun: "Page-severity burn-rate episodes per week", unit: "text", unitText: "episodes/week", sample: "weeks", direction: "lower" },
+  pipeline_time: { label: "Pipeline time (median)", noun: "Median deployment pipeline time", unit: "minutes", sample: "pipeline runs", direction: "lower" },
+  pipeline_time_p90: { label: "Pipeline time (p90)", noun: "p90 deployment pipeline time", unit: "minutes", sample: "pipeline runs", direction: "lower" },
+  cost_per_transaction: { label: "Cost per transaction", noun: "Median daily cost per transaction", unit: "cost", sample: "days", direction: "lower" },
 };
+
+/** The plan KPIs beyond the DORA keys, in reading order; `kpi:<name>` rows follow. */
+export const PLAN_KPI_METRICS = ["availability", "error_budget_spent", "burn_rate_episodes", "pipeline_time", "pipeline_time_p90", "cost_per_transaction"] as const;
+
+export function isPlanKpi(metric: string): boolean {
+  return (PLAN_KPI_METRICS as readonly string[]).includes(metric) || metric.startsWith("kpi:");
+}
+
+const KNOWN_UNITS = ["per_week", "hours", "minutes", "share", "seconds"];
+
+/**
+ * Meta for a metric, taking the unit and direction a row carries where the key alone does not say:
+ * custom KPIs (`kpi:<name>`, with their label), the currency of cost per transaction.
+ */
+export function rowMeta(row: { metric: string; unit?: string | null; direction?: string | null }, label?: string | null): MetricMeta {
+  const meta = metricMeta(row.metric, row.unit);
+  if (row.metric === "cost_per_transaction") {
+    const currency = row.unit?.split("/")[0]?.trim();
+    return { ...meta, unitText: currency || meta.unitText };
+  }
+  if (row.metric.startsWith("kpi:")) {
+    const name = row.metric.slice(4);
+    const unit = row.unit && KNOWN_UNITS.includes(row.unit) ? (row.unit as Unit) : row.unit ? "text" : "count";
+    const text = label?.trim() || name.replace(/_/g, " ");
+    return {
+      key: row.metric,
+      label: text.charAt(0).toUpperCase() + text.slice(1),
+      noun: text.charAt(0).toUpperCase() + text.slice(1),
+      unit,
+      unitText: unit === "text" ? row.unit ?? undefined : undefined,
+      sample: "observations",
+      direction: row.direction === "higher" ? "higher" : "lower",
+    };
+  }
+  return meta;
+}
 
 /** The cards of the summary, in reading order; latency and SLO cards follow, one per key path. */
 export const SUMMARY_METRICS = [
@@ -85,8 +129,7 @@ export function formatValue(value: number | null | undefined, unit: Unit, contex
     case "share": {
       const pct = value * 100;
       const finite = context.filter((v): v is number => v != null && Number.isFinite(v));
-      const high = finite.some((v) => v > 0.99);
-      return `${trim(pct, high ? 2 : 1)}${NBSP}%`;
+      return `${trim(pct, shareDigits(finite))}${NBSP}%`;
     }
     case "seconds": {
       const max = Math.max(...context.filter((v): v is number => v != null && Number.isFinite(v)));
@@ -98,6 +141,76 @@ export function formatValue(value: number | null | undefined, unit: Unit, contex
     default:
       return trim(value, Number.isInteger(value) ? 0 : 1);
   }
+}
+
+/**
+ * Decimals of a share in %: 1, or near 100 % enough to show its nines with two significant digits
+ * of the shortfall (99.89 %, 99.955 %), at most 4.
+ */
+export function shareDigits(values: number[]): number {
+  let digits = values.some((v) => v > 0.99 && v <= 1) ? 2 : 1;
+  for (const v of values) {
+    if (!(v > 0.99 && v < 1)) continue;
+    const shortfall = (1 - v) * 100;
+    let exact = 2; // a value that is exact at fewer decimals keeps them (99.94 %, not 99.940 %)
+    while (exact < 4 && Math.abs(Number((v * 100).toFixed(exact)) - v * 100) > 1e-9) exact++;
+    digits = Math.max(digits, Math.min(exact, Math.ceil(-Math.log10(shortfall)) + 1));
+  }
+  return Math.min(4, digits);
+}
+
+function significant(n: number, digits = 3): string {
+  if (n === 0) return "0";
+  const d = Math.max(0, digits - 1 - Math.floor(Math.log10(Math.abs(n))));
+  return trim(Number(n.toFixed(Math.min(d, 8))), Math.min(d, 8)).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+
+/** Per how many transactions a cost reads best: 1, 1,000 or 1,000,000 (tiny costs per 1,000). */
+export function costScale(values: (number | null | undefined)[]): 1 | 1000 | 1_000_000 {
+  const max = Math.max(0, ...values.filter((v): v is number => v != null && Number.isFinite(v)).map(Math.abs));
+  if (max === 0 || max >= 0.01) return 1;
+  return max * 1000 >= 0.001 ? 1000 : 1_000_000;
+}
+
+export function costUnitText(currency: string | undefined, scale: number): string {
+  const per = scale === 1 ? "transaction" : `${scale.toLocaleString("en-US")} transactions`;
+  return `${currency ?? ""}${currency ? " " : ""}per ${per}`.trim();
+}
+
+/** A value in its metric's unit, free-text units and costs included ("14 PRs/day", "0.035 EUR per 1,000 transactions"). */
+export function formatMetric(value: number | null | undefined, meta: Pick<MetricMeta, "unit" | "unitText">, context: (number | null | undefined)[] = [value]): string {
+  if (value == null || !Number.isFinite(value)) return "–";
+  if (meta.unit === "cost") {
+    const scale = costScale(context);
+    return `${significant(value * scale, 3)}${NBSP}${costUnitText(meta.unitText, scale).replace(/ /g, NBSP)}`;
+  }
+  if (meta.unit === "text") {
+    const a = Math.abs(value);
+    const n = trim(value, Number.isInteger(value) ? 0 : a < 1 ? 2 : a < 10 ? 1 : 0);
+    return meta.unitText ? `${n}${NBSP}${meta.unitText}` : n;
+  }
+  return formatValue(value, meta.unit, context);
+}
+
+const OPS: Record<string, string> = { "<": "<", "<=": "\u2264", ">": ">", ">=": "\u2265" };
+
+export interface TargetLike {
+  target?: number | null;
+  target_op?: string | null;
+  target_of?: string | null;
+  target_met?: boolean | null;
+}
+
+/** "Target < 15 %: met" / "not met" / "not assessed"; null when the plan sets no target. */
+export function targetText(row: TargetLike, meta: Pick<MetricMeta, "unit" | "unitText">): { text: string; state: "met" | "not-met" | "not-assessed" } | null {
+  if (row.target == null || !Number.isFinite(row.target)) return null;
+  const op = OPS[row.target_op ?? ""] ?? (row.target_op || "");
+  let bound: string;
+  if (row.target_of === "change_pct") bound = `change ${op} ${formatPct(row.target)}`;
+  else if (meta.unit === "share") bound = `${op} ${Number((row.target * 100).toFixed(4))}${NBSP}%`;
+  else bound = `${op} ${formatMetric(row.target, meta, [row.target])}`;
+  const state = row.target_met == null ? "not-assessed" : row.target_met ? "met" : "not-met";
+  return { text: `Target ${bound.trim()}: ${state.replace("-", " ")}`, state };
 }
 
 /** A change in percent, signed with a real minus: "−79 %", "+12 %". */
@@ -138,12 +251,17 @@ export function formatInterval(row: ComparisonLike, meta: MetricMeta): string | 
   if (row.ci_low == null || row.ci_high == null || !Number.isFinite(row.ci_low) || !Number.isFinite(row.ci_high)) return null;
   if (intervalIsOfChange(row.interval_of)) return `95${NBSP}% CI ${formatPct(row.ci_low)} to ${formatPct(row.ci_high)}`;
   const ctx = [row.ci_low, row.ci_high, row.baseline_value, row.final_value];
-  return `95${NBSP}% CI of the final value ${formatValue(row.ci_low, meta.unit, ctx)} to ${formatValue(row.ci_high, meta.unit, ctx)}`;
+  return `95${NBSP}% CI of the final value ${formatMetric(row.ci_low, meta, ctx)} to ${formatMetric(row.ci_high, meta, ctx)}`;
+}
+
+/** Shares near 100 % (SLO attainment, availability) change in percentage points, not in %. */
+export function inPoints(meta: Pick<MetricMeta, "key">): boolean {
+  return meta.key.startsWith("slo:") || meta.key === "availability";
 }
 
 /** The change as read: relative % for most metrics; percentage points for SLO attainment near 100 %. */
 export function formatChange(row: Pick<ComparisonLike, "change_pct" | "baseline_value" | "final_value">, meta: MetricMeta): string {
-  if (meta.key.startsWith("slo:") && row.baseline_value != null && row.final_value != null) {
+  if (inPoints(meta) && row.baseline_value != null && row.final_value != null) {
     const pp = (row.final_value - row.baseline_value) * 100;
     const s = trim(pp, 2);
     return `${pp > 0 && Number(Math.abs(pp).toFixed(2)) !== 0 ? "+" : ""}${s}${NBSP}pp`;
@@ -165,11 +283,11 @@ export function sentence(row: ComparisonLike, meta: MetricMeta = metricMeta(row.
     return `${meta.noun}: insufficient data to compare${counts}.`;
   }
   const ctx = [row.baseline_value, row.final_value];
-  const b = formatValue(row.baseline_value, meta.unit, ctx);
-  const f = formatValue(row.final_value, meta.unit, ctx);
+  const b = formatMetric(row.baseline_value, meta, ctx);
+  const f = formatMetric(row.final_value, meta, ctx);
   const verb = b === f ? "stayed at" : row.final_value > row.baseline_value ? "rose from" : "fell from";
   const moved = verb === "stayed at" ? `${meta.noun} stayed at ${f}` : `${meta.noun} ${verb} ${b} to ${f}`;
-  const hasChange = meta.key.startsWith("slo:") || (row.change_pct != null && Number.isFinite(row.change_pct));
+  const hasChange = inPoints(meta) || (row.change_pct != null && Number.isFinite(row.change_pct));
   const pct = hasChange && verb !== "stayed at" ? `, ${formatChange(row, meta)}` : "";
   const interval = formatInterval(row, meta);
   const tail = row.verdict === "no clear change" ? " — not a clear change" : "";
@@ -181,7 +299,7 @@ export function shortSentence(row: ComparisonLike, meta: MetricMeta = metricMeta
   if (row.verdict === "insufficient data" || row.baseline_value == null || row.final_value == null) return `${meta.noun}: too little data to compare`;
   if (row.verdict === "no clear change") return `${meta.noun}: no clear change`;
   const verb = row.final_value > row.baseline_value ? "rose" : "fell";
-  if (meta.key.startsWith("slo:")) return `${meta.noun} ${verb} to ${formatValue(row.final_value, meta.unit, [row.baseline_value, row.final_value])}`;
+  if (inPoints(meta)) return `${meta.noun} ${verb} to ${formatMetric(row.final_value, meta, [row.baseline_value, row.final_value])}`;
   const pct = row.change_pct != null && Number.isFinite(row.change_pct) ? ` by ${formatPct(Math.abs(row.change_pct)).replace(/^\+/, "")}` : "";
   return `${meta.noun} ${verb}${pct}`;
 }

@@ -6,6 +6,7 @@ import type { Warehouse } from "../warehouse/warehouse.ts";
 import { toCsv } from "./csv.ts";
 import { loadReportData, type ReportData } from "./data.ts";
 import { pageContext } from "./pages/context.ts";
+import { kpiCharts } from "./pages/kpis.ts";
 import { allCharts, reportPage, type ReportCharts } from "./pages/report-page.ts";
 import { serviceCharts } from "./pages/services.ts";
 import { slidesPage } from "./pages/slides.ts";
@@ -46,6 +47,7 @@ export function renderCharts(data: ReportData, document: Document): { charts: Re
     distributions: distributionCharts(ctx),
     stages: stagesChartSpec(ctx),
     services: serviceCharts(ctx),
+    kpis: kpiCharts(ctx),
   };
   return { charts, ctx };
 }

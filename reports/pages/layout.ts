@@ -67,6 +67,9 @@ table.paths td, table.paths th { font-size: 13.5px; }
 .change.good { color: var(--good); } .change.bad { color: var(--bad); } .change.neutral { color: var(--muted); }
 .change .dir { font-weight: 400; color: var(--faint); font-size: 12px; }
 .tier { margin: 6px 0 0; font-size: 13px; color: #3e4c59; }
+.target { margin: 6px 0 0; font-size: 12.5px; font-weight: 600; display: inline-block; padding: 1px 8px; border-radius: 4px; border: 1px solid currentColor; }
+.target.met { color: var(--good); background: var(--good-bg); } .target.not-met { color: #a84300; background: var(--bad-bg); } .target.not-assessed { color: var(--muted); background: var(--neutral-bg); border-style: dashed; }
+td.over { color: #a84300; font-weight: 600; }
 .sentence { margin: 8px 0 0; font-size: 13px; color: var(--muted); }
 figure.chart { margin: 30px 0 0; break-inside: avoid; page-break-inside: avoid; }
 figcaption h3 { font-size: 16px; }

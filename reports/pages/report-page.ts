@@ -3,6 +3,7 @@ import { html } from "../html.ts";
 import type { PageContext } from "./context.ts";
 import { figure, type ChartSpec } from "./figure.ts";
 import { page, REPORT_CSS, REPORT_SCRIPT } from "./layout.ts";
+import { kpiSection } from "./kpis.ts";
 import { servicesSection } from "./services.ts";
 import { LATENCY_LEGEND } from "./trends.ts";
 import { summarySection } from "./summary.ts";
@@ -14,10 +15,12 @@ export interface ReportCharts {
   distributions: ChartSpec[];
   stages: ChartSpec;
   services: ChartSpec[];
+  /** Plan KPIs: availability, pipeline time, cost per transaction. */
+  kpis: ChartSpec[];
 }
 
 export function allCharts(c: ReportCharts): ChartSpec[] {
-  return [...c.trends, ...c.latency, ...c.distributions, c.stages, ...c.services];
+  return [...c.trends, ...c.kpis, ...c.latency, ...c.distributions, c.stages, ...c.services];
 }
 
 export function subtitle(ctx: PageContext): string {
@@ -41,7 +44,7 @@ export function reportPage(ctx: PageContext, charts: ReportCharts, info: Methods
 <header class="top">
 <h1>${data.settings.title}</h1>
 <p class="sub">${subtitle(ctx)} · baseline versus final window · generated ${longDate(info.generatedAt)}</p>
-<nav class="toc" aria-label="Sections"><a href="#summary">Summary</a><a href="#trends">Trends</a><a href="#reliability">Reliability</a><a href="#latency">Latency</a><a href="#flow">Lead time in detail</a><a href="#services">Per service</a><a href="#quality">Data quality</a><a href="#methods">Methods</a></nav>
+<nav class="toc" aria-label="Sections"><a href="#summary">Summary</a><a href="#trends">Trends</a><a href="#reliability">Reliability</a><a href="#kpis">Plan KPIs</a><a href="#latency">Latency</a><a href="#flow">Lead time in detail</a><a href="#services">Per service</a><a href="#quality">Data quality</a><a href="#methods">Methods</a></nav>
 </header>
 ${summarySection(data)}
 <section id="trends" aria-labelledby="trends-h">
@@ -56,6 +59,7 @@ ${trend("change-failure-rate")}
 ${trend("restore-weekly")}
 ${trend("oncall-load")}
 </section>
+${kpiSection(ctx, charts.kpis)}
 <section id="latency" aria-labelledby="latency-h">
 <h2 id="latency-h">Latency of key paths</h2>
 ${charts.latency.length ? html`<p class="lead">Weekly 99th-percentile latency of each key path against its SLO threshold; below the dashed line is within the objective.</p>${LATENCY_LEGEND}<div class="grid3">${charts.latency.map(figure)}</div>` : html`<p class="no-data">No data: no key paths with latency are configured (services.&lt;name&gt;.latency), or metrics.latency_p99 is empty.</p>`}

@@ -5,7 +5,7 @@ import type { ChartSpec } from "./figure.ts";
 import { page } from "./layout.ts";
 import type { ReportCharts } from "./report-page.ts";
 import { subtitle } from "./report-page.ts";
-import { headline, keyMetrics, pathsHeadline, tierLine, values, verdictClass, type KeyMetric } from "./summary.ts";
+import { headline, keyMetrics, pathsHeadline, planKpis, targetBadge, targetsLine, tierLine, values, verdictClass, type KeyMetric } from "./summary.ts";
 import { qualitySlide } from "./trust.ts";
 
 const CHART_OF: Record<string, string> = {
@@ -35,9 +35,21 @@ function metricSlide(k: KeyMetric, ctx: PageContext, chart: ChartSpec | undefine
 <div class="metric ${verdictClass(r)}">
 ${v ? html`<p class="big"><span class="from">${v.from}</span> <span class="arrow">→</span> <strong>${v.to}</strong> <span class="change ${v.tone}">${v.arrow} ${v.change}</span></p>` : html`<p class="big insufficient">${r ? "insufficient data" : "no data"}</p>`}
 ${tierLine(k, ctx.data.settings.tierYear)}
+${targetBadge(k)}
 ${r ? html`<p class="detail">${sentence(r, k.meta, ctx.data.settings.minSample)}</p>` : ""}
 </div>
 ${chart?.svg ? html`<div class="slide-chart">${raw(chart.svg)}</div>` : ""}`;
+}
+
+/** The plan KPIs beyond the four keys as compact cards, each with its target badge. */
+function planKpiSlide(kpis: KeyMetric[]): Html {
+  return html`<p class="kicker">Plan KPIs</p><h2>${headline(kpis, "plan KPIs")}</h2>
+<div class="kpi-cards">${kpis.map((k) => {
+    const v = values(k);
+    return html`<article class="kpi-card ${verdictClass(k.row)}" data-metric="${k.meta.key}"><h3>${k.meta.label}</h3>${
+      v ? html`<p class="kv"><span class="from">${v.from}</span> → <strong>${v.to}</strong> <span class="change ${v.tone}">${v.arrow} ${v.change}</span></p>` : html`<p class="kv insufficient">${k.row ? "insufficient data" : "no data"}</p>`
+    }<p class="verdict">${k.row ? k.row.verdict : "no data"}</p>${targetBadge(k)}</article>`;
+  })}</div>${targetsLine(kpis) ? html`<p class="detail">${targetsLine(kpis).trim()}</p>` : ""}`;
 }
 
 /** report/slides.html: one message per slide, arrow keys to move, readable with scripts off. */
@@ -61,6 +73,8 @@ export function slidesPage(ctx: PageContext, charts: ReportCharts, info: { gener
       return html`<tr class="${verdictClass(r)}"><td>${k.meta.label}</td><td>${r ? formatValue(r.baseline_value, k.meta.unit, ctxv) : "–"}</td><td>${r ? formatValue(r.final_value, k.meta.unit, ctxv) : "–"}</td><td>${r ? r.verdict : "no data"}</td></tr>`;
     })}</tbody></table>${notable(paths).length < paths.length ? html`<p class="detail">${notable(paths).length} of ${paths.length} measures: those that did not improve clearly first, then the largest improvements; all are in index.html.</p>` : ""}`);
   }
+  const kpis = planKpis(data);
+  if (kpis.length) add(planKpiSlide(kpis), "kpi-slide");
   if (charts.stages.svg) add(html`<p class="kicker">Lead time in detail</p><h2>${charts.stages.title}</h2><div class="slide-chart">${raw(charts.stages.svg)}</div>`);
   add(qualitySlide(data));
   add(html`<p class="kicker">How these numbers were made</p><h2>Methods</h2><ul class="method">
@@ -88,6 +102,16 @@ h2 { font-size: 40px; line-height: 1.2; margin: 0 0 24px; max-width: 30ch; font-
 .big.insufficient { font-size: 40px; color: var(--muted); font-style: italic; }
 .change.good { color: var(--good); } .change.bad { color: var(--bad); } .change.neutral { color: var(--muted); }
 .detail { font-size: 20px; color: var(--muted); margin: 8px 0 0; max-width: 60ch; }
+.target { display: inline-block; font-size: 18px; font-weight: 600; margin: 8px 0 0; padding: 2px 10px; border-radius: 6px; border: 1px solid currentColor; }
+.target.met { color: var(--good); } .target.not-met { color: var(--bad); } .target.not-assessed { color: var(--muted); border-style: dashed; }
+.kpi-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 14px 24px; }
+.kpi-card { border-left: 4px solid var(--faint); padding: 4px 0 4px 14px; }
+.kpi-card.improved { border-left-color: var(--good); } .kpi-card.worse { border-left-color: var(--bad); } .kpi-card.insufficient-data { border-left-style: dashed; }
+.kpi-card h3 { font-size: 18px; margin: 0; color: var(--muted); font-weight: 600; }
+.kpi-card .kv { font-size: 24px; margin: 2px 0 0; font-variant-numeric: tabular-nums; } .kpi-card .kv .from { color: var(--muted); }
+.kpi-card .kv.insufficient { font-style: italic; color: var(--muted); } .kpi-card .kv .change { font-size: 18px; font-weight: 600; }
+.kpi-card .verdict { font-size: 16px; margin: 0; color: var(--muted); }
+.kpi-slide h2 { font-size: 32px; }
 .tier { font-size: 24px; color: #3e4c59; margin: 8px 0 0; }
 .slide-chart { margin-top: 24px; max-width: 1200px; }
 .slide-chart svg { width: 100%; height: auto; max-height: 42vh; }

@@ -1,5 +1,5 @@
 import type { ComparisonRow, ReportData } from "../data.ts";
-import { formatChange, formatValue, longDate, metricMeta, sentence, SUMMARY_METRICS, tierLabel, type MetricMeta } from "../format.ts";
+import { formatChange, formatMetric, formatValue, isPlanKpi, longDate, metricMeta, PLAN_KPI_METRICS, rowMeta, sentence, SUMMARY_METRICS, targetText, tierLabel, type MetricMeta } from "../format.ts";
 import { html, type Html } from "../html.ts";
 
 export interface KeyMetric {
@@ -31,6 +31,29 @@ export function keyMetrics(data: ReportData): KeyMetric[] {
   return out;
 }
 
+/**
+ * The plan's KPIs beyond the DORA keys: every all-services comparison row of availability, error budget,
+ * burn-rate episodes, pipeline time, cost per transaction and custom `kpi:<name>` KPIs.
+ */
+export function planKpis(data: ReportData): KeyMetric[] {
+  const order = (m: string) => {
+    const i = (PLAN_KPI_METRICS as readonly string[]).indexOf(m);
+    return i >= 0 ? i : PLAN_KPI_METRICS.length;
+  };
+  return data.comparison
+    .filter((r) => r.service === "*" && isPlanKpi(r.metric))
+    .sort((a, b) => order(a.metric) - order(b.metric) || a.metric.localeCompare(b.metric))
+    .map((row) => ({ meta: rowMeta(row, row.metric.startsWith("kpi:") ? data.kpiLabels[row.metric.slice(4)] : null), row }));
+}
+
+/** The plan's target on a card: words and a sign as well as colour. */
+export function targetBadge(k: KeyMetric): Html | string {
+  const t = k.row ? targetText(k.row, k.meta) : null;
+  if (!t) return "";
+  const sign = t.state === "met" ? "✓" : t.state === "not-met" ? "✗" : "–";
+  return html`<p class="target ${t.state}"><span aria-hidden="true">${sign}</span> ${t.text}</p>`;
+}
+
 const VERDICT_LABEL: Record<string, string> = {
   improved: "Improved",
   worse: "Worse",
@@ -49,7 +72,7 @@ export function values(k: KeyMetric): { from: string; to: string; change: string
   const arrow = r.final_value > r.baseline_value ? "▲" : r.final_value < r.baseline_value ? "▼" : "";
   const better = r.better ?? (k.meta.direction === "lower" ? r.final_value < r.baseline_value : r.final_value > r.baseline_value);
   const tone = r.verdict === "no clear change" || arrow === "" ? "neutral" : better ? "good" : "bad";
-  return { from: formatValue(r.baseline_value, k.meta.unit, ctx), to: formatValue(r.final_value, k.meta.unit, ctx), change: formatChange(r, k.meta), arrow, tone };
+  return { from: formatMetric(r.baseline_value, k.meta, ctx), to: formatMetric(r.final_value, k.meta, ctx), change: formatChange(r, k.meta), arrow, tone };
 }
 
 export function tierLine(k: KeyMetric, tierYear: number | null): Html | string {
@@ -73,6 +96,7 @@ ${
     : html`<p class="values insufficient">${k.row ? "insufficient data" : "no data"}</p>`
 }
 ${tierLine(k, data.settings.tierYear)}
+${targetBadge(k)}
 <p class="sentence">${k.row ? sentence(k.row, k.meta, data.settings.minSample) : `${k.meta.noun}: no comparison in metrics.pdp_comparison.`}</p>
 </article>`;
 }
@@ -145,8 +169,28 @@ export function summarySection(data: ReportData): Html {
 <p class="lead">${headline(main)}${paths.length ? html` ${pathsHeadline(paths)}` : ""}</p>
 <div class="cards">${main.map((k) => card(k, data))}${pathCount <= MAX_PATH_CARDS ? paths.map((k) => card(k, data)) : ""}</div>
 ${pathCount > MAX_PATH_CARDS ? html`<h3 class="sub-h">Key paths</h3>${keyPathTable(paths, data)}` : ""}
+${planKpiGroup(data)}
 <p class="note">Baseline ${rangeText(data.windows.baseline)} compared with final ${rangeText(data.windows.final)}. Changes are relative to the baseline; intervals are 95 % bootstrap or Wilson intervals from metrics.pdp_comparison. Blue marks a change in the good direction, vermillion in the bad one.</p>
 </section>`;
+}
+
+/** The "Plan KPIs" group of cards, after the DORA cards; nothing when the warehouse has no KPI rows. */
+export function planKpiGroup(data: ReportData): Html | string {
+  const kpis = planKpis(data);
+  if (!kpis.length) return "";
+  return html`<h3 class="sub-h" id="plan-kpis-h">Plan KPIs</h3>
+<p class="note">${headline(kpis, "plan KPIs")}${targetsLine(kpis)}</p>
+<div class="cards plan-kpis" aria-labelledby="plan-kpis-h">${kpis.map((k) => card(k, data))}</div>`;
+}
+
+/** " Targets: 3 met, 1 not met, 1 not assessed." */
+export function targetsLine(keys: KeyMetric[]): string {
+  const states = keys.map((k) => (k.row ? targetText(k.row, k.meta)?.state : undefined)).filter(Boolean);
+  if (!states.length) return "";
+  const n = (s: string) => states.filter((x) => x === s).length;
+  const parts = [`${n("met")} met`, `${n("not-met")} not met`];
+  if (n("not-assessed")) parts.push(`${n("not-assessed")} not assessed`);
+  return ` Targets: ${parts.join(", ")}.`;
 }
 
 function rangeText(r: { from: Date; to: Date } | null): string {

@@ -58,6 +58,12 @@ const DEFINITIONS: [string, string][] = [
   ["Pages per week", "Pages (incidents that paged someone) per week; after hours means outside the configured working hours."],
   ["p99 latency", "Per key path, histogram_quantile(0.99) over the bucket counts summed across the window (never an average of p99s)."],
   ["SLO attainment", "Share of requests at or under the key path's threshold over the window."],
+  ["Availability", "Good requests ÷ all requests over the period, summed across services (request-weighted); shown with as many decimals as its nines need (99.955 %)."],
+  ["Error budget spent", "A window's failed requests ÷ the failures its availability target allowed ((1 − target) × requests); above 100 % the target was missed."],
+  ["Burn-rate episodes", "Stretches in which the error budget burned faster than a multi-window threshold (e.g. 14.4× over 1 h and 5 min); page severity for the fast pairs, ticket for the slow ones."],
+  ["Pipeline time", "Per production deployment, pipeline finish minus pipeline start, in minutes; the median and the p90 (the slow tail)."],
+  ["Cost per transaction", "Infrastructure cost ÷ transactions; tiny values are shown per 1,000 transactions."],
+  ["Targets", "The plan's target for a measure, read against the final window (or the change from the baseline): met, not met, or not assessed when the data are too few."],
   ["Before versus after", "The baseline window against the final window. Medians with bootstrap 95 % intervals and a rank test; rates with Wilson or rate-ratio intervals. Below the minimum sample size the verdict is “insufficient data”."],
 ];
 

@@ -30,7 +30,7 @@ describe("buildReport on the fixture", () => {
     expect(r.result.warnings).toEqual([]);
     expect(r.steps).toContain("rendering charts");
     const ids = [...r.index.matchAll(/<figure class="chart [a-z]+" id="chart-([^"]+)"/g)].map((m) => m[1]!);
-    expect(ids).toEqual(expect.arrayContaining(["deployments-weekly", "lead-time-weekly", "restore-weekly", "change-failure-rate", "oncall-load", "lead-time-distribution", "restore-distribution", "lead-time-stages", "latency-payments-api-post-payments", "service-search"]));
+    expect(ids).toEqual(expect.arrayContaining(["deployments-weekly", "lead-time-weekly", "restore-weekly", "change-failure-rate", "oncall-load", "lead-time-distribution", "restore-distribution", "lead-time-stages", "latency-payments-api-post-payments", "service-search", "availability-weekly", "pipeline-time-weekly", "cost-per-transaction-monthly"]));
     expect(r.csvs).toEqual(ids.map((id) => `${id}.csv`).sort());
     for (const id of ids) {
       const fig = r.index.slice(r.index.indexOf(`id="chart-${id}"`));
@@ -56,6 +56,92 @@ describe("buildReport on the fixture", () => {
     expect(summary).toContain('class="card improved"');
     expect(summary).toContain('class="card no-clear-change"');
     expect(summary).toContain('<p class="change good">');
+  });
+
+  it("shows a Plan KPIs group after the DORA cards, formatted by unit, insufficient data in words", async () => {
+    const { index } = await build();
+    const summary = index.slice(index.indexOf('id="summary"'), index.indexOf('id="trends"'));
+    const group = summary.slice(summary.indexOf('id="plan-kpis-h"'));
+    expect(summary.indexOf('data-metric="pages_per_week"')).toBeLessThan(summary.indexOf('id="plan-kpis-h"'));
+    const cardOf = (metric: string) => {
+      const at = group.indexOf(`data-metric="${metric}"`);
+      expect(at, metric).toBeGreaterThan(-1);
+      return group.slice(at, group.indexOf("</article>", at)).replace(/\u00a0/g, " ");
+    };
+    const metrics = [...group.matchAll(/data-metric="([^"]+)"/g)].map((m) => m[1]);
+    expect(metrics).toEqual(["availability", "error_budget_spent", "burn_rate_episodes", "pipeline_time", "pipeline_time_p90", "cost_per_transaction", "kpi:flaky_test_share", "kpi:merged_prs_per_day"]);
+    expect(cardOf("availability")).toContain('<span class="from">99.891 %</span>');
+    expect(cardOf("availability")).toContain('<strong class="to">99.955 %</strong>');
+    expect(cardOf("availability")).toContain("+0.06 pp");
+    expect(cardOf("pipeline_time")).toContain("Median deployment pipeline time fell from 31 min to 16 min, −47 %");
+    expect(cardOf("cost_per_transaction")).toContain("0.035 EUR per 1,000 transactions");
+    expect(cardOf("cost_per_transaction")).toContain("0.0242 EUR per 1,000 transactions");
+    expect(cardOf("kpi:merged_prs_per_day")).toContain("8 PRs/day");
+    expect(cardOf("kpi:merged_prs_per_day")).toContain("(higher is better)");
+    expect(cardOf("kpi:flaky_test_share")).toContain("Share of CI runs retried for a flaky test"); // the label from metrics.kpi_periods
+    const flaky = cardOf("kpi:flaky_test_share");
+    expect(group).toContain('<article class="card insufficient-data" data-metric="kpi:flaky_test_share">');
+    expect(flaky).toContain("insufficient data");
+    expect(flaky.replace(/<p class="target[^]*?<\/p>/, "")).not.toMatch(/\d\s?%|5\.2/); // no value, only the counts in words
+    expect(group).toContain("7 of 8 plan KPIs improved clearly; 1 has too little data to judge. Targets: 3 met, 1 not met, 1 not assessed.");
+  });
+
+  it("puts a target badge on every card with a target: met, not met, not assessed, in words and colour", async () => {
+    const { index, slides } = await build();
+    const badge = (page: string, metric: string) => {
+      const at = page.indexOf(`data-metric="${metric}"`);
+      const card = page.slice(at, page.indexOf("</article>", at));
+      return /<p class="target ([a-z-]+)"><span aria-hidden="true">(.)<\/span> ([^<]*)<\/p>/.exec(card)?.slice(1).map((s) => s.replace(/\u00a0/g, " ").replaceAll("&lt;", "<").replaceAll("&gt;", ">"));
+    };
+    expect(badge(index, "change_failure_rate")).toEqual(["met", "✓", "Target < 15 %: met"]);
+    expect(badge(index, "lead_time")).toEqual(["not-met", "✗", "Target < 12 h: not met"]);
+    expect(badge(index, "availability")).toEqual(["met", "✓", "Target ≥ 99.9 %: met"]);
+    expect(badge(index, "pipeline_time")).toEqual(["met", "✓", "Target change ≤ −40 %: met"]);
+    expect(badge(index, "pipeline_time_p90")).toEqual(["not-met", "✗", "Target < 20 min: not met"]);
+    expect(badge(index, "kpi:flaky_test_share")).toEqual(["not-assessed", "–", "Target < 2 %: not assessed"]);
+    expect(badge(index, "deployment_frequency")).toBeUndefined(); // no target in the plan: no badge
+    expect(index).toMatch(/\.target\.met \{ color: var\(--good\)/);
+    // the plan KPI slide: the same cards with their badges
+    const kpiSlide = slides.slice(slides.indexOf('class="slide kpi-slide"'));
+    expect(kpiSlide.slice(0, kpiSlide.indexOf("</section>"))).toContain("Plan KPIs");
+    expect(badge(kpiSlide, "pipeline_time_p90")).toEqual(["not-met", "✗", "Target < 20 min: not met"]);
+    expect(badge(kpiSlide, "kpi:flaky_test_share")).toEqual(["not-assessed", "–", "Target < 2 %: not assessed"]);
+    expect(kpiSlide.slice(0, kpiSlide.indexOf("</section>"))).toContain('<p class="kv insufficient">insufficient data</p>');
+  });
+
+  it("draws availability with target and burn-rate episodes, the error budget table, pipeline time and cost", async () => {
+    const { index, csv } = await build();
+    const fig = (id: string) => {
+      const at = index.indexOf(`id="chart-${id}"`);
+      return index.slice(at, index.indexOf("</figure>", at));
+    };
+    expect(fig("availability-weekly")).toContain("against the 99.90\u00a0% target (dashed)");
+    expect(fig("availability-weekly")).toContain("Burn-rate episode, page severity (lowest strip)");
+    expect(fig("availability-weekly")).toMatch(/<title>payments-api · page · 14\.4x 1h\/5m · peak burn rate [\d.]+×<\/title>/);
+    expect(csv("availability-weekly.csv").split("\r\n")[0]).toBe("week starting,availability,target,good requests,total requests,page episodes started,ticket episodes started,peak burn rate");
+    const episodes = csv("availability-weekly.csv").trim().split("\r\n").slice(1).reduce((n, line) => n + Number(line.split(",")[5]) + Number(line.split(",")[6]), 0);
+    expect(episodes).toBeGreaterThan(0);
+    const budget = index.slice(index.indexOf('id="error-budget"'), index.indexOf("</table>", index.indexOf('id="error-budget"')));
+    expect(budget).toContain("<td>payments-api</td><td>baseline</td><td class=\"num\">99.891\u00a0%</td><td class=\"num\">99.9\u00a0%</td><td class=\"num over\">109\u00a0% (over budget)</td>");
+    expect(budget).toContain("<td>All services</td><td>final</td>");
+    expect(budget).toContain("– (no target)");
+    expect(csv("pipeline-time-weekly.csv").split("\r\n")[0]).toBe("week starting,runs,median minutes,p90 minutes");
+    expect(fig("cost-per-transaction-monthly")).toContain("in EUR per 1,000 transactions");
+    expect(csv("cost-per-transaction-monthly.csv").split("\r\n")[0]).toBe("month,cost,currency,transactions,cost per transaction,\"cost EUR per 1,000 transactions\"");
+    expect(index).toContain('<a href="#kpis">Plan KPIs</a>');
+  });
+
+  it("warehouses without the KPI tables get 'no data' notes and no KPI cards, not errors", async () => {
+    const omit = ["metrics.availability", "metrics.availability_windows", "metrics.availability_burn_episodes", "metrics.pipeline_time", "metrics.cost_per_transaction", "metrics.kpi_periods"];
+    const r = await build({ omit });
+    for (const t of omit) expect(r.result.warnings.join("\n")).toContain(t);
+    expect(r.index).toContain("No data: metrics.availability is absent (the warehouse predates plan KPIs; run the transforms again).");
+    expect(r.index).toContain("No data: metrics.availability_windows is absent");
+    expect(r.index).toContain("No data: metrics.pipeline_time is absent");
+    expect(r.index).toContain("No data: metrics.cost_per_transaction is absent");
+    expect(r.csv("availability-weekly.csv").split("\r\n")[0]).toContain("week starting");
+    // pdp_comparison still has the KPI rows; the custom KPI falls back to its name
+    expect(r.index).toContain("Flaky test share");
   });
 
   it("is self-contained: no external reference, a strict CSP, the methods facts", async () => {
