@@ -34,23 +34,20 @@ export const scaleCollectBench: Benchmark = {
 export function collectFigures(stdout: string, maxRssMb: number): Figure[] {
   const r = { figures: figuresOf(stdout), maxRssMb };
   const f = (name: string) => r.figures.get(name)?.value ?? NaN;
-  {
-    const figures: Figure[] = [
-      { name: "merged PRs served", value: f("merged PRs"), unit: "PRs" },
-      { name: "deployments served (all environments and outcomes)", value: f("deployments"), unit: "" },
-      { name: "incidents served", value: f("incidents"), unit: "" },
-      { name: "backfill: GitHub requests", value: f("backfill GitHub requests"), unit: "requests", goal: "≤ 5,000 (one token's hour)", met: f("backfill GitHub requests") <= 5000 },
-      { name: "backfill: GitHub requests per 1,000 merged PRs", value: f("backfill GitHub requests per 1,000 PRs"), unit: "requests" },
-      { name: "backfill: GitHub wall time", value: f("backfill GitHub wall time"), unit: "s", goal: "< 600 s", met: f("backfill GitHub wall time") < 600 },
-      { name: "backfill: PagerDuty requests", value: f("backfill PagerDuty requests"), unit: "requests" },
-      { name: "backfill: wall time, both sources", value: f("backfill wall time"), unit: "s" },
-      { name: "nightly: GitHub requests per repo and stream", value: f("nightly GitHub requests per repo and stream"), unit: "requests", goal: "≤ 2", met: f("nightly GitHub requests per repo and stream") <= 2 },
-      { name: "nightly: PagerDuty requests per service and stream", value: f("nightly PagerDuty requests per service and stream"), unit: "requests", goal: "≤ 2", met: f("nightly PagerDuty requests per service and stream") <= 2 },
-      { name: "nightly: wall time", value: f("nightly wall time"), unit: "s", goal: "< 60 s", met: f("nightly wall time") < 60 },
-      { name: "peak RSS (collector + simulators + organisation)", value: r.maxRssMb, unit: "MB" },
-    ];
-    return figures;
-  }
+  return [
+    { name: "merged PRs served", value: f("merged PRs"), unit: "PRs" },
+    { name: "deployments served (all environments and outcomes)", value: f("deployments"), unit: "" },
+    { name: "incidents served", value: f("incidents"), unit: "" },
+    { name: "backfill: GitHub requests", value: f("backfill GitHub requests"), unit: "requests", goal: "≤ 5,000 (one token's hour)", met: f("backfill GitHub requests") <= 5000 },
+    { name: "backfill: GitHub requests per 1,000 merged PRs", value: f("backfill GitHub requests per 1,000 PRs"), unit: "requests" },
+    { name: "backfill: GitHub wall time", value: f("backfill GitHub wall time"), unit: "s", goal: "< 600 s", met: f("backfill GitHub wall time") < 600 },
+    { name: "backfill: PagerDuty requests", value: f("backfill PagerDuty requests"), unit: "requests" },
+    { name: "backfill: wall time, both sources", value: f("backfill wall time"), unit: "s" },
+    { name: "nightly: GitHub requests per repo and stream", value: f("nightly GitHub requests per repo and stream"), unit: "requests", goal: "≤ 2", met: f("nightly GitHub requests per repo and stream") <= 2 },
+    { name: "nightly: PagerDuty requests per service and stream", value: f("nightly PagerDuty requests per service and stream"), unit: "requests", goal: "≤ 2", met: f("nightly PagerDuty requests per service and stream") <= 2 },
+    { name: "nightly: wall time", value: f("nightly wall time"), unit: "s", goal: "< 60 s", met: f("nightly wall time") < 60 },
+    { name: "peak RSS (collector + simulators + organisation)", value: r.maxRssMb, unit: "MB" },
+  ];
 }
 
 /**
