@@ -2,6 +2,7 @@ import { parseHTML } from "linkedom";
 import { describe, expect, it } from "vitest";
 import { rollingMedian, toSvg, type PlanContext } from "../../../reports/charts/common.ts";
 import { distributionChart, durationTicks } from "../../../reports/charts/distribution.ts";
+import { availabilityChart, costChart, pipelineTimeChart } from "../../../reports/charts/kpi.ts";
 import { latencyChart } from "../../../reports/charts/latency.ts";
 import { oncallChart } from "../../../reports/charts/oncall.ts";
 import { rateBandChart } from "../../../reports/charts/rate-band.ts";
@@ -80,6 +81,32 @@ describe("chart snapshots (test/output/*.svg; a -changed.svg is written on misma
     );
     const svg = snap("stages", stagesChart(rows, { document }));
     expect(svg).toContain("80.0 h"); // baseline total 8+16+24+32
+  });
+
+  it("availability: weekly share against the target, burn-rate episodes on two strips by severity", () => {
+    const rows = weeks.map((date, i) => ({ date, availability: 0.9985 + i * 0.0001 }));
+    const episodes = [
+      { start: new Date(weeks[1]!.getTime() + 3600_000), severity: "page" as const, label: "payments-api · page · 14.4x 1h/5m · peak burn rate 22.0×" },
+      { start: weeks[4]!, severity: "ticket" as const, label: "search <b> · ticket" },
+    ];
+    const svg = snap("availability", availabilityChart(rows, { document, plan, xDomain, target: 0.999, episodes, title: "Availability" }));
+    expect(svg).toContain("99.90 %"); // the axis shows the nines
+    expect(svg).toContain("<title>payments-api · page · 14.4x 1h/5m · peak burn rate 22.0×</title>");
+    expect(svg).toContain("search &lt;b&gt; · ticket");
+    expect(svg).toContain('stroke-dasharray="5,4"'); // the target line
+  });
+
+  it("pipeline time: weekly median and dashed p90", () => {
+    const svg = snap("pipeline-time", pipelineTimeChart(weeks.map((date, i) => ({ date, median: 30 - i, p90: i === 3 ? null : 45 - i * 1.5 })), { document, plan, xDomain }));
+    expect(svg).toContain('stroke-dasharray="5,3"');
+    expect(svg).toContain("Minutes");
+  });
+
+  it("cost per transaction: monthly, per 1,000 transactions", () => {
+    const rows = [0, 1, 2].map((m) => ({ date: new Date(Date.UTC(2026, m, 1)), value: [0.035, 0.031, null][m]! }));
+    const svg = snap("cost", costChart(rows, { document, plan, xDomain, yLabel: "EUR per 1,000 transactions" }));
+    expect(svg).toContain("EUR per 1,000 transactions");
+    expect(svg.match(/<circle/g)?.length).toBe(2); // the month without a value is not drawn
   });
 
   it("sparkline: one service's small multiple", () => {

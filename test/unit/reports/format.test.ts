@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { toCsv } from "../../../reports/csv.ts";
-import { formatChange, formatPct, formatValue, metricMeta, sentence, shortSentence, type ComparisonLike } from "../../../reports/format.ts";
+import { formatChange, formatMetric, formatPct, formatValue, metricMeta, rowMeta, targetText, sentence, shortSentence, type ComparisonLike } from "../../../reports/format.ts";
 import { escapeHtml, html, raw } from "../../../reports/html.ts";
 
 const plain = (s: string) => s.replace(/\u00a0/g, " ");
@@ -98,5 +98,39 @@ describe("CSV", () => {
       ["=HYPERLINK(1)", null, "@x"],
     ]);
     expect(csv).toBe('name,value,date\r\n"a,""b""",-1.5,2026-01-05\r\n\'=HYPERLINK(1),,\'@x\r\n');
+  });
+});
+
+describe("plan KPI formatting", () => {
+  it.each([
+    [[0.998914, 0.999552], ["99.891 %", "99.955 %"]],
+    [[0.9994, 0.9985], ["99.94 %", "99.85 %"]],
+    [[1.086, 0.448], ["108.6 %", "44.8 %"]],
+  ])("shares near 100 %% keep their nines: %j", (values, expected) => {
+    expect(values.map((v) => plain(formatValue(v, "share", values)))).toEqual(expected);
+  });
+
+  it("cost per transaction reads per 1,000 transactions when tiny; free-text units as given", () => {
+    const cost = rowMeta({ metric: "cost_per_transaction", unit: "EUR/transaction" });
+    expect(plain(formatMetric(0.000035, cost, [0.000035, 0.0000242]))).toBe("0.035 EUR per 1,000 transactions");
+    expect(plain(formatMetric(2.5, cost, [2.5]))).toBe("2.5 EUR per transaction");
+    const prs = rowMeta({ metric: "kpi:merged_prs_per_day", unit: "PRs/day", direction: "higher" }, "Pull requests merged per working day");
+    expect(prs.label).toBe("Pull requests merged per working day");
+    expect(prs.direction).toBe("higher");
+    expect(plain(formatMetric(14, prs))).toBe("14 PRs/day");
+    expect(plain(formatMetric(0.6, metricMeta("burn_rate_episodes")))).toBe("0.60 episodes/week");
+  });
+
+  it.each([
+    [{ target: 0.15, target_op: "<", target_of: "final_value", target_met: true }, "share", "Target < 15 %: met", "met"],
+    [{ target: 24, target_op: "<=", target_of: "final_value", target_met: false }, "hours", "Target ≤ 24 h: not met", "not-met"],
+    [{ target: -40, target_op: "<=", target_of: "change_pct", target_met: null }, "minutes", "Target change ≤ −40 %: not assessed", "not-assessed"],
+  ] as const)("target %j reads %s", (row, unit, text, state) => {
+    const t = targetText(row, { unit });
+    expect(t && { text: plain(t.text), state: t.state }).toEqual({ text, state });
+  });
+
+  it("no target in the plan: no badge", () => {
+    expect(targetText({ target: null, target_met: null }, { unit: "share" })).toBeNull();
   });
 });
