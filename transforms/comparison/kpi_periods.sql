@@ -7,7 +7,7 @@ WITH periods AS (
   UNION ALL SELECT kpi, service, 'month', date_trunc('month', day)::DATE, value FROM metrics.kpi_values
 )
 SELECT p.kpi, p.service, p.grain, p.period_start, any_value(k.label) AS label, any_value(k.unit) AS unit, any_value(k.direction) AS direction,
-       count(*) AS observations, quantile_cont(p.value, 0.5) AS median_value, avg(p.value) AS mean_value, quantile_cont(p.value, 0.9) AS p90_value
+       count(*) AS observations, quantile_cont(p.value, 0.5) AS median_value, avg(p.value ORDER BY p.value) AS mean_value, quantile_cont(p.value, 0.9) AS p90_value
 FROM periods p
 LEFT JOIN seeds.kpis k ON k.name = p.kpi
 GROUP BY p.kpi, p.service, p.grain, p.period_start

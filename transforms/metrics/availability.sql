@@ -2,15 +2,17 @@
 -- inputs: core.request_counts, seeds.availability, intermediate.int_calendar.
 -- definition: availability = good ÷ total requests summed over the period's buckets (local zone), with the SLO target, whether it was met, and error_budget_spent = bad ÷ ((1 − target) × total), the share of the period's error budget used.
 WITH counts AS (
-  SELECT service, timezone(getvariable('tz'), bucket_start)::DATE AS day, sum(good) AS good, sum(total) AS total
+  -- Ordered sums: floating-point addition in a fixed order, so the same data always gives the same bits.
+  SELECT service, timezone(getvariable('tz'), bucket_start)::DATE AS day, sum(good ORDER BY bucket_start) AS good, sum(total ORDER BY bucket_start) AS total
   FROM core.request_counts
   GROUP BY ALL
 ), periods AS (
-  SELECT 'day' AS grain, day AS period_start, service, good, total FROM counts
-  UNION ALL SELECT 'week', date_trunc('week', day)::DATE, service, good, total FROM counts
-  UNION ALL SELECT 'month', date_trunc('month', day)::DATE, service, good, total FROM counts
+  SELECT 'day' AS grain, day AS period_start, service, good, total, (day, service) AS day_order FROM counts
+  UNION ALL SELECT 'week', date_trunc('week', day)::DATE, service, good, total, (day, service) FROM counts
+  UNION ALL SELECT 'month', date_trunc('month', day)::DATE, service, good, total, (day, service) FROM counts
 ), sums AS (
-  SELECT grain, period_start, CASE WHEN grouping(service) = 1 THEN '*' ELSE service END AS service, sum(good) AS good, sum(total) AS total
+  SELECT grain, period_start, CASE WHEN grouping(service) = 1 THEN '*' ELSE service END AS service,
+         sum(good ORDER BY day_order) AS good, sum(total ORDER BY day_order) AS total
   FROM periods
   GROUP BY GROUPING SETS ((grain, period_start, service), (grain, period_start))
 ), services AS (

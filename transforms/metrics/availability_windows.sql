@@ -2,10 +2,10 @@
 -- inputs: core.request_counts, seeds.availability, seeds.plan_windows, metrics.availability_burn_episodes.
 -- definition: good ÷ total requests over the window's local days, the error budget the window allows ((1 − target) × total) and the share of it spent, and the burn-rate episodes that started in the window.
 WITH counts AS (
-  SELECT service, timezone(getvariable('tz'), bucket_start)::DATE AS day, good, total FROM core.request_counts
+  SELECT service, bucket_start, timezone(getvariable('tz'), bucket_start)::DATE AS day, good, total FROM core.request_counts
 ), sums AS (
   SELECT CASE WHEN grouping(c.service) = 1 THEN '*' ELSE c.service END AS service, p.window_name, any_value(p.from_date) AS from_date,
-         any_value(p.to_date) AS to_date, sum(c.good) AS good, sum(c.total) AS total
+         any_value(p.to_date) AS to_date, sum(c.good ORDER BY c.day, c.service, c.bucket_start) AS good, sum(c.total ORDER BY c.day, c.service, c.bucket_start) AS total
   FROM seeds.plan_windows p
   JOIN counts c ON c.day BETWEEN p.from_date AND p.to_date
   GROUP BY GROUPING SETS ((c.service, p.window_name), (p.window_name))

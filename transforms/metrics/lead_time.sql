@@ -20,7 +20,7 @@ agg AS (
     count(*) FILTER (WHERE lead_time_hours > 0) AS changes,
     median(lead_time_hours) FILTER (WHERE lead_time_hours > 0) AS median_hours,
     quantile_cont(lead_time_hours, 0.9) FILTER (WHERE lead_time_hours > 0) AS p90_hours,
-    avg(lead_time_hours) FILTER (WHERE lead_time_hours > 0) AS mean_hours,
+    avg(lead_time_hours ORDER BY lead_time_hours) FILTER (WHERE lead_time_hours > 0) AS mean_hours,
     median(coding_hours) FILTER (WHERE lead_time_hours > 0 AND coding_hours >= 0) AS coding_median_hours,
     median(pickup_hours) FILTER (WHERE lead_time_hours > 0 AND pickup_hours >= 0) AS pickup_median_hours,
     median(review_hours) FILTER (WHERE lead_time_hours > 0 AND review_hours >= 0) AS review_median_hours,

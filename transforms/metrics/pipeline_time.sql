@@ -11,7 +11,7 @@ WITH items AS (
 ), stats AS (
   SELECT grain, period_start, CASE WHEN grouping(service) = 1 THEN '*' ELSE service END AS service,
          count(*) AS runs, quantile_cont(pipeline_minutes, 0.5) AS median_minutes, quantile_cont(pipeline_minutes, 0.9) AS p90_minutes,
-         avg(pipeline_minutes) AS mean_minutes
+         avg(pipeline_minutes ORDER BY pipeline_minutes) AS mean_minutes
   FROM periods
   GROUP BY GROUPING SETS ((grain, period_start, service), (grain, period_start))
 )

@@ -28,7 +28,7 @@ agg AS (
     count(*) FILTER (WHERE restore_hours >= 0) AS incidents,
     count(*) FILTER (WHERE is_open) AS open_incidents,
     median(restore_hours) FILTER (WHERE restore_hours >= 0) AS median_hours,
-    avg(restore_hours) FILTER (WHERE restore_hours >= 0) AS mean_hours,
+    avg(restore_hours ORDER BY restore_hours) FILTER (WHERE restore_hours >= 0) AS mean_hours,
     quantile_cont(restore_hours, 0.9) FILTER (WHERE restore_hours >= 0) AS p90_hours,
     count(*) FILTER (WHERE recovery_hours >= 0) AS recovery_incidents,
     median(recovery_hours) FILTER (WHERE recovery_hours >= 0) AS recovery_median_hours,
