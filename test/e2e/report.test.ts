@@ -101,14 +101,29 @@ describe("report of the default demo in headless Chromium", () => {
         await expect(fig.locator("figcaption h3").textContent(), id).resolves.toBeTruthy();
         await expect(fig.locator("details table").count(), id).resolves.toBe(1);
       }
-      const cards = page.locator("#summary .card");
+      const cards = page.locator("#summary .cards:not(.plan-kpis) .card");
       await expect(cards.count()).resolves.toBe(6);
+      // Plan KPIs of the demo: availability, pipeline time (median, p90), cost per transaction, custom KPIs
+      const kpiCards = page.locator("#summary .cards.plan-kpis .card");
+      const kpis = await kpiCards.evaluateAll((els) => els.map((e) => e.getAttribute("data-metric")));
+      expect(kpis).toEqual(expect.arrayContaining(["availability", "pipeline_time", "pipeline_time_p90", "cost_per_transaction", "kpi:flaky_test_share", "kpi:merged_prs_per_day"]));
+      const kpiText = (await page.locator("#summary .cards.plan-kpis").innerText()).replace(/\u00a0/g, " ");
+      expect(kpiText).toMatch(/99\.\d{2,3} %\s*→\s*99\.\d{2,3} %/);
+      expect(kpiText).toMatch(/EUR per 1,000 transactions/);
+      expect(kpiText).toMatch(/PRs\/day/);
+      expect(kpiText).toMatch(/Target ≥ 99\.9 %: (met|not met)/);
+      const badges = await page.locator("#summary .target").count();
+      expect(badges).toBeGreaterThanOrEqual(4);
+      for (const id of ["availability-weekly", "pipeline-time-weekly", "cost-per-transaction-monthly"]) {
+        await expect(page.locator(`#kpis #chart-${id} svg`).count(), id).resolves.toBeGreaterThan(0);
+      }
+      await expect(page.locator("#kpis #error-budget tbody tr").count()).resolves.toBeGreaterThan(3);
       const text = (await page.locator("#summary").innerText()).replace(/\u00a0/g, " ");
       expect(text).toMatch(/Median time to restore (fell|rose) from [\d.]+ (h|min) to [\d.]+ (h|min)/);
       expect(text).toMatch(/DORA 2024 tier:/);
       await page.screenshot({ path: join(SHOTS, "index-top.png") });
       await page.screenshot({ path: join(SHOTS, "index-full.png"), fullPage: true });
-      for (const id of ["summary", "trends", "reliability", "latency", "flow", "services", "quality", "methods"])
+      for (const id of ["summary", "trends", "reliability", "kpis", "latency", "flow", "services", "quality", "methods"])
         await page.locator(`#${id}`).screenshot({ path: join(SHOTS, `index-${id}.png`) });
     } finally {
       await context.close();
@@ -149,6 +164,8 @@ describe("report of the default demo in headless Chromium", () => {
       expect(requests).toEqual([url]);
       const count = await page.locator(".slide").count();
       expect(count).toBeGreaterThanOrEqual(8);
+      await expect(page.locator(".slide.kpi-slide .kpi-card").count()).resolves.toBeGreaterThanOrEqual(5);
+      await expect(page.locator(".slide.kpi-slide .target").count()).resolves.toBeGreaterThanOrEqual(2);
       const h2 = await page.locator("#slide-3 h2").evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
       expect(h2).toBeGreaterThanOrEqual(36);
       await expect(page.locator("body").getAttribute("data-slide")).resolves.toBe("1");
