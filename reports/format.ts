@@ -145,7 +145,7 @@ export function formatValue(value: number | null | undefined, unit: Unit, contex
 
 /**
  * Decimals of a share in %: 1, or near 100 % enough to show its nines with two significant digits
- * of the shortfall (99.89 %, 99.955 %), at most 4.
+ * of the shortfall (99.89 %, 99.955 %), at most 3.
  */
 export function shareDigits(values: number[]): number {
   let digits = values.some((v) => v > 0.99 && v <= 1) ? 2 : 1;
@@ -153,10 +153,10 @@ export function shareDigits(values: number[]): number {
     if (!(v > 0.99 && v < 1)) continue;
     const shortfall = (1 - v) * 100;
     let exact = 2; // a value that is exact at fewer decimals keeps them (99.94 %, not 99.940 %)
-    while (exact < 4 && Math.abs(Number((v * 100).toFixed(exact)) - v * 100) > 1e-9) exact++;
+    while (exact < 3 && Math.abs(Number((v * 100).toFixed(exact)) - v * 100) > 1e-9) exact++;
     digits = Math.max(digits, Math.min(exact, Math.ceil(-Math.log10(shortfall)) + 1));
   }
-  return Math.min(4, digits);
+  return Math.min(3, digits);
 }
 
 function significant(n: number, digits = 3): string {
@@ -175,6 +175,13 @@ export function costScale(values: (number | null | undefined)[]): 1 | 1000 | 1_0
 export function costUnitText(currency: string | undefined, scale: number): string {
   const per = scale === 1 ? "transaction" : `${scale.toLocaleString("en-US")} transactions`;
   return `${currency ?? ""}${currency ? " " : ""}per ${per}`.trim();
+}
+
+/** The unit words after a cost or free-text value ("EUR per 1,000 transactions", "PRs/day"); "" for other units. */
+export function unitSuffix(meta: Pick<MetricMeta, "unit" | "unitText">, context: (number | null | undefined)[]): string {
+  if (meta.unit === "cost") return costUnitText(meta.unitText, costScale(context)).replace(/ /g, NBSP);
+  if (meta.unit === "text") return meta.unitText ?? "";
+  return "";
 }
 
 /** A value in its metric's unit, free-text units and costs included ("14 PRs/day", "0.035 EUR per 1,000 transactions"). */

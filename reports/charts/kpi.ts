@@ -64,14 +64,15 @@ export function availabilityChart(rows: AvailabilityRow[], options: TimeOptions 
     marginLeft: 62,
     marginRight: 20,
     x: { type: "utc", domain: options.xDomain, label: null, ticks: "month", tickFormat: monthTick },
-    y: { label: "Availability", grid: true, domain: [Math.max(0, low - span * 0.3), 1], tickFormat: pctTick(digits) },
+    y: { label: "Availability", grid: true, domain: [Math.max(0, low - span * 0.35), 1], tickFormat: pctTick(digits) },
     marks: [
       ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 62 - 20 }),
       options.target != null ? Plot.ruleY([options.target], { stroke: PALETTE.bad, strokeDasharray: "5,4", strokeWidth: 1.5 }) : null,
       Plot.lineY(data, { x: "date", y: "availability", stroke: PALETTE.accent, strokeWidth: 2 }),
       Plot.dot(data, { x: "date", y: "availability", r: 2, fill: PALETTE.accent }),
-      strip("ticket", 22, 13),
-      strip("page", 11, 2),
+      // above the window labels ("Baseline", "Final") that sit on the floor
+      strip("ticket", 42, 34),
+      strip("page", 31, 23),
     ],
   });
 }

@@ -33,7 +33,7 @@ function metricSlide(k: KeyMetric, ctx: PageContext, chart: ChartSpec | undefine
   return html`<p class="kicker">${k.meta.label}</p>
 <h2>${r ? shortSentence(r, k.meta) : `${k.meta.noun}: no data`}</h2>
 <div class="metric ${verdictClass(r)}">
-${v ? html`<p class="big"><span class="from">${v.from}</span> <span class="arrow">→</span> <strong>${v.to}</strong> <span class="change ${v.tone}">${v.arrow} ${v.change}</span></p>` : html`<p class="big insufficient">${r ? "insufficient data" : "no data"}</p>`}
+${v ? html`<p class="big"><span class="from">${v.from}</span> <span class="arrow">→</span> <strong>${v.to}</strong>${v.unit ? html` <span class="unit">${v.unit}</span>` : ""} <span class="change ${v.tone}">${v.arrow} ${v.change}</span></p>` : html`<p class="big insufficient">${r ? "insufficient data" : "no data"}</p>`}
 ${tierLine(k, ctx.data.settings.tierYear)}
 ${targetBadge(k)}
 ${r ? html`<p class="detail">${sentence(r, k.meta, ctx.data.settings.minSample)}</p>` : ""}
@@ -47,7 +47,7 @@ function planKpiSlide(kpis: KeyMetric[]): Html {
 <div class="kpi-cards">${kpis.map((k) => {
     const v = values(k);
     return html`<article class="kpi-card ${verdictClass(k.row)}" data-metric="${k.meta.key}"><h3>${k.meta.label}</h3>${
-      v ? html`<p class="kv"><span class="from">${v.from}</span> → <strong>${v.to}</strong> <span class="change ${v.tone}">${v.arrow} ${v.change}</span></p>` : html`<p class="kv insufficient">${k.row ? "insufficient data" : "no data"}</p>`
+      v ? html`<p class="kv"><span class="from">${v.from}</span> → <strong>${v.to}</strong>${v.unit ? html` <span class="unit">${v.unit}</span>` : ""} <span class="change ${v.tone}">${v.arrow} ${v.change}</span></p>` : html`<p class="kv insufficient">${k.row ? "insufficient data" : "no data"}</p>`
     }<p class="verdict">${k.row ? k.row.verdict : "no data"}</p>${targetBadge(k)}</article>`;
   })}</div>${targetsLine(kpis) ? html`<p class="detail">${targetsLine(kpis).trim()}</p>` : ""}`;
 }
@@ -98,6 +98,7 @@ body { margin: 0; color: var(--ink); background: #fff; font: 24px/1.4 system-ui,
 h2 { font-size: 40px; line-height: 1.2; margin: 0 0 24px; max-width: 30ch; font-weight: 650; }
 .big { font-size: 64px; margin: 0; font-variant-numeric: tabular-nums; }
 .big .from { color: var(--muted); font-weight: 400; } .big .arrow { color: var(--faint); }
+.big .unit { font-size: 24px; color: var(--muted); }
 .big .change { font-size: 36px; font-weight: 600; margin-left: 16px; }
 .big.insufficient { font-size: 40px; color: var(--muted); font-style: italic; }
 .change.good { color: var(--good); } .change.bad { color: var(--bad); } .change.neutral { color: var(--muted); }
@@ -110,6 +111,7 @@ h2 { font-size: 40px; line-height: 1.2; margin: 0 0 24px; max-width: 30ch; font-
 .kpi-card h3 { font-size: 18px; margin: 0; color: var(--muted); font-weight: 600; }
 .kpi-card .kv { font-size: 24px; margin: 2px 0 0; font-variant-numeric: tabular-nums; } .kpi-card .kv .from { color: var(--muted); }
 .kpi-card .kv.insufficient { font-style: italic; color: var(--muted); } .kpi-card .kv .change { font-size: 18px; font-weight: 600; }
+.kpi-card .kv .unit { font-size: 16px; color: var(--muted); }
 .kpi-card .verdict { font-size: 16px; margin: 0; color: var(--muted); }
 .kpi-slide h2 { font-size: 32px; }
 .tier { font-size: 24px; color: #3e4c59; margin: 8px 0 0; }

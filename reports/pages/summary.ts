@@ -1,5 +1,5 @@
 import type { ComparisonRow, ReportData } from "../data.ts";
-import { formatChange, formatMetric, formatValue, isPlanKpi, longDate, metricMeta, PLAN_KPI_METRICS, rowMeta, sentence, SUMMARY_METRICS, targetText, tierLabel, type MetricMeta } from "../format.ts";
+import { formatChange, formatMetric, unitSuffix, formatValue, isPlanKpi, longDate, metricMeta, PLAN_KPI_METRICS, rowMeta, sentence, SUMMARY_METRICS, targetText, tierLabel, type MetricMeta } from "../format.ts";
 import { html, type Html } from "../html.ts";
 
 export interface KeyMetric {
@@ -65,14 +65,20 @@ export function verdictClass(row: ComparisonRow | null): string {
   return row ? row.verdict.replace(/ /g, "-") : "insufficient-data";
 }
 
-export function values(k: KeyMetric): { from: string; to: string; change: string; arrow: string; tone: "good" | "bad" | "neutral" } | null {
+export function values(k: KeyMetric): { from: string; to: string; unit: string; change: string; arrow: string; tone: "good" | "bad" | "neutral" } | null {
   const r = k.row;
   if (!r || r.verdict === "insufficient data" || r.baseline_value == null || r.final_value == null) return null;
   const ctx = [r.baseline_value, r.final_value];
   const arrow = r.final_value > r.baseline_value ? "▲" : r.final_value < r.baseline_value ? "▼" : "";
   const better = r.better ?? (k.meta.direction === "lower" ? r.final_value < r.baseline_value : r.final_value > r.baseline_value);
   const tone = r.verdict === "no clear change" || arrow === "" ? "neutral" : better ? "good" : "bad";
-  return { from: formatMetric(r.baseline_value, k.meta, ctx), to: formatMetric(r.final_value, k.meta, ctx), change: formatChange(r, k.meta), arrow, tone };
+  // Long unit words (costs, free-text KPI units) go once after the pair, not after each number.
+  const suffix = unitSuffix(k.meta, ctx);
+  const bare = (v: number) => {
+    const s = formatMetric(v, k.meta, ctx);
+    return suffix && s.endsWith(`\u00a0${suffix}`) ? s.slice(0, -suffix.length - 1) : s;
+  };
+  return { from: bare(r.baseline_value), to: bare(r.final_value), unit: suffix, change: formatChange(r, k.meta), arrow, tone };
 }
 
 export function tierLine(k: KeyMetric, tierYear: number | null): Html | string {
@@ -86,7 +92,7 @@ export function tierLine(k: KeyMetric, tierYear: number | null): Html | string {
 export function card(k: KeyMetric, data: ReportData): Html {
   const v = values(k);
   const cls = verdictClass(k.row);
-  const unitNote = k.meta.unit === "per_week" ? html`<span class="unit">per week</span>` : "";
+  const unitNote = k.meta.unit === "per_week" ? html`<span class="unit">per week</span>` : v?.unit ? html`<span class="unit">${v.unit}</span>` : "";
   return html`<article class="card ${cls}" data-metric="${k.meta.key}"${k.service ? html` data-service="${k.service}"` : ""}>
 <header><h3>${k.meta.label}</h3><span class="chip">${k.row ? VERDICT_LABEL[k.row.verdict] : "No data"}</span></header>
 ${

@@ -76,6 +76,7 @@ describe("buildReport on the fixture", () => {
     expect(cardOf("pipeline_time")).toContain("Median deployment pipeline time fell from 31 min to 16 min, −47 %");
     expect(cardOf("cost_per_transaction")).toContain("0.035 EUR per 1,000 transactions");
     expect(cardOf("cost_per_transaction")).toContain("0.0242 EUR per 1,000 transactions");
+    expect(cardOf("cost_per_transaction")).toContain('<strong class="to">0.0242</strong><span class="unit">EUR per 1,000 transactions</span>'); // the unit once, after the pair
     expect(cardOf("kpi:merged_prs_per_day")).toContain("8 PRs/day");
     expect(cardOf("kpi:merged_prs_per_day")).toContain("(higher is better)");
     expect(cardOf("kpi:flaky_test_share")).toContain("Share of CI runs retried for a flaky test"); // the label from metrics.kpi_periods
