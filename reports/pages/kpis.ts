@@ -9,6 +9,9 @@ import { planLegend } from "./trends.ts";
 
 const round = (v: number | null | undefined, d = 2) => (v == null ? null : Math.round(v * 10 ** d) / 10 ** d);
 
+/** "2026-01-05 03:00 UTC" */
+const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+
 /** "no data" text: absent table (an older warehouse) or no rows. */
 function emptyNote(data: ReportData, table: string, what: string): string {
   return data.missing.includes(table) ? `${table} is absent (the warehouse predates plan KPIs; run the transforms again).` : `${what} in ${table}.`;
@@ -31,7 +34,7 @@ function availabilitySpec(ctx: PageContext): ChartSpec {
     .map((e) => ({
       start: e.started_at,
       severity: e.severity as "page" | "ticket",
-      label: `${e.service} · ${e.severity} · ${e.pair ?? ""} · peak burn rate ${e.peak_burn_rate != null ? `${e.peak_burn_rate.toFixed(1)}×` : "–"}`,
+      label: `${e.service} · ${e.severity} · ${e.pair ?? ""} · ${minute(e.started_at)} → ${e.ended_at && !e.is_open ? minute(e.ended_at) : "still open"} · peak burn rate ${e.peak_burn_rate != null ? `${e.peak_burn_rate.toFixed(1)}×` : "–"}`,
     }));
   const title = "Availability per week, with burn-rate episodes";
   const description = `Share of good requests per week across all services${target != null ? `, against the ${formatValue(target, "share", [target])} target (dashed)` : ""}; ticks along the bottom mark burn-rate episodes of any service, page severity on the lowest strip and ticket severity above it.`;

@@ -111,7 +111,7 @@ h2 { font-size: 40px; line-height: 1.2; margin: 0 0 24px; max-width: 30ch; font-
 .kpi-card h3 { font-size: 18px; margin: 0; color: var(--muted); font-weight: 600; }
 .kpi-card .kv { font-size: 24px; margin: 2px 0 0; font-variant-numeric: tabular-nums; } .kpi-card .kv .from { color: var(--muted); }
 .kpi-card .kv.insufficient { font-style: italic; color: var(--muted); } .kpi-card .kv .change { font-size: 18px; font-weight: 600; }
-.kpi-card .kv .unit { font-size: 16px; color: var(--muted); }
+.kpi-card .kv .unit { font-size: 16px; color: var(--muted); } .kpi-card .kv .change { display: block; }
 .kpi-card .verdict { font-size: 16px; margin: 0; color: var(--muted); }
 .kpi-slide h2 { font-size: 32px; }
 .tier { font-size: 24px; color: #3e4c59; margin: 8px 0 0; }
