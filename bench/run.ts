@@ -23,7 +23,7 @@ for (const name of wanted.length ? wanted : Object.keys(ALL)) {
   const bench = ALL[name]!;
   console.log(`\n# ${bench.name}`);
   const figures = await bench.run();
-  for (const f of figures) console.log(`  ${f.name}: ${f.value.toFixed(2)} ${f.unit}${f.goal ? `  (goal ${f.goal}: ${f.met ? "met" : "NOT met"})` : ""}`);
+  for (const f of figures) console.log(`  ${f.name}: ${f.value.toFixed(2)} ${f.unit}${f.goal ? `  (goal ${f.goal}${f.met === undefined ? "" : `: ${f.met ? "met" : "NOT met"}`})` : ""}`);
   record(results, bench, figures);
 }
 console.log(`\nappended to ${results}`);
