@@ -12,6 +12,7 @@ import { Warehouse } from "../../../warehouse/warehouse.ts";
 import { manyDeployments, paymentsProject } from "../../sim/gitlab/fixtures.ts";
 import { SIM_TOKEN, startGitlabSim, type GitlabSim, type SimFault as GitlabFault } from "../../sim/gitlab/server.ts";
 import { startPagerdutySim, type PagerdutySim, type SimFault as PagerdutyFault, type SimIncident } from "../../sim/pagerduty/server.ts";
+import { mulberry32 } from "../../../transforms/lib/stats.ts";
 
 export const BIN = resolve("bin/dora.js");
 export const GITLAB_TOKEN = SIM_TOKEN;
@@ -243,15 +244,6 @@ export async function query<T>(path: string, fn: (w: Warehouse) => Promise<T>): 
 }
 
 /** A small seeded PRNG (mulberry32): the kill points are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 export const TOKENS_ENV = { GITLAB_TOKEN, PAGERDUTY_TOKEN };
