@@ -148,3 +148,26 @@ export function quantile(sorted: number[], q: number): number {
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
+
+/** Options every chart over the plan's timeline takes. */
+export interface TimeChartOptions extends ChartDocument {
+  plan?: PlanContext;
+  xDomain?: [Date, Date];
+  title?: string;
+  description?: string;
+  width?: number;
+  height?: number;
+}
+
+const MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** "Jan" on month ticks, "Jan 2026" in January so the year is never ambiguous. */
+export function monthTick(d: Date, i: number): string {
+  const m = MONTH_NAMES[d.getUTCMonth()]!;
+  return d.getUTCMonth() === 0 || i === 0 ? `${m} ${d.getUTCFullYear()}` : m;
+}
+
+/** The x axis of timeline charts: UTC time over the plan's domain, a labelled tick per month. */
+export function monthAxis(xDomain?: [Date, Date]) {
+  return { type: "utc", domain: xDomain, label: null, ticks: "month", tickFormat: monthTick } as const;
+}

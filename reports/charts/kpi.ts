@@ -1,15 +1,6 @@
 import * as Plot from "@observablehq/plot";
-import { baseOptions, PALETTE, planMarks, type ChartDocument, type PlanContext } from "./common.ts";
-import { monthTick } from "./trend.ts";
+import { baseOptions, monthAxis, PALETTE, planMarks, type TimeChartOptions } from "./common.ts";
 
-interface TimeOptions extends ChartDocument {
-  plan?: PlanContext;
-  xDomain?: [Date, Date];
-  title?: string;
-  description?: string;
-  width?: number;
-  height?: number;
-}
 
 export interface AvailabilityRow {
   date: Date;
@@ -33,7 +24,7 @@ function pctTick(digits: number): (v: number) => string {
  * on two strips at the bottom: page severity on the lowest strip, ticket severity above it, so the
  * severity reads from the position as well as the colour.
  */
-export function availabilityChart(rows: AvailabilityRow[], options: TimeOptions & { target?: number | null; episodes?: BurnEpisodeMark[] }): Element {
+export function availabilityChart(rows: AvailabilityRow[], options: TimeChartOptions & { target?: number | null; episodes?: BurnEpisodeMark[] }): Element {
   const width = options.width ?? 920;
   const height = options.height ?? 280;
   const data = rows.filter((r) => r.availability != null);
@@ -63,7 +54,7 @@ export function availabilityChart(rows: AvailabilityRow[], options: TimeOptions 
     marginBottom,
     marginLeft: 62,
     marginRight: 20,
-    x: { type: "utc", domain: options.xDomain, label: null, ticks: "month", tickFormat: monthTick },
+    x: monthAxis(options.xDomain),
     y: { label: "Availability", grid: true, domain: [Math.max(0, low - span * 0.35), 1], tickFormat: pctTick(digits) },
     marks: [
       ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 62 - 20 }),
@@ -84,7 +75,7 @@ export interface PipelineRow {
 }
 
 /** Weekly median (bold) and p90 (dashed) pipeline time in minutes. */
-export function pipelineTimeChart(rows: PipelineRow[], options: TimeOptions): Element {
+export function pipelineTimeChart(rows: PipelineRow[], options: TimeChartOptions): Element {
   const width = options.width ?? 920;
   const height = options.height ?? 260;
   const long = rows.flatMap((r) => [
@@ -96,7 +87,7 @@ export function pipelineTimeChart(rows: PipelineRow[], options: TimeOptions): El
     marginTop: 36,
     marginLeft: 48,
     marginRight: 20,
-    x: { type: "utc", domain: options.xDomain, label: null, ticks: "month", tickFormat: monthTick },
+    x: monthAxis(options.xDomain),
     y: { label: "Minutes", grid: true, zero: true, nice: true },
     marks: [
       ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 48 - 20 }),
@@ -115,7 +106,7 @@ export interface CostRow {
 }
 
 /** Monthly cost per transaction (or per 1,000 when tiny), line and dots. */
-export function costChart(rows: CostRow[], options: TimeOptions & { yLabel: string }): Element {
+export function costChart(rows: CostRow[], options: TimeChartOptions & { yLabel: string }): Element {
   const width = options.width ?? 920;
   const height = options.height ?? 250;
   const data = rows.filter((r) => r.value != null);
@@ -124,7 +115,7 @@ export function costChart(rows: CostRow[], options: TimeOptions & { yLabel: stri
     marginTop: 36,
     marginLeft: 56,
     marginRight: 20,
-    x: { type: "utc", domain: options.xDomain, label: null, ticks: "month", tickFormat: monthTick },
+    x: monthAxis(options.xDomain),
     y: { label: options.yLabel, grid: true, zero: true, nice: true },
     marks: [
       ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 56 - 20 }),

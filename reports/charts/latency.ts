@@ -1,5 +1,5 @@
 import * as Plot from "@observablehq/plot";
-import { baseOptions, PALETTE, planMarks, type ChartDocument, type PlanContext } from "./common.ts";
+import { baseOptions, PALETTE, planMarks, type TimeChartOptions } from "./common.ts";
 import { shortMonth } from "./trend.ts";
 
 export interface LatencyRow {
@@ -7,14 +7,8 @@ export interface LatencyRow {
   p99: number | null;
 }
 
-export interface LatencyOptions extends ChartDocument {
+export interface LatencyOptions extends TimeChartOptions {
   threshold: number | null;
-  plan?: PlanContext;
-  xDomain?: [Date, Date];
-  title?: string;
-  description?: string;
-  width?: number;
-  height?: number;
 }
 
 const DEFAULTS = { width: 300, height: 150 };

@@ -1,6 +1,5 @@
 import * as Plot from "@observablehq/plot";
-import { baseOptions, DAY_MS, PALETTE, planMarks, type ChartDocument, type PlanContext } from "./common.ts";
-import { monthTick } from "./trend.ts";
+import { baseOptions, DAY_MS, monthAxis, PALETTE, planMarks, type TimeChartOptions } from "./common.ts";
 
 export interface OncallRow {
   date: Date;
@@ -8,14 +7,7 @@ export interface OncallRow {
   afterHours: number;
 }
 
-export interface OncallOptions extends ChartDocument {
-  plan?: PlanContext;
-  xDomain?: [Date, Date];
-  title?: string;
-  description?: string;
-  width?: number;
-  height?: number;
-}
+export type OncallOptions = TimeChartOptions;
 
 const DEFAULTS = { width: 920, height: 250 };
 export const ONCALL_KINDS = ["Working hours", "After hours"] as const;
@@ -32,7 +24,7 @@ export function oncallChart(rows: OncallRow[], options: OncallOptions): Element 
     marginTop: 36,
     marginLeft: 48,
     marginRight: 20,
-    x: { type: "utc", domain: options.xDomain, label: null, ticks: "month", tickFormat: monthTick },
+    x: monthAxis(options.xDomain),
     y: { label: "Pages per week", grid: true, nice: true },
     color: { domain: [...ONCALL_KINDS], range: [PALETTE.inHours, PALETTE.afterHours] },
     marks: [

@@ -1,6 +1,5 @@
 import * as Plot from "@observablehq/plot";
-import { baseOptions, PALETTE, planMarks, type ChartDocument, type PlanContext } from "./common.ts";
-import { monthTick } from "./trend.ts";
+import { baseOptions, monthAxis, PALETTE, planMarks, type TimeChartOptions } from "./common.ts";
 
 export interface RateRow {
   date: Date;
@@ -9,14 +8,8 @@ export interface RateRow {
   high: number | null;
 }
 
-export interface RateOptions extends ChartDocument {
-  plan?: PlanContext;
-  xDomain?: [Date, Date];
+export interface RateOptions extends TimeChartOptions {
   yLabel: string;
-  title?: string;
-  description?: string;
-  width?: number;
-  height?: number;
 }
 
 const DEFAULTS = { width: 920, height: 250 };
@@ -31,7 +24,7 @@ export function rateBandChart(rows: RateRow[], options: RateOptions): Element {
     marginTop: 36,
     marginLeft: 48,
     marginRight: 20,
-    x: { type: "utc", domain: options.xDomain, label: null, ticks: "month", tickFormat: monthTick },
+    x: monthAxis(options.xDomain),
     y: { label: options.yLabel, grid: true, zero: true, nice: true, tickFormat: (v: number) => `${Math.round(v * 100)} %` },
     marks: [
       ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 48 - 20 }),

@@ -1,5 +1,5 @@
 import * as Plot from "@observablehq/plot";
-import { baseOptions, PALETTE, planMarks, type ChartDocument, type PlanContext } from "./common.ts";
+import { baseOptions, monthAxis, PALETTE, planMarks, type TimeChartOptions } from "./common.ts";
 
 export interface TrendRow {
   date: Date;
@@ -8,15 +8,9 @@ export interface TrendRow {
   rolling: number | null;
 }
 
-export interface TrendOptions extends ChartDocument {
-  plan?: PlanContext;
-  xDomain?: [Date, Date];
+export interface TrendOptions extends TimeChartOptions {
   yLabel: string;
   tickFormat?: (n: number) => string;
-  title?: string;
-  description?: string;
-  width?: number;
-  height?: number;
 }
 
 const DEFAULTS = { width: 920, height: 270 };
@@ -30,7 +24,7 @@ export function trendChart(rows: TrendRow[], options: TrendOptions): Element {
     marginTop: 36,
     marginLeft: 48,
     marginRight: 20,
-    x: { type: "utc", domain: options.xDomain, label: null, ticks: "month", tickFormat: monthTick },
+    x: monthAxis(options.xDomain),
     y: { label: options.yLabel, grid: true, zero: true, nice: true, tickFormat: options.tickFormat },
     marks: [
       ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 48 - 20 }),
@@ -52,8 +46,4 @@ export function shortMonth(d: Date): string {
   return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCFullYear()).slice(2)}`;
 }
 
-/** "Jan" on month ticks, "Jan 2026" in January so the year is never ambiguous. */
-export function monthTick(d: Date, i: number): string {
-  const m = MONTHS[d.getUTCMonth()]!;
-  return d.getUTCMonth() === 0 || i === 0 ? `${m} ${d.getUTCFullYear()}` : m;
-}
+export { monthTick } from "./common.ts";
