@@ -28,12 +28,54 @@ export interface TransformStep {
   file: string;
   kind: "sql" | "ts";
   reads: string[];
+  /** How a SQL file is created: a table (default) or, with a `-- materialize: view` header line, a view. */
+  materialize: "table" | "view";
 }
 
 export interface TransformResult {
-  steps: { relation: string; ms: number; rows: number }[];
+  /** rows is null for a view: counting it would run it, which is what a view avoids. */
+  steps: { relation: string; ms: number; rows: number | null; materialize: "table" | "view" }[];
   checks: { check: string; rows: number }[];
 }
+
+/** `-- materialize: view` (or `table`) on a comment line of a SQL file's header. */
+export function materializationOf(sql: string): "table" | "view" {
+  const m = /^--\s*materialize:\s*(\w+)/im.exec(sql);
+  if (!m) return "table";
+  const kind = m[1]!.toLowerCase();
+  if (kind !== "table" && kind !== "view") throw new Error(`transforms: "-- materialize: ${m[1]}" must be table or view`);
+  return kind;
+}
+
+/**
+ * DuckDB settings while the transforms run, from the environment (defaults suit a 2-core, few-GB
+ * machine; 1M deployments and 92M latency bucket rows transform within them):
+ * - DORA_TRANSFORMS_MEMORY_LIMIT (default 1GB): DuckDB's buffer memory; beyond it, sorts, joins and
+ *   aggregations spill to the temp directory instead of growing. The process takes more than this
+ *   (Node, DuckDB's own allocations outside the buffer pool): about 1.5× at 1M deployments.
+ * - DORA_TRANSFORMS_TEMP_DIRECTORY (default: DuckDB's, `<warehouse>.tmp` beside a file warehouse).
+ * - DORA_TRANSFORMS_THREADS (default: DuckDB's, one per core).
+ * preserve_insertion_order is off during the run: every table whose order matters says ORDER BY.
+ * The previous values are restored afterwards.
+ */
+export function transformSettings(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const settings: Record<string, string> = {
+    memory_limit: env.DORA_TRANSFORMS_MEMORY_LIMIT?.trim() || "1GB",
+    preserve_insertion_order: "false",
+  };
+  if (env.DORA_TRANSFORMS_TEMP_DIRECTORY?.trim()) settings.temp_directory = env.DORA_TRANSFORMS_TEMP_DIRECTORY.trim();
+  if (env.DORA_TRANSFORMS_THREADS?.trim()) {
+    const n = Number(env.DORA_TRANSFORMS_THREADS);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`DORA_TRANSFORMS_THREADS must be a positive integer, not "${env.DORA_TRANSFORMS_THREADS}"`);
+    settings.threads = String(n);
+  }
+  if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(settings.memory_limit!)) {
+    throw new Error(`DORA_TRANSFORMS_MEMORY_LIMIT must be a size such as 1GB or 512MB, not "${settings.memory_limit}"`);
+  }
+  return settings;
+}
+
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** All transform files, ordered so each runs after the relations it reads. */
 export function plan(root = ROOT): TransformStep[] {
@@ -52,7 +94,8 @@ export function plan(root = ROOT): TransformStep[] {
       // a TS transform's SQL strings name what it reads just as a SQL file does
       const text = readFileSync(file, "utf8");
       const reads = referencedRelations(kind === "sql" ? text : text.replace(/\/\/.*$/gm, ""));
-      steps.push({ relation: `${schema}.${name}`, file, kind, reads });
+      const materialize = kind === "sql" ? materializationOf(text) : "table";
+      steps.push({ relation: `${schema}.${name}`, file, kind, reads, materialize });
     }
   }
   return topoSort(steps);
@@ -86,29 +129,54 @@ function topoSort(steps: TransformStep[]): TransformStep[] {
 
 /**
  * Writes seeds.* from the config, then materializes every relation (CREATE OR REPLACE TABLE … AS
- * <file>) in dependency order, then runs transforms/checks/*.sql into metrics.data_quality.
+ * <file>, or VIEW for a file headed `-- materialize: view`) in dependency order, under the DuckDB
+ * settings of transformSettings(), then runs transforms/checks/*.sql into metrics.data_quality.
  * Periods are bucketed in the configured zone: the session TimeZone is set to it, and the zone is
  * also available to SQL as getvariable('tz').
  */
 export async function runTransforms(
   w: Warehouse,
   config: Config,
-  options: { fingerprint?: string; onStep?: (relation: string, index: number, total: number) => void; root?: string } = {},
+  options: {
+    fingerprint?: string;
+    onStep?: (relation: string, index: number, total: number) => void;
+    root?: string;
+    /** Where DORA_TRANSFORMS_* settings are read (default process.env). */
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<TransformResult> {
   const root = options.root ?? ROOT;
   const steps = plan(root);
   const result: TransformResult = { steps: [], checks: [] };
+  const settings = transformSettings(options.env);
   await writeSeeds(w, config, options.fingerprint);
-  await w.run(`SET TimeZone = '${config.timezone.replaceAll("'", "''")}'`);
-  await w.run(`SET VARIABLE tz = '${config.timezone.replaceAll("'", "''")}'`);
+  const previous = await w.all<{ name: string; value: string | null }>(
+    `SELECT name, value FROM duckdb_settings() WHERE name IN (${Object.keys(settings).map(sqlString).join(", ")})`,
+  );
+  await w.run(`SET TimeZone = ${sqlString(config.timezone)}`);
+  await w.run(`SET VARIABLE tz = ${sqlString(config.timezone)}`);
   try {
+    for (const [name, value] of Object.entries(settings)) await w.run(`SET ${name} = ${sqlString(value)}`);
+    // a relation may change from table to view (or back) between versions: drop the other kind first
+    const existing = new Map(
+      (
+        await w.all<{ relation: string; kind: "table" | "view" }>(
+          `SELECT schema_name || '.' || table_name AS relation, 'table' AS kind FROM duckdb_tables() WHERE database_name = current_database()
+           UNION ALL
+           SELECT schema_name || '.' || view_name, 'view' FROM duckdb_views() WHERE database_name = current_database() AND NOT internal`,
+        )
+      ).map((r) => [r.relation, r.kind]),
+    );
     for (const [i, step] of steps.entries()) {
       options.onStep?.(step.relation, i, steps.length);
       const started = Date.now();
       if (step.kind === "sql") {
         const sql = readFileSync(step.file, "utf8").trim().replace(/;\s*$/, "");
+        const kind = step.materialize === "view" ? "VIEW" : "TABLE";
         try {
-          await w.run(`CREATE OR REPLACE TABLE ${step.relation} AS\n${sql}`);
+          const other = existing.get(step.relation);
+          if (other && other !== step.materialize) await w.run(`DROP ${other === "view" ? "VIEW" : "TABLE"} ${step.relation}`);
+          await w.run(`CREATE OR REPLACE ${kind} ${step.relation} AS\n${sql}`);
         } catch (error) {
           throw new Error(`transform ${step.relation} (${step.file}): ${(error as Error).message}`, { cause: error });
         }
@@ -121,12 +189,18 @@ export async function runTransforms(
           throw new Error(`transform ${step.relation} (${step.file}): ${(error as Error).message}`, { cause: error });
         }
       }
-      const rows = (await w.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${step.relation}`))?.n ?? 0;
-      result.steps.push({ relation: step.relation, ms: Date.now() - started, rows });
+      const rows = step.materialize === "view" ? null : ((await w.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${step.relation}`))?.n ?? 0);
+      result.steps.push({ relation: step.relation, ms: Date.now() - started, rows, materialize: step.materialize });
     }
     result.checks = await runChecks(w, root);
   } finally {
     await w.run("SET TimeZone = 'UTC'");
+    for (const { name, value } of previous) {
+      // back to the default when it was the default (a size read back as "18.7 GiB" is rounded)
+      await w.run(`RESET ${name}`);
+      const now = (await w.one<{ v: string | null }>(`SELECT value AS v FROM duckdb_settings() WHERE name = ${sqlString(name)}`))?.v ?? null;
+      if (value !== null && now !== value) await w.run(`SET ${name} = ${sqlString(value)}`);
+    }
   }
   return result;
 }

@@ -1,6 +1,7 @@
 -- grain: one row per change (a commit, or a PR when commits are unknown).
 -- inputs: core.changes.
 -- definition: core changes renamed and cast; start_at is the lead-time start, the PR's first commit when known (a squash merge hides it), else the commit time.
+-- materialize: view (a plain projection: copying it would only cost time and disk)
 SELECT
   change_id,
   source,

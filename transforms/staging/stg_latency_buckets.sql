@@ -1,6 +1,7 @@
 -- grain: one row per service, route, bucket period (bucket_start, usually one hour) and upper bound le.
 -- inputs: core.latency_buckets.
 -- definition: bucket increases renamed and cast: cumulative_count = requests in the period with latency ≤ le (as Prometheus counts them), local_date = the period's start date in the configured zone.
+-- materialize: view (a plain projection: copying it would only cost time and disk)
 WITH local_dates AS (
   -- the zone conversion once per distinct period start, not once per bucket row (ICU is the slow part)
   SELECT bucket_start, CAST(timezone(coalesce(getvariable('tz'), 'UTC'), bucket_start) AS DATE) AS local_date

@@ -1,6 +1,7 @@
 -- grain: one row per pull request / merge request.
 -- inputs: core.pull_requests.
 -- definition: the fields an incident can name a PR by (number, URL, repository), renamed and cast.
+-- materialize: view (a plain projection: copying it would only cost time and disk)
 SELECT
   pr_id,
   service,
