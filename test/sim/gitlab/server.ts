@@ -150,6 +150,8 @@ export interface SimRequest {
   status: number;
   /** Whether the request carried the right token (the token itself is never recorded). */
   authorized: boolean;
+  /** When it was answered (ms since the epoch). */
+  time: number;
 }
 
 export interface GitlabSimOptions {
@@ -157,8 +159,18 @@ export interface GitlabSimOptions {
   faults?: SimFault[];
   /** Above this many records a list omits x-total, x-total-pages and rel="last" (GitLab: 10,000). */
   totalsLimit?: number;
-  /** RateLimit-Limit per minute (headers only; 429s come from faults). */
+  /** RateLimit-Limit per window (default 2,000 a minute, gitlab.com's authenticated API limit). */
   rateLimit?: number;
+  /** Length of the fixed rate-limit window in seconds (default 60, as GitLab's). */
+  rateLimitWindowSeconds?: number;
+  /**
+   * Enforce the budget: past `rateLimit` requests in a window, answer 429 "Retry later" with
+   * Retry-After and RateLimit-Remaining: 0 until the window resets, as GitLab does. Off by default
+   * (headers only; 429s then come from faults).
+   */
+  enforceRateLimit?: boolean;
+  /** Delay added to every request, ms. */
+  latencyMs?: number;
 }
 
 export interface GitlabSim {
@@ -184,16 +196,41 @@ export async function startGitlabSim(options: GitlabSimOptions = {}): Promise<Gi
   const requests: SimRequest[] = [];
   const totalsLimit = options.totalsLimit ?? 10_000;
   const rateLimit = options.rateLimit ?? 2000;
+  const windowSeconds = options.rateLimitWindowSeconds ?? 60;
   let observed = 0;
   let windowReset = 0;
 
   const server = createServer((req, res) => {
-    try {
-      handle(req, res);
-    } catch (error) {
-      send(req, res, 500, { message: `500 simulator error: ${(error as Error).message}` });
-    }
+    const run = () => {
+      try {
+        if (options.enforceRateLimit && overBudget()) {
+          const wait = Math.max(1, windowReset - Math.floor(Date.now() / 1000));
+          send(req, res, 429, "Retry later\n", { "retry-after": String(wait) });
+          return;
+        }
+        handle(req, res);
+      } catch (error) {
+        send(req, res, 500, { message: `500 simulator error: ${(error as Error).message}` });
+      }
+    };
+    if (options.latencyMs) setTimeout(run, options.latencyMs);
+    else run();
   });
+
+  /** Moves to the current window; whether this window's budget is already spent. */
+  function overBudget(): boolean {
+    roll();
+    return observed >= rateLimit;
+  }
+
+  function roll() {
+    // A fixed window, like GitLab's: the count starts again at each window boundary.
+    const resetAt = Math.floor(Date.now() / 1000 / windowSeconds) * windowSeconds + windowSeconds;
+    if (resetAt !== windowReset) {
+      windowReset = resetAt;
+      observed = 0;
+    }
+  }
 
   function send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     const url = new URL(req.url ?? "/", "http://sim");
@@ -204,13 +241,10 @@ export async function startGitlabSim(options: GitlabSimOptions = {}): Promise<Gi
       query: Object.fromEntries(url.searchParams),
       status,
       authorized: token === state.token,
+      time: Date.now(),
     });
-    // A fixed one-minute window, like GitLab's: the count starts again at each minute.
-    const resetAt = Math.floor(Date.now() / 60_000) * 60 + 60;
-    if (resetAt !== windowReset) {
-      windowReset = resetAt;
-      observed = 0;
-    }
+    roll();
+    const resetAt = windowReset;
     observed++;
     const text = typeof body === "string" ? body : JSON.stringify(body);
     res.writeHead(status, {

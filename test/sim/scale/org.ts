@@ -1,12 +1,20 @@
 import { demoConfig, generateDemo, type DemoRows } from "../../../collectors/demo/index.ts";
-import { Config } from "../../../schemas/config.ts";
+import { addMonths, Config } from "../../../schemas/config.ts";
 import { SimState as GithubState, type SimDeploymentStatus } from "../github/state.ts";
+import type { SimProject } from "../gitlab/server.ts";
 import type { SimIncident, SimService } from "../pagerduty/server.ts";
+import { buildGitlabProjects } from "./gitlab.ts";
 
 // One synthetic organisation, described once by the demo generator (so its true metrics are known),
-// served by the GitHub and PagerDuty simulators: every demo commit becomes a commit on the repo's main
-// branch, every merged PR a pull request, every deployment a GitHub deployment with its status, every
-// incident a PagerDuty incident that names the deployment it blames the way a person would.
+// served by the GitHub (or GitLab, see gitlab.ts) and PagerDuty simulators: every demo commit becomes a
+// commit on the repo's main branch, every merged PR a pull request, every deployment a GitHub deployment
+// with its status, every incident a PagerDuty incident that names the deployment it blames the way a
+// person would. The latency histograms and request counts are served by the Prometheus simulator
+// (prometheus.ts).
+
+/** Where the organisation's repositories live: all on GitHub, all on GitLab, or alternating. */
+export type Forge = "github" | "gitlab" | "mixed";
+export const FORGES: readonly Forge[] = ["github", "gitlab", "mixed"];
 
 export interface ScaleOrgOptions {
   /** Services (one GitHub repository and one PagerDuty service each). */
@@ -15,6 +23,8 @@ export interface ScaleOrgOptions {
   months: number;
   monthsBefore?: number;
   seed?: number;
+  /** Default github; mixed puts every second service (the 2nd, 4th …) on GitLab. */
+  forge?: Forge;
 }
 
 export interface ScaleOrg {
@@ -23,6 +33,10 @@ export interface ScaleOrg {
   /** The generator's rows: the ground truth. */
   truth: DemoRows;
   github: GithubState;
+  /** The GitLab projects of the services on GitLab (empty when forge is github). */
+  gitlab: SimProject[];
+  /** Which forge each service's repository is on. */
+  forgeOf: Map<string, "github" | "gitlab">;
   pagerduty: { services: SimService[]; incidents: SimIncident[] };
   /** Demo deployment id → the simulated GitHub deployment id (number). */
   deploymentIds: Map<string, number>;
@@ -49,6 +63,8 @@ export function buildScaleOrg(options: ScaleOrgOptions): ScaleOrg {
   const pdServiceOf = new Map<string, string>();
   const services = Object.keys(demo.services);
   services.forEach((s, i) => pdServiceOf.set(s, pdServiceId(i + 1)));
+  const forge = options.forge ?? "github";
+  const forgeOf = new Map<string, "github" | "gitlab">(services.map((s, i) => [s, forge === "mixed" ? (i % 2 === 1 ? "gitlab" : "github") : forge]));
 
   const changesByRepo = groupBy(truth["core.changes"], (c) => c.repo);
   const prs = new Map(truth["core.pull_requests"].map((p) => [p.pr_id, p]));
@@ -109,7 +125,7 @@ export function buildScaleOrg(options: ScaleOrgOptions): ScaleOrg {
   const byShort = new Map<string, string>();
   for (const [demoSha, simSha] of shas) byShort.set(demoSha.slice(0, 7), simSha.slice(0, 7));
   const incidents: SimIncident[] = truth["core.incidents"].map((i, n) => {
-    const rewrite = (text: string) => rewriteRefs(text, `${ORG}/${i.service}`, deploymentIds, byShort);
+    const rewrite = (text: string) => rewriteRefs(text, forgeOf.get(i.service)!, `${ORG}/${i.service}`, deploymentIds, byShort);
     return {
       id: `Q${String(n + 1).padStart(7, "0")}`,
       serviceId: pdServiceOf.get(i.service)!,
@@ -123,10 +139,13 @@ export function buildScaleOrg(options: ScaleOrgOptions): ScaleOrg {
     };
   });
   const pdServices = services.map((s) => ({ id: pdServiceOf.get(s)!, name: s }));
+  const gitlab = buildGitlabProjects({ truth, shas, deploymentIds, services: services.filter((s) => forgeOf.get(s) === "gitlab"), org: ORG });
   return {
     demo,
     truth,
     github,
+    gitlab,
+    forgeOf,
     pagerduty: { services: pdServices, incidents },
     deploymentIds,
     shas,
@@ -137,12 +156,28 @@ export function buildScaleOrg(options: ScaleOrgOptions): ScaleOrg {
 
 /**
  * The collector config for the organisation served at the given URLs: the demo's plan and services,
- * each with its repository and PagerDuty service.
+ * each with its repository (on GitHub or GitLab) and PagerDuty service, and, when a Prometheus URL is
+ * given, the demo's key paths and availability counters (hourly steps, collected from the first
+ * generated day).
  */
-export function scaleConfig(org: ScaleOrg, urls: { github: string; pagerduty: string }, tokens: { github: string; pagerduty: string }): Config {
+export function scaleConfig(
+  org: ScaleOrg,
+  urls: { github: string; pagerduty: string; gitlab?: string; prometheus?: string },
+  tokens: { github: string; pagerduty: string; gitlab?: string },
+): Config {
+  const prometheus = urls.prometheus !== undefined;
   const services = Object.fromEntries(
-    Object.entries(org.demo.services).map(([name]) => [name, { github: [`${ORG}/${name}`], pagerduty: [org.pdServiceOf.get(name)!] }]),
+    Object.entries(org.demo.services).map(([name, s]) => [
+      name,
+      {
+        [org.forgeOf.get(name) ?? "github"]: [`${ORG}/${name}`],
+        pagerduty: [org.pdServiceOf.get(name)!],
+        ...(prometheus ? { latency: s.latency, availability: s.availability } : {}),
+      },
+    ]),
   );
+  const forges = new Set(org.forgeOf.values());
+  if (forges.has("gitlab") && (!urls.gitlab || !tokens.gitlab)) throw new Error("scale org: services on GitLab need a GitLab URL and token variable");
   return Config.parse({
     timezone: org.demo.timezone,
     plan: org.demo.plan,
@@ -151,17 +186,25 @@ export function scaleConfig(org: ScaleOrg, urls: { github: string; pagerduty: st
     oncall: org.demo.oncall,
     targets: org.demo.targets,
     sources: {
-      github: { base_url: urls.github, token_env: tokens.github },
+      ...(forges.has("github") ? { github: { base_url: urls.github, token_env: tokens.github } } : {}),
+      ...(forges.has("gitlab") ? { gitlab: { base_url: urls.gitlab, token_env: tokens.gitlab } } : {}),
       pagerduty: { base_url: urls.pagerduty, token_env: tokens.pagerduty },
+      // Hourly steps like the served histograms; availability at the same hour (the demo's request counts).
+      ...(prometheus ? { prometheus: { base_url: urls.prometheus, from: firstDay(org.demo), step_seconds: 3600, availability_step_seconds: 3600 } } : {}),
     },
   });
 }
 
-/** Demo deployment ids and short shas in an incident's text → the simulated GitHub ids and shas. */
-function rewriteRefs(text: string, repo: string, deploymentIds: Map<string, number>, byShort: Map<string, string>): string {
+/** The first generated day (the demo generates `months_before` months before the plan). */
+export function firstDay(demo: Config): string {
+  return addMonths(demo.plan.start, -(demo.sources.demo?.months_before ?? 2));
+}
+
+/** Demo deployment ids and short shas in an incident's text → the simulated GitHub/GitLab ids and shas. */
+function rewriteRefs(text: string, forge: "github" | "gitlab", repo: string, deploymentIds: Map<string, number>, byShort: Map<string, string>): string {
   let out = text.replace(/\bdemo:deployment:[A-Za-z0-9_./#@:-]*[A-Za-z0-9_]/g, (id) => {
     const gh = deploymentIds.get(id);
-    return gh === undefined ? id : `github:deployment:${repo}:${gh}`;
+    return gh === undefined ? id : `${forge}:deployment:${repo}:${gh}`;
   });
   out = out.replace(/@([0-9a-f]{7})\b|\(([0-9a-f]{7})\)/g, (m, a?: string, b?: string) => {
     const short = a ?? b!;
