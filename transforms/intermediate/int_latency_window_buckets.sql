@@ -11,20 +11,22 @@
 -- widths can cover the same time (hourly rows beside 5-minute rows): a period overlapped by a period of
 -- another width collected later is left out, so nothing is counted twice. Periods that only touch
 -- (a 23-hour DST day beside a 24-hour one) do not overlap and are all kept.
-WITH periods AS (
+WITH several_widths AS (
+  -- routes whose bucket width changed; only these can hold overlapping periods (usually none)
+  SELECT service, route FROM staging.stg_latency_buckets GROUP BY ALL HAVING min(bucket_seconds) <> max(bucket_seconds)
+),
+periods AS (
   SELECT service, route, bucket_start, bucket_seconds, local_date, max(collected_at) AS collected_at
   FROM staging.stg_latency_buckets
+  SEMI JOIN several_widths USING (service, route)
   GROUP BY ALL
-),
-several_widths AS (
-  SELECT service, route FROM periods GROUP BY ALL HAVING count(DISTINCT bucket_seconds) > 1
 ),
 spans AS (
   -- each period under every local day it touches (a period is at most a day long)
-  SELECT p.*, p.local_date AS day FROM periods p SEMI JOIN several_widths w USING (service, route)
+  SELECT p.*, p.local_date AS day FROM periods p
   UNION
   SELECT p.*, CAST(timezone(coalesce(getvariable('tz'), 'UTC'), p.bucket_start + to_seconds(p.bucket_seconds - 1)) AS DATE)
-  FROM periods p SEMI JOIN several_widths w USING (service, route)
+  FROM periods p
 ),
 superseded AS (
   SELECT DISTINCT a.service, a.route, a.bucket_start, a.bucket_seconds
@@ -35,28 +37,81 @@ superseded AS (
     AND a.bucket_start < b.bucket_start + to_seconds(b.bucket_seconds)
     AND coalesce(b.collected_at, 'epoch'::TIMESTAMPTZ) > coalesce(a.collected_at, 'epoch'::TIMESTAMPTZ)
 ),
-usable AS (
-  SELECT b.*
-  FROM staging.stg_latency_buckets b
-  ANTI JOIN superseded s ON s.service = b.service AND s.route = b.route AND s.bucket_start = b.bucket_start AND s.bucket_seconds = b.bucket_seconds
+usable AS NOT MATERIALIZED (
+  -- rows of routes with one bucket width pass as they are; an anti join of every row against the
+  -- (usually empty) superseded periods was planned with the 92M rows as its hash table
+  SELECT service, route, bucket_start, local_date, le, is_inf, cumulative_count
+  FROM staging.stg_latency_buckets
+  WHERE route NOT IN (SELECT route FROM several_widths)
+  UNION ALL
+  SELECT service, route, bucket_start, local_date, le, is_inf, cumulative_count
+  FROM (SELECT * FROM staging.stg_latency_buckets WHERE route IN (SELECT route FROM several_widths))
+  WHERE {s: service, r: route, b: bucket_start, w: bucket_seconds} NOT IN (SELECT {s: service, r: route, b: bucket_start, w: bucket_seconds} FROM superseded)
+),
+-- A row counts only when its period has a +Inf row (the period's total), and counts as "with requests"
+-- when that total is > 0. Looking up every row's period (a join or a window over 13M periods at 92M
+-- rows) made this step slow and larger than memory, so one pass sums per local day and bound, keeping
+-- the hours each bound was reported in as a bit mask (hour number mod 62: the ≤ 25 hours of one local
+-- day never share a bit). A day whose periods are all on the hour, with each bound at most once per
+-- period and no period without +Inf (every bound's hours are +Inf hours), is exact from those sums:
+-- every row has its period's total, and the periods with requests of a bound are its hours ∩ the +Inf
+-- hours with a count > 0. Any other day (5-minute periods, an hour without +Inf, a repeated row) is
+-- computed row by row, as it always was.
+by_bound AS (
+  SELECT
+    service, route, local_date, le,
+    any_value(is_inf) AS is_inf,
+    sum(cumulative_count) AS cumulative_count,
+    count(*) AS periods,
+    bool_and(epoch_ms(bucket_start) % 3600000 = 0) AS on_the_hour,
+    bit_or(1::BIGINT << ((epoch_ms(bucket_start) // 3600000) % 62 + 62) % 62) AS hours,
+    bit_or(1::BIGINT << ((epoch_ms(bucket_start) // 3600000) % 62 + 62) % 62) FILTER (WHERE cumulative_count > 0) AS hours_with_requests
+  FROM usable
+  GROUP BY service, route, local_date, le
+),
+days AS (
+  SELECT
+    service, route, local_date,
+    coalesce(bool_and(on_the_hour AND periods = bit_count(hours)) AND bit_or(hours) = max(hours) FILTER (WHERE is_inf), false) AS exact,
+    coalesce(max(hours_with_requests) FILTER (WHERE is_inf), 0::BIGINT) AS hours_with_totals
+  FROM by_bound
+  GROUP BY service, route, local_date
+),
+daily_exact AS (
+  SELECT
+    b.service, b.route, b.local_date, b.le, b.is_inf, b.cumulative_count, b.periods,
+    bit_count(b.hours & d.hours_with_totals)::BIGINT AS periods_with_requests
+  FROM by_bound b
+  JOIN days d USING (service, route, local_date)
+  WHERE d.exact
+),
+inexact AS (
+  SELECT u.*
+  FROM usable u
+  SEMI JOIN (SELECT service, route, local_date FROM days WHERE NOT exact) d USING (service, route, local_date)
 ),
 period_totals AS (
   SELECT service, route, bucket_start, max(cumulative_count) AS total
-  FROM usable
+  FROM inexact
   WHERE is_inf
   GROUP BY ALL
 ),
--- per local day first (24 periods → 1 row), then days → weeks, months and plan windows
-daily AS (
+daily_inexact AS (
   SELECT
     u.service, u.route, u.local_date, u.le,
     any_value(u.is_inf) AS is_inf,
     sum(u.cumulative_count) AS cumulative_count,
     count(*) AS periods,
     count(*) FILTER (WHERE t.total > 0) AS periods_with_requests
-  FROM usable u
+  FROM inexact u
   JOIN period_totals t USING (service, route, bucket_start)
   GROUP BY u.service, u.route, u.local_date, u.le
+),
+-- per local day first (24 periods → 1 row), then days → weeks, months and plan windows
+daily AS (
+  SELECT * FROM daily_exact
+  UNION ALL
+  SELECT * FROM daily_inexact
 ),
 windowed AS (
   SELECT 'day' AS grain, local_date AS period_start, '' AS window_name, * EXCLUDE (local_date) FROM daily

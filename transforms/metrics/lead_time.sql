@@ -18,9 +18,14 @@ agg AS (
     period_start,
     CASE WHEN grouping(service) = 1 THEN '*' ELSE service END AS service,
     count(*) FILTER (WHERE lead_time_hours > 0) AS changes,
-    median(lead_time_hours) FILTER (WHERE lead_time_hours > 0) AS median_hours,
-    quantile_cont(lead_time_hours, 0.9) FILTER (WHERE lead_time_hours > 0) AS p90_hours,
-    avg(lead_time_hours ORDER BY lead_time_hours) FILTER (WHERE lead_time_hours > 0) AS mean_hours,
+    -- median and p90 from one quantile state (one copy of the values, one sort), the same numbers as
+    -- median() and quantile_cont(…, 0.9) apart
+    quantile_cont(lead_time_hours, [0.5, 0.9]) FILTER (WHERE lead_time_hours > 0) AS quantiles,
+    quantiles[1] AS median_hours,
+    quantiles[2] AS p90_hours,
+    -- the mean summed in ascending order (bit-identical run to run); list_avg over the sorted list is
+    -- avg(… ORDER BY …) without the ordered-aggregate machinery, which cost a third of this step
+    list_avg(list_sort(list(lead_time_hours) FILTER (WHERE lead_time_hours > 0))) AS mean_hours,
     median(coding_hours) FILTER (WHERE lead_time_hours > 0 AND coding_hours >= 0) AS coding_median_hours,
     median(pickup_hours) FILTER (WHERE lead_time_hours > 0 AND pickup_hours >= 0) AS pickup_median_hours,
     median(review_hours) FILTER (WHERE lead_time_hours > 0 AND review_hours >= 0) AS review_median_hours,
