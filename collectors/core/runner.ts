@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Row } from "../../warehouse/warehouse.ts";
+import type { Row, Warehouse } from "../../warehouse/warehouse.ts";
 import { InvalidItemError, httpStatusOf } from "./errors.ts";
 import { redact } from "./secrets.ts";
 import type { AnyStream, CollectContext, FinishResult, RowsByTable, Source } from "./stream.ts";
@@ -24,8 +24,9 @@ export interface SourceResult {
 }
 
 /**
- * Runs every stream of a source. Per page, in one transaction: the raw page, the rows (upserted by
- * id) and the cursor. A stream that fails stops alone; the others, and other sources, go on.
+ * Runs every stream of a source. Pages are written in batches (PageBatch), each in one transaction
+ * with the rows (upserted by id) and the cursors they reach. A stream that fails stops alone; the
+ * others, and other sources, go on.
  */
 export async function collectSource(source: Source, ctx: CollectContext): Promise<SourceResult> {
   const started = Date.now();
@@ -50,9 +51,14 @@ export async function collectSource(source: Source, ctx: CollectContext): Promis
 export async function collectStream(stream: AnyStream, ctx: CollectContext): Promise<StreamResult> {
   const result: StreamResult = { stream: stream.id, partitions: 0, pages: 0, rows: 0, skipped: [] };
   const log = ctx.log.child({ stream: stream.id });
+  const batch = new PageBatch(ctx, stream.id, result);
+  // The stream sees its own pending writes: any warehouse call it makes first commits the batch.
+  const streamCtx: CollectContext = { ...ctx, warehouse: readYourWrites(ctx.warehouse, batch) };
   let partitions: unknown[];
+  let cursors: Map<string, string>;
   try {
-    partitions = await stream.partitions(ctx);
+    partitions = await stream.partitions(streamCtx);
+    cursors = ctx.full ? new Map() : await storedCursors(ctx.warehouse, stream.id);
   } catch (error) {
     result.error = redact((error as Error).message);
     log.error(result.error);
@@ -61,7 +67,13 @@ export async function collectStream(stream: AnyStream, ctx: CollectContext): Pro
   for (const partition of partitions) {
     const key = stream.partitionKey(partition);
     try {
-      await collectPartition(stream, ctx, partition, key, result);
+      try {
+        await collectPartition(stream, streamCtx, batch, partition, key, cursors.get(key), result);
+      } catch (error) {
+        // What was fetched and validated before a failure is kept (with its cursor), as page by page.
+        await batch.flush();
+        throw error;
+      }
       result.partitions++;
     } catch (error) {
       const status = httpStatusOf(error);
@@ -81,21 +93,145 @@ export async function collectStream(stream: AnyStream, ctx: CollectContext): Pro
       return result;
     }
   }
+  try {
+    await batch.flush();
+  } catch (error) {
+    result.error = redact((error as Error).message);
+    log.error(result.error);
+    return result;
+  }
   log.info(`done`, { partitions: result.partitions, pages: result.pages, rows: result.rows });
   return result;
 }
 
-async function collectPartition(stream: AnyStream, ctx: CollectContext, partition: unknown, key: string, result: StreamResult) {
-  const w = ctx.warehouse;
-  const stored = ctx.full
-    ? undefined
-    : (await w.one<{ cursor: string | null }>("SELECT cursor FROM sync.cursors WHERE stream = ? AND partition = ?", [stream.id, key]))?.cursor ?? undefined;
+async function storedCursors(w: Warehouse, stream: string): Promise<Map<string, string>> {
+  const rows = await w.all<{ partition: string; cursor: string | null }>("SELECT partition, cursor FROM sync.cursors WHERE stream = ?", [stream]);
+  return new Map(rows.filter((r) => r.cursor !== null).map((r) => [r.partition, r.cursor!]));
+}
+
+/** Flush thresholds: whichever comes first. A crash re-fetches at most this much (the cursor moves with the data). */
+export const BATCH_LIMITS = { pages: 100, rows: 20_000, bytes: 16 * 1024 * 1024, ms: 10_000 };
+
+/**
+ * Pages, their rows and the cursors they reach, held until one transaction writes them all: a
+ * commit and each upsert cost milliseconds however few rows they carry, so writing page by page
+ * made warehouse work (not HTTP) the bulk of a backfill. The cursor is written in the same
+ * transaction as the rows it covers, so a crash loses only unwritten pages, which the next run
+ * fetches again.
+ */
+class PageBatch {
+  private raw = new Map<string, Row>();
+  private rows: RowsByTable = {};
+  private cursors = new Map<string, string>();
+  private rowCount = 0;
+  private bytes = 0;
+  private since = 0;
+  private inflight: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: CollectContext,
+    private readonly stream: string,
+    private readonly result: StreamResult,
+  ) {}
+
+  get empty(): boolean {
+    return this.raw.size === 0 && this.rowCount === 0 && this.cursors.size === 0;
+  }
+
+  add(raw: Row | undefined, rows: RowsByTable, cursor?: { partition: string; value: string }) {
+    if (this.empty) this.since = Date.now();
+    if (raw) {
+      // The same page fetched twice (overlapping windows) is one row: the last copy wins.
+      this.raw.delete(raw.page_id as string);
+      this.raw.set(raw.page_id as string, raw);
+      this.bytes += (raw.body as string).length;
+    }
+    for (const [table, list] of Object.entries(rows) as [keyof RowsByTable, Row[]][]) {
+      if (!list?.length) continue;
+      const into = (this.rows[table] ??= []);
+      for (const row of list) into.push(row);
+      this.rowCount += list.length;
+    }
+    if (cursor) this.cursors.set(cursor.partition, cursor.value);
+  }
+
+  get full(): boolean {
+    return (
+      this.raw.size >= BATCH_LIMITS.pages || this.rowCount >= BATCH_LIMITS.rows || this.bytes >= BATCH_LIMITS.bytes || (!this.empty && Date.now() - this.since >= BATCH_LIMITS.ms)
+    );
+  }
+
+  /**
+   * Starts writing what is held and returns once it has started: the next page is fetched while
+   * DuckDB writes. One write at a time (one connection); a failed write surfaces at the next call.
+   */
+  async flushInBackground(): Promise<void> {
+    await this.settle();
+    if (this.empty) return;
+    const raw = [...this.raw.values()];
+    const rows = this.rows;
+    const cursors = [...this.cursors].map(([partition, cursor]) => ({ stream: this.stream, partition, cursor, updated_at: new Date() }));
+    this.raw = new Map();
+    this.rows = {};
+    this.cursors = new Map();
+    this.rowCount = 0;
+    this.bytes = 0;
+    const w = this.ctx.warehouse;
+    const write = w.transaction(async () => {
+      if (raw.length) await w.upsert("raw.pages", raw);
+      this.result.rows += await writeRows(this.ctx, rows);
+      if (cursors.length) await w.upsert("sync.cursors", cursors);
+    });
+    write.catch(() => undefined); // not unhandled: settle() rethrows it
+    this.inflight = write;
+  }
+
+  /** Waits for the write in progress, if any (rethrows its error). */
+  async settle(): Promise<void> {
+    const inflight = this.inflight;
+    this.inflight = undefined;
+    if (inflight) await inflight;
+  }
+
+  /** Writes everything held and waits until it is committed. */
+  async flush(): Promise<void> {
+    await this.flushInBackground();
+    await this.settle();
+  }
+}
+
+/** The warehouse as a stream sees it: reads and writes wait for the pending batch to be committed. */
+function readYourWrites(w: Warehouse, batch: PageBatch): Warehouse {
+  const guarded = new Set(["all", "one", "run", "upsert", "append", "transaction"]);
+  return new Proxy(w, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      if (typeof prop === "string" && guarded.has(prop)) {
+        return async (...args: unknown[]) => {
+          await batch.flush();
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+}
+
+async function collectPartition(
+  stream: AnyStream,
+  ctx: CollectContext,
+  batch: PageBatch,
+  partition: unknown,
+  key: string,
+  stored: string | undefined,
+  result: StreamResult,
+) {
   let since = stored;
   if (since && stream.overlapMs && isIsoTime(since)) since = new Date(Date.parse(since) - stream.overlapMs).toISOString();
   if (ctx.since && (!since || ctx.since.toISOString() < since || ctx.full)) since = ctx.since.toISOString();
 
   let maxCursor = stored;
-  const pendingDesc: string[] = [];
   for await (const page of stream.pages(ctx, partition, since)) {
     result.pages++;
     const fetchedAt = new Date();
@@ -130,25 +266,19 @@ async function collectPartition(stream: AnyStream, ctx: CollectContext, partitio
       if (c && (!pageMax || c > pageMax)) pageMax = c;
     }
     if (invalid) {
-      await w.upsert("raw.pages", [rawRow]);
+      // The pages before it are written with their cursor (the caller flushes); this one raw only.
+      batch.add(rawRow, {});
       throw invalid;
     }
     if (pageMax && (!maxCursor || pageMax > maxCursor)) maxCursor = pageMax;
-    if (pageMax) pendingDesc.push(pageMax);
-
-    await w.transaction(async () => {
-      await w.upsert("raw.pages", [rawRow]);
-      result.rows += await writeRows(ctx, rows);
-      if (stream.order === "asc" && maxCursor) await saveCursor(ctx, stream.id, key, maxCursor);
-    });
+    batch.add(rawRow, rows, stream.order === "asc" && maxCursor ? { partition: key, value: maxCursor } : undefined);
+    if (batch.full) await batch.flushInBackground();
   }
   const finished = stream.finish ? await stream.finish(ctx, partition) : undefined;
   const finishRows = finished && "rows" in finished && typeof finished.rows === "object" && !Array.isArray(finished.rows) ? (finished as FinishResult) : undefined;
   const cursor = finishRows?.cursor ?? maxCursor;
-  await w.transaction(async () => {
-    if (finished) result.rows += await writeRows(ctx, finishRows ? finishRows.rows : (finished as RowsByTable));
-    if (cursor) await saveCursor(ctx, stream.id, key, cursor);
-  });
+  batch.add(undefined, finished ? (finishRows ? finishRows.rows : (finished as RowsByTable)) : {}, cursor ? { partition: key, value: cursor } : undefined);
+  if (batch.full) await batch.flushInBackground();
 }
 
 export async function writeRows(ctx: Pick<CollectContext, "warehouse">, rows: RowsByTable): Promise<number> {
@@ -178,14 +308,6 @@ function redactRow(row: Row): Row {
     if (clean !== value) (out ??= { ...row })[key] = clean;
   }
   return out ?? row;
-}
-
-async function saveCursor(ctx: CollectContext, stream: string, partition: string, cursor: string) {
-  await ctx.warehouse.run("INSERT OR REPLACE INTO sync.cursors (stream, partition, cursor, updated_at) VALUES (?, ?, ?, now())", [
-    stream,
-    partition,
-    cursor,
-  ]);
 }
 
 function mergeRows(into: RowsByTable, from: RowsByTable) {
