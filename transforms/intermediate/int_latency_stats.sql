@@ -10,62 +10,63 @@
 -- Good requests for a threshold T use the same assumption (requests spread evenly inside a bucket), so
 -- attainment ≥ q exactly when the q-quantile ≤ T. T on a bound reads that bound's count; T above the
 -- highest finite bound reads that bound's count (nothing is known above it: a lower bound on good).
-WITH buckets AS (
+-- One sort and one grouping (at 1M deployments the input has 4.5M rows): every bucket row of the window
+-- (kept or not) in le order; the running maximum, the previous kept bound and count, and the window's
+-- total are window aggregates over the kept rows, all on that one order; then one GROUP BY per window.
+-- prev_c = the running maximum up to the previous kept row, which is what lag(running max) was.
+WITH framed AS (
   SELECT
-    grain, period_start, window_name, service, route, le, isinf(le) AS is_inf,
-    max(cumulative_count) OVER (
-      PARTITION BY grain, period_start, window_name, service, route ORDER BY le ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-    ) AS c
+    grain, period_start, window_name, service, route, le, kept, isinf(le) AS is_inf,
+    max(cumulative_count) FILTER (WHERE kept) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS c,
+    max(cumulative_count) FILTER (WHERE kept) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_c,
+    max(le) FILTER (WHERE kept) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_le,
+    -- the +Inf row's running maximum: the maximum over every kept row (+Inf sorts last)
+    CASE WHEN bool_or(kept AND isinf(le)) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+      THEN max(cumulative_count) FILTER (WHERE kept) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    END AS total
   FROM intermediate.int_latency_window_buckets
-  WHERE kept
-),
-framed AS (
-  SELECT
-    *,
-    lag(le) OVER w AS prev_le,
-    lag(c) OVER w AS prev_c
-  FROM buckets
   WINDOW w AS (PARTITION BY grain, period_start, window_name, service, route ORDER BY le)
+),
+paths AS (
+  SELECT service, route, any_value(slo_threshold_seconds) AS slo_threshold_seconds, any_value(slo_target) AS slo_target
+  FROM seeds.key_paths
+  GROUP BY service, route
 ),
 windows AS (
   SELECT
-    grain, period_start, window_name, service, route,
-    max(c) FILTER (WHERE is_inf) AS total,
-    count(*) FILTER (WHERE NOT is_inf) AS finite_bounds,
-    max(le) FILTER (WHERE NOT is_inf) AS top_bound
-  FROM framed
-  GROUP BY ALL
-),
-dropped AS (
-  SELECT grain, period_start, window_name, service, route, count(*) FILTER (WHERE NOT kept) AS bounds_dropped
-  FROM intermediate.int_latency_window_buckets
-  GROUP BY ALL
-),
-quantiles AS (
-  SELECT
-    f.grain, f.period_start, f.window_name, f.service, f.route, q.q,
-    coalesce(
-      arg_min(
-        CASE
-          WHEN f.prev_le IS NULL AND f.le <= 0 THEN f.le
-          ELSE coalesce(f.prev_le, 0)
-            + (f.le - coalesce(f.prev_le, 0)) * ((q.q * w.total - coalesce(f.prev_c, 0)) / nullif(f.c - coalesce(f.prev_c, 0), 0))
-        END,
-        f.le
-      ) FILTER (WHERE NOT f.is_inf AND f.c >= q.q * w.total),
-      max(f.le) FILTER (WHERE NOT f.is_inf)
-    ) AS value
-  FROM framed f
-  JOIN windows w USING (grain, period_start, window_name, service, route)
-  CROSS JOIN (SELECT unnest([0.5, 0.95, 0.99]) AS q) q
-  WHERE w.total > 0 AND w.finite_bounds >= 1
-  GROUP BY ALL
-),
-slo AS (
-  SELECT
     f.grain, f.period_start, f.window_name, f.service, f.route,
+    any_value(f.total) AS total,
+    count(*) FILTER (WHERE f.kept AND NOT f.is_inf) AS finite_bounds,
+    count(*) FILTER (WHERE NOT f.kept) AS bounds_dropped,
+    max(f.le) FILTER (WHERE f.kept AND NOT f.is_inf) AS top_bound,
+    -- the first bucket whose count ≥ rank holds the quantile, interpolated from the previous bound
+    arg_min(
+      CASE
+        WHEN f.prev_le IS NULL AND f.le <= 0 THEN f.le
+        ELSE coalesce(f.prev_le, 0)
+          + (f.le - coalesce(f.prev_le, 0)) * ((0.5 * f.total - coalesce(f.prev_c, 0)) / nullif(f.c - coalesce(f.prev_c, 0), 0))
+      END,
+      f.le
+    ) FILTER (WHERE f.kept AND NOT f.is_inf AND f.c >= 0.5 * f.total) AS p50,
+    arg_min(
+      CASE
+        WHEN f.prev_le IS NULL AND f.le <= 0 THEN f.le
+        ELSE coalesce(f.prev_le, 0)
+          + (f.le - coalesce(f.prev_le, 0)) * ((0.95 * f.total - coalesce(f.prev_c, 0)) / nullif(f.c - coalesce(f.prev_c, 0), 0))
+      END,
+      f.le
+    ) FILTER (WHERE f.kept AND NOT f.is_inf AND f.c >= 0.95 * f.total) AS p95,
+    arg_min(
+      CASE
+        WHEN f.prev_le IS NULL AND f.le <= 0 THEN f.le
+        ELSE coalesce(f.prev_le, 0)
+          + (f.le - coalesce(f.prev_le, 0)) * ((0.99 * f.total - coalesce(f.prev_c, 0)) / nullif(f.c - coalesce(f.prev_c, 0), 0))
+      END,
+      f.le
+    ) FILTER (WHERE f.kept AND NOT f.is_inf AND f.c >= 0.99 * f.total) AS p99,
     any_value(k.slo_threshold_seconds) AS threshold_seconds,
-    bool_or(NOT f.is_inf AND f.le = k.slo_threshold_seconds) AS threshold_is_bucket_bound,
+    any_value(k.slo_target) AS target,
+    bool_or(NOT f.is_inf AND f.le = k.slo_threshold_seconds) FILTER (WHERE f.kept) AS threshold_is_bucket_bound,
     coalesce(
       arg_min(
         CASE
@@ -74,34 +75,28 @@ slo AS (
             + (f.c - coalesce(f.prev_c, 0)) * (k.slo_threshold_seconds - coalesce(f.prev_le, 0)) / nullif(f.le - coalesce(f.prev_le, 0), 0)
         END,
         f.le
-      ) FILTER (WHERE NOT f.is_inf AND f.le >= k.slo_threshold_seconds),
-      max(f.c) FILTER (WHERE NOT f.is_inf)
-    ) AS good_requests
+      ) FILTER (WHERE f.kept AND NOT f.is_inf AND f.le >= k.slo_threshold_seconds),
+      max(f.c) FILTER (WHERE f.kept AND NOT f.is_inf)
+    ) AS good
   FROM framed f
-  JOIN seeds.key_paths k USING (service, route)
-  WHERE k.slo_threshold_seconds IS NOT NULL
-  GROUP BY ALL
+  LEFT JOIN paths k USING (service, route)
+  GROUP BY f.grain, f.period_start, f.window_name, f.service, f.route
 )
 SELECT
-  w.grain,
-  w.period_start,
-  w.window_name,
-  w.service,
-  w.route,
-  coalesce(w.total, 0) AS requests,
-  max(q.value) FILTER (WHERE q.q = 0.5) AS p50_seconds,
-  max(q.value) FILTER (WHERE q.q = 0.95) AS p95_seconds,
-  max(q.value) FILTER (WHERE q.q = 0.99) AS p99_seconds,
-  any_value(w.finite_bounds) AS finite_bounds,
-  any_value(d.bounds_dropped) AS bounds_dropped,
-  any_value(w.top_bound) AS top_bound,
-  any_value(k.slo_threshold_seconds) AS threshold_seconds,
-  any_value(s.threshold_is_bucket_bound) AS threshold_is_bucket_bound,
-  any_value(k.slo_target) AS target,
-  CASE WHEN any_value(w.total) > 0 AND any_value(w.finite_bounds) >= 1 THEN any_value(s.good_requests) END AS good_requests
-FROM windows w
-LEFT JOIN dropped d USING (grain, period_start, window_name, service, route)
-LEFT JOIN quantiles q USING (grain, period_start, window_name, service, route)
-LEFT JOIN slo s USING (grain, period_start, window_name, service, route)
-LEFT JOIN seeds.key_paths k USING (service, route)
-GROUP BY w.grain, w.period_start, w.window_name, w.service, w.route, w.total
+  grain,
+  period_start,
+  window_name,
+  service,
+  route,
+  coalesce(total, 0) AS requests,
+  CASE WHEN total > 0 AND finite_bounds >= 1 THEN coalesce(p50, top_bound) END AS p50_seconds,
+  CASE WHEN total > 0 AND finite_bounds >= 1 THEN coalesce(p95, top_bound) END AS p95_seconds,
+  CASE WHEN total > 0 AND finite_bounds >= 1 THEN coalesce(p99, top_bound) END AS p99_seconds,
+  finite_bounds,
+  bounds_dropped,
+  top_bound,
+  threshold_seconds,
+  CASE WHEN threshold_seconds IS NOT NULL THEN threshold_is_bucket_bound END AS threshold_is_bucket_bound,
+  target,
+  CASE WHEN total > 0 AND finite_bounds >= 1 AND threshold_seconds IS NOT NULL THEN good END AS good_requests
+FROM windows

@@ -113,10 +113,9 @@ daily AS (
   UNION ALL
   SELECT * FROM daily_inexact
 ),
-windowed AS (
-  SELECT 'day' AS grain, local_date AS period_start, '' AS window_name, * EXCLUDE (local_date) FROM daily
-  UNION ALL
-  SELECT 'week', CAST(date_trunc('week', local_date) AS DATE), '', * EXCLUDE (local_date) FROM daily
+-- days are already one row per bound; weeks, months and plan windows sum them
+rolled_up AS (
+  SELECT 'week' AS grain, CAST(date_trunc('week', local_date) AS DATE) AS period_start, '' AS window_name, * EXCLUDE (local_date) FROM daily
   UNION ALL
   SELECT 'month', CAST(date_trunc('month', local_date) AS DATE), '', * EXCLUDE (local_date) FROM daily
   UNION ALL
@@ -126,29 +125,32 @@ windowed AS (
 ),
 summed AS (
   SELECT
+    'day' AS grain, local_date AS period_start, '' AS window_name, service, route, le, is_inf, cumulative_count,
+    periods::HUGEINT AS periods, periods_with_requests::HUGEINT AS periods_with_requests
+  FROM daily
+  UNION ALL
+  SELECT
     grain, period_start, window_name, service, route, le,
     any_value(is_inf) AS is_inf,
     sum(cumulative_count) AS cumulative_count,
     sum(periods) AS periods,
     sum(periods_with_requests) AS periods_with_requests
-  FROM windowed
+  FROM rolled_up
   GROUP BY grain, period_start, window_name, service, route, le
-),
-framed AS (
-  SELECT
-    *,
-    max(periods_with_requests) FILTER (WHERE is_inf) OVER (PARTITION BY grain, period_start, window_name, service, route) AS window_periods_with_requests
-  FROM summed
 )
+-- a bound is kept when it was reported in every period with requests of the window: as often as +Inf
+-- (a join to the +Inf rows rather than a window over all rows: it spills when memory is short)
 SELECT
-  grain,
-  period_start,
-  window_name,
-  service,
-  route,
-  le,
-  cumulative_count,
-  periods,
-  periods_with_requests,
-  is_inf OR periods_with_requests = window_periods_with_requests AS kept
-FROM framed
+  s.grain,
+  s.period_start,
+  s.window_name,
+  s.service,
+  s.route,
+  s.le,
+  s.cumulative_count,
+  s.periods,
+  s.periods_with_requests,
+  s.is_inf OR s.periods_with_requests = i.periods_with_requests AS kept
+FROM summed s
+LEFT JOIN summed i
+  ON i.is_inf AND i.grain = s.grain AND i.period_start = s.period_start AND i.window_name = s.window_name AND i.service = s.service AND i.route = s.route
