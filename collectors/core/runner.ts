@@ -161,13 +161,8 @@ class PageBatch {
     );
   }
 
-  /**
-   * Starts writing what is held and returns once it has started: the next page is fetched while
-   * DuckDB writes. One write at a time (one connection); a failed write surfaces at the next call.
-   */
-  async flushInBackground(): Promise<void> {
-    await this.settle();
-    if (this.empty) return;
+  /** Empties the batch, returning what it held. */
+  private take() {
     const raw = [...this.raw.values()];
     const rows = this.rows;
     const cursors = [...this.cursors].map(([partition, cursor]) => ({ stream: this.stream, partition, cursor, updated_at: new Date() }));
@@ -176,6 +171,17 @@ class PageBatch {
     this.cursors = new Map();
     this.rowCount = 0;
     this.bytes = 0;
+    return { raw, rows, cursors };
+  }
+
+  /**
+   * Starts writing what is held and returns once it has started: the next page is fetched while
+   * DuckDB writes. One write at a time (one connection); a failed write surfaces at the next call.
+   */
+  async flushInBackground(): Promise<void> {
+    await this.settle();
+    if (this.empty) return;
+    const { raw, rows, cursors } = this.take();
     const w = this.ctx.warehouse;
     const write = w.transaction(async () => {
       if (raw.length) await w.upsert("raw.pages", raw);
@@ -186,11 +192,21 @@ class PageBatch {
     this.inflight = write;
   }
 
-  /** Waits for the write in progress, if any (rethrows its error). */
+  /**
+   * Waits for the write in progress, if any, and rethrows its error. After a failed write what is
+   * held is dropped too: it may carry a cursor past the rows that were not written, and writing it
+   * would leave a gap no later run fills. Unwritten pages are fetched again by the next run.
+   */
   async settle(): Promise<void> {
     const inflight = this.inflight;
     this.inflight = undefined;
-    if (inflight) await inflight;
+    if (!inflight) return;
+    try {
+      await inflight;
+    } catch (error) {
+      this.take();
+      throw error;
+    }
   }
 
   /** Writes everything held and waits until it is committed. */

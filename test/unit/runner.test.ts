@@ -1,0 +1,192 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createLogger } from "../../collectors/core/log.ts";
+import { BATCH_LIMITS, collectSource } from "../../collectors/core/runner.ts";
+import { defineStream, type CollectContext, type Source } from "../../collectors/core/stream.ts";
+import type { Config } from "../../schemas/config.ts";
+import { Warehouse } from "../../warehouse/warehouse.ts";
+import { withTempDir } from "../helpers/db.ts";
+
+// The runner on a synthetic stream against a DuckDB file: pages are written in batches, each with
+// the cursor it reaches, and a stream that reads the warehouse sees its own pending pages.
+
+const Item = z.object({ id: z.number(), at: z.string() });
+type Item = z.infer<typeof Item>;
+
+interface Plan {
+  /** Pages per partition, each with `perPage` items. */
+  pages: number;
+  perPage?: number;
+  /** Throw an HTTP 500 instead of yielding this page (1-based) of this partition. */
+  failAt?: { partition: string; page: number };
+  /** Put an invalid item on this page of this partition. */
+  invalidAt?: { partition: string; page: number };
+  /** Put a row with an unknown column on this page (the warehouse write fails). */
+  badRowAt?: { partition: string; page: number };
+}
+
+const at = (partition: string, n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, 0) + (partition === "b" ? 1e9 : 0) + n * 60_000).toISOString();
+
+function testSource(plan: Plan, seen: { since: Map<string, string | undefined>; finishCounts: Map<string, number> }): Source {
+  const stream = defineStream<Item, string>({
+    id: "test.items",
+    item: Item,
+    itemId: (raw) => String((raw as { id?: unknown }).id),
+    partitions: () => ["a", "b"],
+    partitionKey: (p) => p,
+    order: "asc",
+    async *pages(_ctx, partition, since) {
+      seen.since.set(partition, since);
+      const perPage = plan.perPage ?? 3;
+      for (let page = 1; page <= plan.pages; page++) {
+        if (plan.failAt?.partition === partition && plan.failAt.page === page) throw Object.assign(new Error("server error"), { status: 500 });
+        const items: unknown[] = [];
+        for (let i = 0; i < perPage; i++) {
+          const n = (page - 1) * perPage + i;
+          if (since && at(partition, n) <= since) continue;
+          items.push(plan.invalidAt?.partition === partition && plan.invalidAt.page === page && i === 1 ? { id: "x", at: 1 } : { id: n, at: at(partition, n) });
+        }
+        yield { url: `/items/${partition}?page=${page}`, items };
+      }
+    },
+    toRows: (item, _ctx, partition) => ({
+      "core.deployments": [
+        {
+          deployment_id: `test:deployment:${partition}:${item.id}`,
+          source: "test",
+          service: "api",
+          repo: partition,
+          status: "success",
+          is_production: true,
+          finished_at: item.at,
+          ...(plan.badRowAt?.partition === partition && item.id === (plan.badRowAt.page - 1) * (plan.perPage ?? 3) ? { no_such_column: 1 } : {}),
+        },
+      ],
+    }),
+    cursorOf: (item) => item.at,
+    // Reads what this partition's pages wrote: it must see every one of them.
+    finish: async (ctx, partition) => {
+      const row = await ctx.warehouse.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM core.deployments WHERE repo = ?", [partition]);
+      seen.finishCounts.set(partition, row?.n ?? -1);
+    },
+  });
+  return { name: "test", enabled: () => true, streams: [stream] };
+}
+
+/** The warehouse with its transactions counted (a proxy over the real one). */
+function counting(w: Warehouse): { w: Warehouse; transactions: () => number } {
+  let n = 0;
+  const proxy = new Proxy(w, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (prop === "transaction") return (fn: () => Promise<unknown>) => (n++, target.transaction(fn));
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { w: proxy, transactions: () => n };
+}
+
+async function run(w: Warehouse, plan: Plan) {
+  const seen = { since: new Map<string, string | undefined>(), finishCounts: new Map<string, number>() };
+  const ctx: CollectContext = {
+    config: {} as Config,
+    log: createLogger({ level: "error", write: () => undefined }),
+    runId: `run-${Math.random()}`,
+    requests: { count: 0 },
+    state: new Map(),
+    warehouse: w,
+  };
+  const result = await collectSource(testSource(plan, seen), ctx);
+  return { result, seen };
+}
+
+const cursors = async (w: Warehouse) =>
+  Object.fromEntries((await w.all<{ partition: string; cursor: string }>("SELECT partition, cursor FROM sync.cursors WHERE stream = 'test.items'")).map((r) => [r.partition, r.cursor]));
+const ids = async (w: Warehouse, repo: string) =>
+  (await w.all<{ id: string }>("SELECT deployment_id AS id FROM core.deployments WHERE repo = ? ORDER BY finished_at", [repo])).map((r) => Number(r.id.split(":").at(-1)));
+
+const saved = { ...BATCH_LIMITS };
+afterEach(() => Object.assign(BATCH_LIMITS, saved));
+
+describe("collector runner: batched page writes", () => {
+  it("writes 2 × 120 pages in a handful of transactions, each partition's cursor at its newest item, and finish() sees every page", async () => {
+    await withTempDir(async (dir) => {
+      const w = await Warehouse.open(join(dir, "w.duckdb"));
+      try {
+        const { w: cw, transactions } = counting(w);
+        const { result, seen } = await run(cw, { pages: 120 });
+        expect(result.status).toBe("success");
+        expect(result.streams[0]).toMatchObject({ partitions: 2, pages: 240, rows: 720 });
+        expect(seen.finishCounts.get("a")).toBe(360);
+        expect(seen.finishCounts.get("b")).toBe(360);
+        // 240 pages at ≤ 100 a batch, plus the flushes finish() asks for: far fewer than one a page.
+        expect(transactions()).toBeGreaterThanOrEqual(3);
+        expect(transactions()).toBeLessThanOrEqual(8);
+        expect(await cursors(w)).toEqual({ a: at("a", 359), b: at("b", 359) });
+        expect((await w.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM raw.pages WHERE stream = 'test.items'"))?.n).toBe(240);
+        // The next run starts from the stored cursors and duplicates nothing.
+        const again = await run(cw, { pages: 120 });
+        expect(again.seen.since.get("a")).toBe(at("a", 359));
+        expect(again.result.streams[0]!.rows).toBe(0);
+        expect((await w.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM core.deployments"))?.n).toBe(720);
+      } finally {
+        w.close();
+      }
+    });
+  });
+
+  it("a request failing mid-partition keeps the pages before it with their cursor; the next run resumes there", async () => {
+    await withTempDir(async (dir) => {
+      const w = await Warehouse.open(join(dir, "w.duckdb"));
+      try {
+        const { result } = await run(w, { pages: 10, failAt: { partition: "b", page: 7 } });
+        expect(result.status).toBe("failure");
+        expect(result.error).toMatch(/\[b\] server error/);
+        expect(await ids(w, "a")).toHaveLength(30);
+        expect(await ids(w, "b")).toEqual(Array.from({ length: 18 }, (_, i) => i));
+        expect(await cursors(w)).toEqual({ a: at("a", 29), b: at("b", 17) });
+        const again = await run(w, { pages: 10 });
+        expect(again.seen.since.get("b")).toBe(at("b", 17));
+        expect(await ids(w, "b")).toEqual(Array.from({ length: 30 }, (_, i) => i));
+      } finally {
+        w.close();
+      }
+    });
+  });
+
+  it("an invalid item keeps the pages before it and its own raw page, and the other partition goes on", async () => {
+    await withTempDir(async (dir) => {
+      const w = await Warehouse.open(join(dir, "w.duckdb"));
+      try {
+        const { result } = await run(w, { pages: 5, invalidAt: { partition: "a", page: 3 } });
+        expect(result.status).toBe("failure");
+        expect(result.error).toMatch(/test\.items.*\ba\b.*x/s);
+        expect(await ids(w, "a")).toEqual([0, 1, 2, 3, 4, 5]);
+        expect(await ids(w, "b")).toHaveLength(15);
+        const raw = await w.all<{ url: string }>("SELECT url FROM raw.pages WHERE partition = 'a' ORDER BY url");
+        expect(raw.map((r) => r.url)).toEqual(["/items/a?page=1", "/items/a?page=2", "/items/a?page=3"]);
+        expect((await cursors(w)).a).toBe(at("a", 5));
+      } finally {
+        w.close();
+      }
+    });
+  });
+
+  it("a batch the warehouse refuses is rolled back whole: its rows and its cursor are not written, earlier batches stay", async () => {
+    await withTempDir(async (dir) => {
+      const w = await Warehouse.open(join(dir, "w.duckdb"));
+      try {
+        BATCH_LIMITS.pages = 2;
+        const { result } = await run(w, { pages: 6, badRowAt: { partition: "a", page: 4 } });
+        expect(result.status).toBe("failure");
+        expect(result.error).toMatch(/unknown column "no_such_column"/);
+        // Pages 1–2 committed; the batch of pages 3–4 failed; nothing after it was kept.
+        expect(await ids(w, "a")).toEqual([0, 1, 2, 3, 4, 5]);
+        expect((await cursors(w)).a).toBe(at("a", 5));
+      } finally {
+        w.close();
+      }
+    });
+  });
+});
