@@ -150,6 +150,8 @@ describe.skipIf(!binaries && !inCi)("Prometheus latency collection against a rea
     const root = join(dir, "transforms");
     for (const f of [
       "staging/stg_latency_buckets.sql",
+          "intermediate/int_latency_bound_days.sql",
+      "intermediate/int_latency_daily.sql",
       "intermediate/int_latency_window_buckets.sql",
       "intermediate/int_latency_stats.sql",
       "metrics/latency_p99.sql",

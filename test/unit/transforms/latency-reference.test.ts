@@ -7,12 +7,14 @@ import { withTransformWarehouse } from "./helpers.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const sql = (path: string) => readFileSync(path, "utf8").trim().replace(/;\s*$/, "");
-const TRANSFORM = join(HERE, "../../../transforms/intermediate/int_latency_window_buckets.sql");
+const TRANSFORMS = join(HERE, "../../../transforms");
+/** int_latency_window_buckets and the relations it reads, in order. */
+const CHAIN = ["int_latency_bound_days", "int_latency_daily", "int_latency_window_buckets"];
 const REFERENCE = join(HERE, "reference/int_latency_window_buckets.sql");
 
 const config = Config.parse({ timezone: "Europe/Berlin", plan: { start: "2026-03-01", months: 2 }, services: { svc: {} } });
 
-describe("int_latency_window_buckets (one pass per day and bound)", () => {
+describe("int_latency_window_buckets (days resolved in one pass per day and bound)", () => {
   it("gives the same rows as the row-by-row reference on irregular data: hours without +Inf, zero totals, repeated rows, 5-minute and off-the-hour periods, a DST change", async () => {
     await withTransformWarehouse(config, async (w) => {
       // 4 routes × 10 days of hourly rows around the March DST change, bounds 0.1 / 0.5 / +Inf; by hash:
@@ -34,9 +36,10 @@ describe("int_latency_window_buckets (one pass per day and bound)", () => {
         UNION ALL
         SELECT 'svc', 'GET /r0', TIMESTAMPTZ '2026-03-30 10:30:00+00' + to_hours(k), 3600, le, 5, 'test', NULL
         FROM range(2) a(k), (SELECT unnest([0.1, 0.5, 'infinity'::DOUBLE]) AS le) c`);
-      await w.run(`CREATE TABLE staging.stg_latency_buckets AS ${sql(join(HERE, "../../../transforms/staging/stg_latency_buckets.sql"))}`);
+      await w.run(`CREATE TABLE staging.stg_latency_buckets AS ${sql(join(TRANSFORMS, "staging/stg_latency_buckets.sql"))}`);
       await w.run(`CREATE TABLE ref AS ${sql(REFERENCE)}`);
-      await w.run(`CREATE TABLE new AS ${sql(TRANSFORM)}`);
+      for (const name of CHAIN) await w.run(`CREATE TABLE intermediate.${name} AS ${sql(join(TRANSFORMS, "intermediate", `${name}.sql`))}`);
+      await w.run("CREATE TABLE new AS FROM intermediate.int_latency_window_buckets");
       const diff = await w.one<{ only_new: number; only_ref: number; rows: number }>(`SELECT
           (SELECT count(*) FROM (FROM new EXCEPT ALL FROM ref))::INTEGER AS only_new,
           (SELECT count(*) FROM (FROM ref EXCEPT ALL FROM new))::INTEGER AS only_ref,

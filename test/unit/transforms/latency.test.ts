@@ -13,6 +13,8 @@ import { withMemoryWarehouse } from "../../helpers/db.ts";
 const TRANSFORMS = join(dirname(fileURLToPath(import.meta.url)), "../../../transforms");
 const FILES = [
   "staging/stg_latency_buckets.sql",
+  "intermediate/int_latency_bound_days.sql",
+  "intermediate/int_latency_daily.sql",
   "intermediate/int_latency_window_buckets.sql",
   "intermediate/int_latency_stats.sql",
   "metrics/latency_p99.sql",
@@ -90,6 +92,8 @@ describe("latency transforms (histogram_quantile semantics)", () => {
   it("orders the latency relations staging → intermediate → metrics", () => {
     expect(plan(root).map((s) => s.relation)).toEqual([
       "staging.stg_latency_buckets",
+      "intermediate.int_latency_bound_days",
+      "intermediate.int_latency_daily",
       "intermediate.int_latency_window_buckets",
       "intermediate.int_latency_stats",
       "metrics.latency_p99",
