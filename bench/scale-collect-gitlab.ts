@@ -108,7 +108,7 @@ async function main(argv: string[]) {
     figure("backfill GitLab requests per 1,000 MRs", (backfill.requests.gitlab / mrs) * 1000, "requests");
     figure("backfill GitLab budget minutes", backfill.requests.gitlab / rateLimit, "min");
     figure("backfill GitLab wall time", backfill.gitlab.durationMs / 1000, "s");
-    figure("backfill GitLab 429s", sim.gitlab.requests.filter((r) => r.status === 429).length, "");
+    figure("backfill GitLab 429s", sim.gitlab.requests.filter((r) => r.status === 429).length, "answers");
     figure("backfill PagerDuty requests", backfill.requests.pagerduty, "requests");
     figure("backfill wall time", backfillMs / 1000, "s");
 

@@ -42,7 +42,7 @@ export function scaleSeriesSource(org: ScaleOrg, seed: number): SeriesSource {
       throw new Error(`scale Prometheus: generating ${services.join(", ")} alone would change the special key paths`);
     }
     const byKey = new Map<string, { labels: Record<string, string>; increases: Float64Array }>();
-    const series = (service: string, labels: Record<string, string>) => {
+    const series = (labels: Record<string, string>) => {
       const key = JSON.stringify(labels);
       let s = byKey.get(key);
       if (!s) byKey.set(key, (s = { labels, increases: new Float64Array(slots) }));
@@ -55,15 +55,15 @@ export function scaleSeriesSource(org: ScaleOrg, seed: number): SeriesSource {
       const metric = (kp.metric ?? "http_request_duration_seconds").replace(/_bucket$/, "");
       const k = slotOf(row.bucket_start);
       if (k < 0 || k >= slots) continue;
-      series(row.service, { __name__: `${metric}_bucket`, ...labels, le: row.le === Infinity ? "+Inf" : String(row.le) })[k]! += row.count;
-      if (row.le === Infinity) series(row.service, { __name__: `${metric}_count`, ...labels })[k]! += row.count;
+      series({ __name__: `${metric}_bucket`, ...labels, le: row.le === Infinity ? "+Inf" : String(row.le) })[k]! += row.count;
+      if (row.le === Infinity) series({ __name__: `${metric}_count`, ...labels })[k]! += row.count;
     }
     const incidents = org.truth["core.incidents"].filter((i) => services.includes(i.service));
     for (const row of generateRequestCounts(config, timeline, seed, incidents)) {
       const k = slotOf(row.bucket_start);
       if (k < 0 || k >= slots) continue;
-      series(row.service, { __name__: "http_requests_total", service: row.service, code: "200" })[k]! += row.good;
-      series(row.service, { __name__: "http_requests_total", service: row.service, code: "500" })[k]! += row.total - row.good;
+      series({ __name__: "http_requests_total", service: row.service, code: "200" })[k]! += row.good;
+      series({ __name__: "http_requests_total", service: row.service, code: "500" })[k]! += row.total - row.good;
     }
     const byService = new Map<string, SimSeries[]>(services.map((s) => [s, []]));
     for (const s of byKey.values()) byService.get(s.labels.service!)?.push({ labels: s.labels, start: base, slotSeconds: BUCKET_SECONDS, increases: s.increases });
