@@ -66,6 +66,7 @@ export async function collectAll(
           requests,
           state: new Map(),
           warehouse: w,
+          progress: (p) => progress.tick(`${p.stream}: ${p.partition} (${p.index}/${p.partitions}), ${p.pages} pages, ${p.rows} rows`),
         }),
       );
     } catch (error) {

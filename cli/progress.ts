@@ -5,6 +5,7 @@
 export class Progress {
   private readonly started = Date.now();
   private active = false;
+  private lastTick = 0;
   constructor(
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly quiet = false,
@@ -22,6 +23,17 @@ export class Progress {
     } else {
       this.stream.write(`${this.elapsed()} ${message}\n`);
     }
+  }
+
+  /**
+   * Frequent progress within a step (pages of a stream): on a TTY at most every 100 ms; otherwise a
+   * plain line at most every 30 s, so a nightly log shows a long backfill moving without a line a page.
+   */
+  tick(message: string): void {
+    const now = Date.now();
+    if (now - this.lastTick < (this.isTTY ? 100 : 30_000)) return;
+    this.lastTick = now;
+    this.step(message);
   }
 
   /** A line that stays (a finished step, a warning). */

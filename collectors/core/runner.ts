@@ -64,11 +64,13 @@ export async function collectStream(stream: AnyStream, ctx: CollectContext): Pro
     log.error(result.error);
     return result;
   }
-  for (const partition of partitions) {
+  for (const [index, partition] of partitions.entries()) {
     const key = stream.partitionKey(partition);
+    const report = () => ctx.progress?.({ stream: stream.id, partition: key, index: index + 1, partitions: partitions.length, pages: result.pages, rows: result.rows + batch.heldRows });
+    report();
     try {
       try {
-        await collectPartition(stream, streamCtx, batch, partition, key, cursors.get(key), result);
+        await collectPartition(stream, streamCtx, batch, partition, key, cursors.get(key), result, report);
       } catch (error) {
         // What was fetched and validated before a failure is kept (with its cursor), as page by page.
         await batch.flush();
@@ -133,6 +135,11 @@ class PageBatch {
     private readonly stream: string,
     private readonly result: StreamResult,
   ) {}
+
+  /** Rows held, not yet written. */
+  get heldRows(): number {
+    return this.rowCount;
+  }
 
   get empty(): boolean {
     return this.raw.size === 0 && this.rowCount === 0 && this.cursors.size === 0;
@@ -242,6 +249,7 @@ async function collectPartition(
   key: string,
   stored: string | undefined,
   result: StreamResult,
+  report: () => void,
 ) {
   let since = stored;
   if (since && stream.overlapMs && isIsoTime(since)) since = new Date(Date.parse(since) - stream.overlapMs).toISOString();
@@ -288,6 +296,7 @@ async function collectPartition(
     }
     if (pageMax && (!maxCursor || pageMax > maxCursor)) maxCursor = pageMax;
     batch.add(rawRow, rows, stream.order === "asc" && maxCursor ? { partition: key, value: maxCursor } : undefined);
+    report();
     if (batch.full) await batch.flushInBackground();
   }
   const finished = stream.finish ? await stream.finish(ctx, partition) : undefined;

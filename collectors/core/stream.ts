@@ -29,6 +29,19 @@ export interface CollectContext {
   /** Per-source state a collector builds once per run (clients, lookups). */
   state: Map<string, unknown>;
   warehouse: Warehouse;
+  /** Called as partitions start and pages arrive (the CLI shows it as a progress line). */
+  progress?: (update: StreamProgress) => void;
+}
+
+export interface StreamProgress {
+  stream: string;
+  /** The partition being collected (a repository, a service) and its place among them. */
+  partition: string;
+  index: number;
+  partitions: number;
+  /** Pages and rows of the stream so far. */
+  pages: number;
+  rows: number;
 }
 
 export interface StreamDefinition<Item, Partition = string> {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createLogger } from "../../collectors/core/log.ts";
 import { BATCH_LIMITS, collectSource } from "../../collectors/core/runner.ts";
-import { defineStream, type CollectContext, type Source } from "../../collectors/core/stream.ts";
+import { defineStream, type CollectContext, type Source, type StreamProgress } from "../../collectors/core/stream.ts";
 import type { Config } from "../../schemas/config.ts";
 import { Warehouse } from "../../warehouse/warehouse.ts";
 import { withTempDir } from "../helpers/db.ts";
@@ -88,8 +88,9 @@ function counting(w: Warehouse): { w: Warehouse; transactions: () => number } {
 }
 
 async function run(w: Warehouse, plan: Plan) {
-  const seen = { since: new Map<string, string | undefined>(), finishCounts: new Map<string, number>() };
+  const seen = { since: new Map<string, string | undefined>(), finishCounts: new Map<string, number>(), progress: [] as StreamProgress[] };
   const ctx: CollectContext = {
+    progress: (p) => seen.progress.push(p),
     config: {} as Config,
     log: createLogger({ level: "error", write: () => undefined }),
     runId: `run-${Math.random()}`,
@@ -120,6 +121,11 @@ describe("collector runner: batched page writes", () => {
         expect(result.streams[0]).toMatchObject({ partitions: 2, pages: 240, rows: 720 });
         expect(seen.finishCounts.get("a")).toBe(360);
         expect(seen.finishCounts.get("b")).toBe(360);
+        // Progress: each partition as it starts, then every page, counting up.
+        expect(seen.progress[0]).toEqual({ stream: "test.items", partition: "a", index: 1, partitions: 2, pages: 0, rows: 0 });
+        expect(seen.progress.filter((p) => p.partition === "b")[0]).toMatchObject({ index: 2, pages: 120 });
+        expect(seen.progress.at(-1)).toMatchObject({ partition: "b", pages: 240 });
+        expect(seen.progress.at(-1)!.rows).toBeGreaterThan(360);
         // 240 pages at ≤ 100 a batch, plus the flushes finish() asks for: far fewer than one a page.
         expect(transactions()).toBeGreaterThanOrEqual(3);
         expect(transactions()).toBeLessThanOrEqual(8);
