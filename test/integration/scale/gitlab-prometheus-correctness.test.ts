@@ -7,6 +7,7 @@ import { collectOrg, type OrgRun } from "../../sim/scale/collect.ts";
 import { firstDay } from "../../sim/scale/org.ts";
 import { BUCKET_SECONDS } from "../../sim/scale/prometheus.ts";
 import { startScaleSim, type ScaleSim } from "../../sim/scale/server.ts";
+import { DROP_FIRST_DEPLOYMENT_CHANGES, expectSameRows } from "./same-rows.ts";
 
 // Correctness at scale through GitLab and Prometheus, on a small organisation: the metrics computed
 // from what the real collectors (gitbeaker over HTTP, our Prometheus client) read off the simulated
@@ -29,10 +30,6 @@ const SEED = 11;
 const LIMIT = 120;
 const WINDOW = 2;
 const DORA = ["deployment_frequency", "lead_time", "change_failure_rate", "time_to_restore", "rework_rate", "oncall_load"] as const;
-const FIRST_DEPLOYMENT_CHANGES = `
-  DELETE FROM core.changes WHERE deployment_id IN (
-    SELECT arg_min(deployment_id, finished_at) FROM core.deployments
-    WHERE is_production AND status = 'success' GROUP BY service)`;
 
 let sim: ScaleSim;
 let collected: Warehouse;
@@ -60,11 +57,11 @@ beforeAll(async () => {
     since: new Date(`${firstDay(sim.org.demo)}T00:00:00Z`),
     state: { gitlab: new Map([[RETRY_STATE, { baseDelayMs: 50 }]]) },
   });
-  await collected.run(FIRST_DEPLOYMENT_CHANGES);
+  await collected.run(DROP_FIRST_DEPLOYMENT_CHANGES);
   await runTransforms(collected, sim.config);
 
   await loadDemo(truth, sim.org.demo, { seed: SEED, bucketSeconds: BUCKET_SECONDS });
-  await truth.run(FIRST_DEPLOYMENT_CHANGES);
+  await truth.run(DROP_FIRST_DEPLOYMENT_CHANGES);
   await runTransforms(truth, sim.org.demo);
 }, 120_000);
 
@@ -73,25 +70,6 @@ afterAll(async () => {
   truth?.close();
   await sim?.close();
 });
-
-/** Numbers equal up to summation order (DuckDB sums in a different order for different ids). */
-function expectSameRows(table: string, got: Record<string, unknown>[], want: Record<string, unknown>[]) {
-  expect(got.length, `${table}: row count`).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    const w = want[i]!;
-    const where = `${table} ${JSON.stringify([w.grain ?? w.metric, w.period_start ?? "", w.service, w.route ?? ""])}`;
-    for (const key of Object.keys(w)) {
-      const a = g[key];
-      const b = w[key];
-      if (typeof b === "number" && typeof a === "number" && Number.isFinite(b)) {
-        expect(Math.abs(a - b), `${where}.${key}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
-      } else {
-        expect(a, `${where}.${key}`).toEqual(b);
-      }
-    }
-  }
-}
 
 describe("scale simulator on GitLab and Prometheus: collected metrics equal the ground truth", () => {
   it("collects GitLab, PagerDuty and Prometheus without errors, through rate-limit waits and a failed page each", () => {
