@@ -1,9 +1,9 @@
 -- grain: one row per grain (day, week, month), period and service, plus service '*' for all services.
--- inputs: intermediate.int_lead_times, intermediate.int_period_grid.
+-- inputs: metrics.lead_time_items, intermediate.int_period_grid.
 -- definition: lead time of the changes deployed in the period (by deployment finish, local zone): median, p90 and mean hours over changes with a positive lead time (counted in changes), stage medians over non-negative stages; changes with lead time ≤ 0 are counted in nonpositive_changes, not in the statistics.
 WITH items AS (
   SELECT service, local_day, lead_time_hours, coding_hours, pickup_hours, review_hours, deploy_hours
-  FROM intermediate.int_lead_times
+  FROM metrics.lead_time_items
 ),
 by_period AS (
   SELECT 'day' AS grain, local_day AS period_start, * EXCLUDE (local_day) FROM items
