@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { stringify } from "yaml";
-import { FORGES, type Forge } from "./scale/org.ts";
+import { firstDay, FORGES, type Forge } from "./scale/org.ts";
 import { startScaleSim, TOKEN_ENV } from "./scale/server.ts";
 
 const int = (name: string, min: number) => (v: string) => {
@@ -87,7 +87,7 @@ if (onGitlab < c.repos) console.log(`GitHub      ${sim.github.url}   token: expo
 if (onGitlab > 0) console.log(`GitLab      ${sim.gitlab.url}   token: export ${TOKEN_ENV.gitlab}=${sim.tokens.gitlab}`);
 console.log(`PagerDuty   ${sim.pagerduty.url}   token: export ${TOKEN_ENV.pagerduty}=${sim.tokens.pagerduty}`);
 if (sim.prometheus) console.log(`Prometheus  ${sim.prometheus.url}   (no auth; hourly histograms and request counters)`);
-console.log(`config      ${o.out}   (dora collect --config ${o.out} --since ${sim.config.sources.prometheus?.from ?? sim.org.demo.plan.start}; Ctrl-C stops the simulators)`);
+console.log(`config      ${o.out}   (dora collect --config ${o.out} --since ${firstDay(sim.org.demo)}; Ctrl-C stops the simulators)`);
 
 const stop = async () => {
   await sim.close();
