@@ -113,6 +113,18 @@ describe("github collector: paging and faults", () => {
     });
   });
 
+  it("a 200 answer that is not JSON (a proxy's page) fails that stream with the URL; nothing is stored from it", async () => {
+    const state = new SimState();
+    seedMany(state, "acme/api", 2);
+    sim = await startGithubSim({ token: TOKEN, state, faults: [{ path: /\/deployments$/, status: 200, raw: "<html>Service temporarily in maintenance</html>" }] });
+    await withMemoryWarehouse(async (w) => {
+      const run = await runGithub(w, githubConfig(sim!.url, { api: { github: ["acme/api"] } }));
+      const stream = run.result.streams.find((s) => s.stream === "github.deployments")!;
+      expect(stream.error).toMatch(/GitHub answered \S*\/repos\/acme\/api\/deployments\S* with a body that is not JSON: <html>Service temporarily/);
+      expect(await count(w, "SELECT count(*) AS n FROM raw.pages WHERE stream = 'github.deployments'")).toBe(0);
+    });
+  });
+
   it("a malformed item stops that stream for that repo, names repo, item and field; the rest goes on and nothing stored is lost", async () => {
     const state = new SimState();
     seedMany(state, "acme/web", 2);

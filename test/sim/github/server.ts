@@ -15,6 +15,8 @@ export interface SimFault {
   times?: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Sent as is (text/html) instead of a JSON body: a proxy's error page, a truncated answer. */
+  raw?: string;
 }
 
 export interface SimRequest {
@@ -123,6 +125,12 @@ export async function startGithubSim(options: GithubSimOptions = {}): Promise<Gi
     const fault = faults.find((f) => f.path.test(path) && (!f.method || f.method === req.method) && (f.times ?? 1) > 0);
     if (fault) {
       fault.times = (fault.times ?? 1) - 1;
+      if (fault.raw !== undefined) {
+        record.status = fault.status;
+        res.writeHead(fault.status, { "content-type": "text/html", ...rateHeaders(), ...fault.headers });
+        res.end(fault.raw);
+        return;
+      }
       return send(fault.status, fault.body ?? { message: `simulated ${fault.status}` }, fault.headers);
     }
 
