@@ -178,7 +178,12 @@ export async function runTransforms(
           if (other && other !== step.materialize) await w.run(`DROP ${other === "view" ? "VIEW" : "TABLE"} ${step.relation}`);
           await w.run(`CREATE OR REPLACE ${kind} ${step.relation} AS\n${sql}`);
         } catch (error) {
-          throw new Error(`transform ${step.relation} (${step.file}): ${(error as Error).message}`, { cause: error });
+          const message = (error as Error).message;
+          // DuckDB's own advice names SET memory_limit; here the limit comes from the environment
+          const hint = /Out of Memory/i.test(message)
+            ? ` (DuckDB's memory limit during transforms is ${settings.memory_limit}: raise DORA_TRANSFORMS_MEMORY_LIMIT, see transforms/README.md)`
+            : "";
+          throw new Error(`transform ${step.relation} (${step.file}): ${message}${hint}`, { cause: error });
         }
       } else {
         const mod = (await import(pathToFileURL(step.file).href)) as { default?: TsTransform } & Partial<TsTransform>;
