@@ -56,15 +56,20 @@ export async function collectStream(stream: AnyStream, ctx: CollectContext): Pro
   const streamCtx: CollectContext = { ...ctx, warehouse: readYourWrites(ctx.warehouse, batch) };
   let partitions: unknown[];
   let cursors: Map<string, string>;
+  let concurrency: number;
   try {
     partitions = await stream.partitions(streamCtx);
     cursors = ctx.full ? new Map() : await storedCursors(ctx.warehouse, stream.id);
+    concurrency = Math.max(1, Math.floor(stream.concurrency?.(ctx) ?? 1));
   } catch (error) {
     result.error = redact((error as Error).message);
     log.error(result.error);
     return result;
   }
-  for (const [index, partition] of partitions.entries()) {
+  let next = 0;
+  let stopped = false;
+  const collectOne = async (index: number) => {
+    const partition = partitions[index];
     const key = stream.partitionKey(partition);
     const report = () => ctx.progress?.({ stream: stream.id, partition: key, index: index + 1, partitions: partitions.length, pages: result.pages, rows: result.rows + batch.heldRows });
     report();
@@ -85,15 +90,25 @@ export async function collectStream(stream: AnyStream, ctx: CollectContext): Pro
         const reason = `${status === 404 ? "not found" : status === 401 ? "unauthorized (check the token)" : "forbidden (check the token's scopes)"}: ${message}`;
         result.skipped.push({ partition: key, reason });
         log.warn(`skipped ${key}: ${reason}`);
-        continue;
+        return;
       }
       const failure = error instanceof InvalidItemError ? message : `[${key}] ${message}`;
       log.error(failure);
       result.error = result.error ? `${result.error}; ${failure}` : failure;
       // A bad item stops this stream for its partition only: the other repositories still go on.
-      if (error instanceof InvalidItemError) continue;
-      return result;
+      if (error instanceof InvalidItemError && !batch.failed) return;
+      stopped = true;
     }
+  };
+  // `concurrency` partitions at a time (one for most streams); their pages share the batch.
+  const lane = async () => {
+    while (!stopped && next < partitions.length) await collectOne(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, partitions.length) }, lane));
+  if (stopped) {
+    // Partitions other lanes finished before the stop are kept, unless the warehouse is what failed.
+    if (!batch.failed) await batch.flush().catch(() => undefined);
+    return result;
   }
   try {
     await batch.flush();
@@ -120,6 +135,10 @@ export const BATCH_LIMITS = { pages: 100, rows: 20_000, bytes: 16 * 1024 * 1024,
  * made warehouse work (not HTTP) the bulk of a backfill. The cursor is written in the same
  * transaction as the rows it covers, so a crash loses only unwritten pages, which the next run
  * fetches again.
+ *
+ * Every use of the warehouse during the stream (the batch's writes, the stream's own reads) goes
+ * through one queue: one connection, one statement at a time, whatever the number of partitions
+ * collected at once.
  */
 class PageBatch {
   private raw = new Map<string, Row>();
@@ -128,13 +147,19 @@ class PageBatch {
   private rowCount = 0;
   private bytes = 0;
   private since = 0;
-  private inflight: Promise<void> | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Set by a failed write: nothing more is taken (it could carry a cursor past the lost rows). */
+  private failure: Error | undefined;
 
   constructor(
     private readonly ctx: CollectContext,
     private readonly stream: string,
     private readonly result: StreamResult,
   ) {}
+
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
 
   /** Rows held, not yet written. */
   get heldRows(): number {
@@ -146,6 +171,7 @@ class PageBatch {
   }
 
   add(raw: Row | undefined, rows: RowsByTable, cursor?: { partition: string; value: string }) {
+    if (this.failure) throw this.failure;
     if (this.empty) this.since = Date.now();
     if (raw) {
       // The same page fetched twice (overlapping windows) is one row: the last copy wins.
@@ -168,6 +194,13 @@ class PageBatch {
     );
   }
 
+  /** Runs fn when every earlier write and read of the stream is done. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
   /** Empties the batch, returning what it held. */
   private take() {
     const raw = [...this.raw.values()];
@@ -182,58 +215,52 @@ class PageBatch {
   }
 
   /**
-   * Starts writing what is held and returns once it has started: the next page is fetched while
-   * DuckDB writes. One write at a time (one connection); a failed write surfaces at the next call.
+   * Queues a write of what is held and returns at once: the next page is fetched while DuckDB
+   * writes. A failed write surfaces at the next add, flush or read; what is held then is dropped,
+   * as it may carry a cursor past the rows that were not written. Unwritten pages are fetched
+   * again by the next run.
    */
-  async flushInBackground(): Promise<void> {
-    await this.settle();
+  flushInBackground(): void {
+    if (this.failure) throw this.failure;
     if (this.empty) return;
     const { raw, rows, cursors } = this.take();
     const w = this.ctx.warehouse;
-    const write = w.transaction(async () => {
-      if (raw.length) await w.upsert("raw.pages", raw);
-      this.result.rows += await writeRows(this.ctx, rows);
-      if (cursors.length) await w.upsert("sync.cursors", cursors);
+    const write = this.exclusive(async () => {
+      if (this.failure) return;
+      await w.transaction(async () => {
+        if (raw.length) await w.upsert("raw.pages", raw);
+        this.result.rows += await writeRows(this.ctx, rows);
+        if (cursors.length) await w.upsert("sync.cursors", cursors);
+      });
     });
-    write.catch(() => undefined); // not unhandled: settle() rethrows it
-    this.inflight = write;
-  }
-
-  /**
-   * Waits for the write in progress, if any, and rethrows its error. After a failed write what is
-   * held is dropped too: it may carry a cursor past the rows that were not written, and writing it
-   * would leave a gap no later run fills. Unwritten pages are fetched again by the next run.
-   */
-  async settle(): Promise<void> {
-    const inflight = this.inflight;
-    this.inflight = undefined;
-    if (!inflight) return;
-    try {
-      await inflight;
-    } catch (error) {
+    write.catch((error: unknown) => {
+      this.failure ??= error instanceof Error ? error : new Error(String(error));
       this.take();
-      throw error;
-    }
+    });
   }
 
-  /** Writes everything held and waits until it is committed. */
+  /** Writes everything held and waits until it is committed (rethrows a failed write). */
   async flush(): Promise<void> {
-    await this.flushInBackground();
-    await this.settle();
+    this.flushInBackground();
+    await this.tail;
+    if (this.failure) throw this.failure;
   }
 }
 
-/** The warehouse as a stream sees it: reads and writes wait for the pending batch to be committed. */
+/** The warehouse as a stream sees it: each call waits for the pending batch, then takes its turn. */
 function readYourWrites(w: Warehouse, batch: PageBatch): Warehouse {
-  const guarded = new Set(["all", "one", "run", "upsert", "append", "transaction"]);
+  const queued = new Set(["all", "one", "run", "upsert", "append"]);
   return new Proxy(w, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== "function") return value;
-      if (typeof prop === "string" && guarded.has(prop)) {
+      if (prop === "transaction") {
+        return () => Promise.reject(new Error("a stream writes through its pages and finish(), not its own transactions"));
+      }
+      if (typeof prop === "string" && queued.has(prop)) {
         return async (...args: unknown[]) => {
           await batch.flush();
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
+          return batch.exclusive(async () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
         };
       }
       return (value as (...a: unknown[]) => unknown).bind(target);
@@ -297,13 +324,13 @@ async function collectPartition(
     if (pageMax && (!maxCursor || pageMax > maxCursor)) maxCursor = pageMax;
     batch.add(rawRow, rows, stream.order === "asc" && maxCursor ? { partition: key, value: maxCursor } : undefined);
     report();
-    if (batch.full) await batch.flushInBackground();
+    if (batch.full) batch.flushInBackground();
   }
   const finished = stream.finish ? await stream.finish(ctx, partition) : undefined;
   const finishRows = finished && "rows" in finished && typeof finished.rows === "object" && !Array.isArray(finished.rows) ? (finished as FinishResult) : undefined;
   const cursor = finishRows?.cursor ?? maxCursor;
   batch.add(undefined, finished ? (finishRows ? finishRows.rows : (finished as RowsByTable)) : {}, cursor ? { partition: key, value: cursor } : undefined);
-  if (batch.full) await batch.flushInBackground();
+  if (batch.full) batch.flushInBackground();
 }
 
 export async function writeRows(ctx: Pick<CollectContext, "warehouse">, rows: RowsByTable): Promise<number> {

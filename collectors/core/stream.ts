@@ -66,6 +66,11 @@ export interface StreamDefinition<Item, Partition = string> {
   toRows: (item: Item, ctx: CollectContext, partition: Partition) => RowsByTable;
   /** The item's replication key (ISO timestamp or other orderable string). */
   cursorOf: (item: Item) => string | undefined;
+  /**
+   * How many partitions to collect at once (default 1). Their requests overlap; warehouse work
+   * stays one statement at a time. Only for streams whose partitions share no state in a run.
+   */
+  concurrency?: (ctx: CollectContext) => number;
   /** Runs after a partition's last page (e.g. map commits to the deployments that shipped them). */
   finish?: (ctx: CollectContext, partition: Partition) => Promise<RowsByTable | FinishResult | void>;
 }

@@ -47,6 +47,7 @@ interface RepoWork {
  */
 export const commits = defineStream<ChangeItem, RepoTarget>({
   id: "github.commits",
+  concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: ChangeItem,
   itemId: (raw) => String((raw as { sha?: unknown; oid?: unknown })?.sha ?? (raw as { oid?: unknown })?.oid ?? "?"),
   partitions: (ctx) => repoTargets(ctx.config),

@@ -24,6 +24,7 @@ const PENDING_WINDOW_MS = 14 * 24 * 3600_000;
  */
 export const deployments = defineStream<GithubDeployment, RepoTarget>({
   id: "github.deployments",
+  concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubDeployment,
   itemId: (raw) => String((raw as { deployment?: { id?: unknown } })?.deployment?.id ?? "?"),
   partitions: (ctx) => targetsUsing(ctx.config, "deployments"),

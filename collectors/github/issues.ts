@@ -4,7 +4,7 @@ import { extractRefs } from "../pagerduty/refs.ts";
 import { defineStream } from "../core/stream.ts";
 import { githubClient } from "./client.ts";
 import { restPages } from "./pages.ts";
-import { repoTargets, type RepoTarget } from "./targets.ts";
+import { repoTargets, type RepoTarget, githubSettings } from "./targets.ts";
 
 /** One partition: a repository and one incident label (GitHub's `labels=a,b` means *all* of them). */
 export interface IssueLabelTarget {
@@ -21,6 +21,7 @@ export interface IssueLabelTarget {
  */
 export const issues = defineStream<GithubIssue, IssueLabelTarget>({
   id: "github.incidents",
+  concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubIssue,
   itemId: (raw) => `#${String((raw as { number?: unknown } | null)?.number ?? "?")}`,
   partitions: (ctx) => {

@@ -29,6 +29,7 @@ const PULLS_QUERY = `query($owner: String!, $name: String!, $first: Int!, $after
 /** Merged pull requests with first-commit, opened, first-review and merged times. */
 export const pullRequests = defineStream<GithubPullRequest, RepoTarget>({
   id: "github.pull_requests",
+  concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubPullRequest,
   itemId: (raw) => `#${String((raw as { number?: unknown })?.number ?? "?")}`,
   partitions: (ctx) => repoTargets(ctx.config),

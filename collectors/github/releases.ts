@@ -3,7 +3,7 @@ import { defineStream } from "../core/stream.ts";
 import { githubClient } from "./client.ts";
 import { deploymentRow } from "./deployment-row.ts";
 import { graphqlPages } from "./pages.ts";
-import { entityId, targetsUsing, type RepoTarget } from "./targets.ts";
+import { entityId, targetsUsing, type RepoTarget, githubSettings } from "./targets.ts";
 
 const RELEASES_QUERY = `query($owner: String!, $name: String!, $first: Int!, $after: String) {
   repository(owner: $owner, name: $name) {
@@ -17,6 +17,7 @@ const RELEASES_QUERY = `query($owner: String!, $name: String!, $first: Int!, $af
 /** Releases as production deployments: published ones; drafts and pre-releases only when configured. */
 export const releases = defineStream<GithubRelease, RepoTarget>({
   id: "github.releases",
+  concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubRelease,
   itemId: (raw) => String((raw as { databaseId?: unknown; tagName?: unknown })?.databaseId ?? (raw as { tagName?: unknown })?.tagName ?? "?"),
   partitions: (ctx) => targetsUsing(ctx.config, "releases"),

@@ -3,7 +3,7 @@ import { defineStream } from "../core/stream.ts";
 import { githubClient } from "./client.ts";
 import { deploymentRow } from "./deployment-row.ts";
 import { graphqlPages } from "./pages.ts";
-import { entityId, matches, targetsUsing, type RepoTarget } from "./targets.ts";
+import { entityId, matches, targetsUsing, type RepoTarget, githubSettings } from "./targets.ts";
 
 const TAGS_QUERY = `query($owner: String!, $name: String!, $first: Int!, $after: String) {
   repository(owner: $owner, name: $name) {
@@ -40,6 +40,7 @@ function commitDate(raw: unknown): string | undefined {
 /** Tags matching a pattern as production deployments (GraphQL, newest commit first). */
 export const tags = defineStream<GithubTag, RepoTarget>({
   id: "github.tags",
+  concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubTag,
   itemId: (raw) => String((raw as { name?: unknown })?.name ?? "?"),
   partitions: (ctx) => targetsUsing(ctx.config, "tags"),

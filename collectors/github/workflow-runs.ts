@@ -20,6 +20,7 @@ const CONCLUSIONS: Record<string, DeploymentStatus> = {
 /** Actions workflow runs as deployments: workflow file or name pattern, branch; success = `conclusion: success`. */
 export const workflowRuns = defineStream<GithubWorkflowRun, RepoTarget>({
   id: "github.workflow_runs",
+  concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubWorkflowRun,
   itemId: (raw) => String((raw as { id?: unknown })?.id ?? "?"),
   partitions: (ctx) => targetsUsing(ctx.config, "workflow_runs"),

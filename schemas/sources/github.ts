@@ -52,6 +52,12 @@ export const GithubSource = z.strictObject({
   /** Retries of 5xx answers and network errors; waits grow as retry_base_ms × n². */
   retries: z.number().int().min(0).max(10).default(3),
   retry_base_ms: z.number().int().min(1).default(1000),
+  /**
+   * Repositories collected at once. Their requests overlap (GraphQL queries stay spaced ≥ 50 ms apart,
+   * REST goes through Octokit's throttling); the warehouse is written one statement at a time. 1 makes
+   * every request wait for the previous one, as GitHub suggests for a token other tools share.
+   */
+  concurrency: z.number().int().min(1).max(8).default(4),
   /** Rate-limit waits: give up after this many waits for one request. */
   rate_limit_retries: z.number().int().min(0).default(5),
 });

@@ -15,6 +15,10 @@ const Item = z.object({ id: z.number(), at: z.string() });
 type Item = z.infer<typeof Item>;
 
 interface Plan {
+  /** Partitions collected at once (the stream's concurrency). */
+  concurrency?: number;
+  /** Partition names (default a, b). */
+  partitions?: string[];
   /** Pages per partition, each with `perPage` items. */
   pages: number;
   perPage?: number;
@@ -26,20 +30,23 @@ interface Plan {
   badRowAt?: { partition: string; page: number };
 }
 
-const at = (partition: string, n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, 0) + (partition === "b" ? 1e9 : 0) + n * 60_000).toISOString();
+const at = (partition: string, n: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, 0) + (partition.charCodeAt(0) - 97) * 1e9 + n * 60_000).toISOString();
 
 function testSource(plan: Plan, seen: { since: Map<string, string | undefined>; finishCounts: Map<string, number> }): Source {
   const stream = defineStream<Item, string>({
     id: "test.items",
     item: Item,
     itemId: (raw) => String((raw as { id?: unknown }).id),
-    partitions: () => ["a", "b"],
+    partitions: () => plan.partitions ?? ["a", "b"],
+    concurrency: () => plan.concurrency ?? 1,
     partitionKey: (p) => p,
     order: "asc",
     async *pages(_ctx, partition, since) {
       seen.since.set(partition, since);
       const perPage = plan.perPage ?? 3;
       for (let page = 1; page <= plan.pages; page++) {
+        // Let other partitions' requests interleave, as real HTTP does.
+        await new Promise((r) => setTimeout(r, (page * 7 + partition.length) % 3));
         if (plan.failAt?.partition === partition && plan.failAt.page === page) throw Object.assign(new Error("server error"), { status: 500 });
         const items: unknown[] = [];
         for (let i = 0; i < perPage; i++) {
@@ -190,6 +197,81 @@ describe("collector runner: batched page writes", () => {
         // Pages 1–2 committed; the batch of pages 3–4 failed; nothing after it was kept.
         expect(await ids(w, "a")).toEqual([0, 1, 2, 3, 4, 5]);
         expect((await cursors(w)).a).toBe(at("a", 5));
+      } finally {
+        w.close();
+      }
+    });
+  });
+
+  it("four partitions at a time store exactly what one at a time stores, and finish() of each still sees all its pages", async () => {
+    await withTempDir(async (dir) => {
+      const partitions = ["a", "b", "c", "d", "e", "f"];
+      const dump = async (w: Warehouse) => ({
+        rows: await w.all("SELECT deployment_id, repo, finished_at FROM core.deployments ORDER BY 1"),
+        cursors: await cursors(w),
+        pages: (await w.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM raw.pages"))!.n,
+      });
+      const serial = await Warehouse.open(join(dir, "serial.duckdb"));
+      const parallel = await Warehouse.open(join(dir, "parallel.duckdb"));
+      try {
+        BATCH_LIMITS.pages = 7;
+        const one = await run(serial, { pages: 30, partitions });
+        const four = await run(parallel, { pages: 30, partitions, concurrency: 4 });
+        expect(four.result.status).toBe("success");
+        expect(four.result.streams[0]).toMatchObject({ partitions: 6, pages: 180, rows: 540 });
+        expect(await dump(parallel)).toEqual(await dump(serial));
+        for (const p of partitions) expect(four.seen.finishCounts.get(p)).toBe(one.seen.finishCounts.get(p));
+        expect(four.seen.finishCounts.get("f")).toBe(90);
+      } finally {
+        serial.close();
+        parallel.close();
+      }
+    });
+  });
+
+  it("with partitions collected at once, a failing request stops the stream; every partition's cursor stays at rows it has", async () => {
+    await withTempDir(async (dir) => {
+      const w = await Warehouse.open(join(dir, "w.duckdb"));
+      try {
+        BATCH_LIMITS.pages = 3;
+        const partitions = ["a", "b", "c", "d"];
+        const { result } = await run(w, { pages: 12, partitions, concurrency: 3, failAt: { partition: "b", page: 5 } });
+        expect(result.status).toBe("failure");
+        expect(result.error).toMatch(/\[b\] server error/);
+        const stored = await cursors(w);
+        for (const p of partitions) {
+          const have = await ids(w, p);
+          // Rows run 0…n-1 without a gap, and the cursor is the newest of them.
+          expect(have).toEqual(Array.from({ length: have.length }, (_, i) => i));
+          expect(stored[p]).toBe(have.length ? at(p, have.length - 1) : undefined);
+        }
+        expect(await ids(w, "b")).toHaveLength(12);
+        // The next run completes every partition from where it stopped.
+        const again = await run(w, { pages: 12, partitions, concurrency: 3 });
+        expect(again.result.status).toBe("success");
+        for (const p of partitions) expect(await ids(w, p)).toHaveLength(36);
+      } finally {
+        w.close();
+      }
+    });
+  });
+
+  it("with partitions collected at once, a batch the warehouse refuses stops the stream and leaves no partition with a gap", async () => {
+    await withTempDir(async (dir) => {
+      const w = await Warehouse.open(join(dir, "w.duckdb"));
+      try {
+        BATCH_LIMITS.pages = 2;
+        const partitions = ["a", "b", "c"];
+        const { result } = await run(w, { pages: 10, partitions, concurrency: 3, badRowAt: { partition: "b", page: 4 } });
+        expect(result.status).toBe("failure");
+        expect(result.error).toMatch(/unknown column "no_such_column"/);
+        const stored = await cursors(w);
+        for (const p of partitions) {
+          const have = await ids(w, p);
+          expect(have).toEqual(Array.from({ length: have.length }, (_, i) => i));
+          expect(stored[p]).toBe(have.length ? at(p, have.length - 1) : undefined);
+        }
+        expect((await ids(w, "b")).length).toBeLessThan(12);
       } finally {
         w.close();
       }
