@@ -22,7 +22,7 @@ const num = (name: string, fallback: number) => Number(process.env[name] ?? fall
  */
 export const scaleCollectBench: Benchmark = {
   name: "scale: backfill and nightly collection",
-  description: `GitHub + PagerDuty collection of the scale organisation (demo generator, ${num("DORA_BENCH_SCALE_REPOS", 200)} repositories × ${num("DORA_BENCH_SCALE_MONTHS", 12)} months, seed 42) from the local simulators with ${num("DORA_BENCH_SCALE_LATENCY_MS", 20)} ms injected latency per request, real Octokit and PagerDuty client over HTTP, on-disk warehouse: backfill of all but the last day, then a nightly run with that day. Simulators run in the same process (their CPU counts against the wall time); peak RSS includes the generated organisation.`,
+  description: `GitHub + PagerDuty collection of the scale organisation (demo generator, ${num("DORA_BENCH_SCALE_REPOS", 200)} repositories × ${num("DORA_BENCH_SCALE_MONTHS", 12)} months, seed 42) from the local simulators with ${num("DORA_BENCH_SCALE_LATENCY_MS", 20)} ms injected latency per request, real Octokit and PagerDuty client over HTTP, on-disk warehouse: backfill of all but the last day, then a nightly run with that day. Simulators run in a worker thread of the same process (their CPU shares the machine's 2 cores; peak RSS includes them and the generated organisation); the nightly run gets a fresh token hour (it runs a day later).`,
   run: async () => {
     const repos = num("DORA_BENCH_SCALE_REPOS", 200);
     const r = await script("bench/scale-collect.ts", [String(repos), String(num("DORA_BENCH_SCALE_MONTHS", 12)), String(num("DORA_BENCH_SCALE_LATENCY_MS", 20))]);

@@ -53,7 +53,7 @@ export const GithubSource = z.strictObject({
   retries: z.number().int().min(0).max(10).default(3),
   retry_base_ms: z.number().int().min(1).default(1000),
   /**
-   * Repositories collected at once. Their requests overlap (GraphQL queries stay spaced ≥ 50 ms apart,
+   * Repositories collected at once. Their requests overlap (GraphQL query starts stay ≥ 40 ms apart,
    * REST goes through Octokit's throttling); the warehouse is written one statement at a time. 1 makes
    * every request wait for the previous one, as GitHub suggests for a token other tools share.
    */
