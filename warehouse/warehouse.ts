@@ -94,9 +94,10 @@ export class Warehouse {
       await connection.run("SET TimeZone = 'UTC'");
       // DuckDB checkpoints when the WAL passes 16 MB, and a checkpoint rewrites the tables' indexes:
       // with raw pages that came every few commits, so commits of a large backfill slowed as the file
-      // grew (88 ms each at 40 repositories, bench/scale-collect.ts). 256 MB makes them rare; the WAL
-      // is replayed after a crash and checkpointed on close as before.
-      if (!readOnly) await connection.run("SET checkpoint_threshold = '256MB'");
+      // grew (88 ms each at 40 repositories, bench/scale-collect.ts). 64 MB makes them rarer; the WAL
+      // is replayed after a crash and checkpointed on close as before. Not more: rows written since the
+      // last checkpoint stay in memory (256 MB held ~180 MB of latency buckets in a Prometheus backfill).
+      if (!readOnly) await connection.run("SET checkpoint_threshold = '64MB'");
       if (!readOnly && options.migrate !== false) await warehouse.migrate();
     } catch (error) {
       warehouse.close();
