@@ -13,6 +13,12 @@ import type { Warehouse } from "../../warehouse/warehouse.ts";
 /** Changes per slice: day+week slices hold 4 groupings × 5 columns of values, month slices 2 × 5. */
 const SLICE_CHANGES = { week: 400_000, month: 800_000 };
 
+/** The value at fractional position `pos` of the sorted list `list` (quantile_cont's interpolation, see positions). */
+function atPosition(list: string, pos: string): string {
+  const at = (i: string) => `${list}[${i}(${pos})::BIGINT + 1]`;
+  return `CASE WHEN len(${list}) = 0 THEN NULL WHEN floor(${pos}) = ceil(${pos}) THEN ${at("floor")} ELSE ${at("floor")} * (1 - (${pos} - floor(${pos}))) + ${at("ceil")} * (${pos} - floor(${pos})) END`;
+}
+
 const STATISTICS = `
 lists AS (
   -- each group's values once, sorted: the statistics below read them by position (a holistic
@@ -44,38 +50,14 @@ positions AS (
 agg AS (
   SELECT
     grain, period_start, service, changes,
-    CASE
-      WHEN len(lead) = 0 THEN NULL
-      WHEN floor(lead_50) = ceil(lead_50) THEN lead[floor(lead_50)::BIGINT + 1]
-      ELSE lead[floor(lead_50)::BIGINT + 1] * (1 - (lead_50 - floor(lead_50))) + lead[ceil(lead_50)::BIGINT + 1] * (lead_50 - floor(lead_50))
-    END AS median_hours,
-    CASE
-      WHEN len(lead) = 0 THEN NULL
-      WHEN floor(lead_90) = ceil(lead_90) THEN lead[floor(lead_90)::BIGINT + 1]
-      ELSE lead[floor(lead_90)::BIGINT + 1] * (1 - (lead_90 - floor(lead_90))) + lead[ceil(lead_90)::BIGINT + 1] * (lead_90 - floor(lead_90))
-    END AS p90_hours,
+    ${atPosition("lead", "lead_50")} AS median_hours,
+    ${atPosition("lead", "lead_90")} AS p90_hours,
     -- summed in ascending order: bit-identical run to run (as avg(… ORDER BY …), without its cost)
     list_avg(lead) AS mean_hours,
-    CASE
-      WHEN len(coding) = 0 THEN NULL
-      WHEN floor(coding_50) = ceil(coding_50) THEN coding[floor(coding_50)::BIGINT + 1]
-      ELSE coding[floor(coding_50)::BIGINT + 1] * (1 - (coding_50 - floor(coding_50))) + coding[ceil(coding_50)::BIGINT + 1] * (coding_50 - floor(coding_50))
-    END AS coding_median_hours,
-    CASE
-      WHEN len(pickup) = 0 THEN NULL
-      WHEN floor(pickup_50) = ceil(pickup_50) THEN pickup[floor(pickup_50)::BIGINT + 1]
-      ELSE pickup[floor(pickup_50)::BIGINT + 1] * (1 - (pickup_50 - floor(pickup_50))) + pickup[ceil(pickup_50)::BIGINT + 1] * (pickup_50 - floor(pickup_50))
-    END AS pickup_median_hours,
-    CASE
-      WHEN len(review) = 0 THEN NULL
-      WHEN floor(review_50) = ceil(review_50) THEN review[floor(review_50)::BIGINT + 1]
-      ELSE review[floor(review_50)::BIGINT + 1] * (1 - (review_50 - floor(review_50))) + review[ceil(review_50)::BIGINT + 1] * (review_50 - floor(review_50))
-    END AS review_median_hours,
-    CASE
-      WHEN len(deploy) = 0 THEN NULL
-      WHEN floor(deploy_50) = ceil(deploy_50) THEN deploy[floor(deploy_50)::BIGINT + 1]
-      ELSE deploy[floor(deploy_50)::BIGINT + 1] * (1 - (deploy_50 - floor(deploy_50))) + deploy[ceil(deploy_50)::BIGINT + 1] * (deploy_50 - floor(deploy_50))
-    END AS deploy_median_hours,
+    ${atPosition("coding", "coding_50")} AS coding_median_hours,
+    ${atPosition("pickup", "pickup_50")} AS pickup_median_hours,
+    ${atPosition("review", "review_50")} AS review_median_hours,
+    ${atPosition("deploy", "deploy_50")} AS deploy_median_hours,
     nonpositive_changes
   FROM positions
 )`;

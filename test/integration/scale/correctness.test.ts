@@ -5,6 +5,7 @@ import { runTransforms } from "../../../transforms/run.ts";
 import { Warehouse } from "../../../warehouse/warehouse.ts";
 import { startScaleSim, type ScaleSim } from "../../sim/scale/server.ts";
 import { collectOrg, type OrgRun } from "../../sim/scale/collect.ts";
+import { DROP_FIRST_DEPLOYMENT_CHANGES, expectSameRows } from "./same-rows.ts";
 
 // Correctness at scale, on a small organisation: the metrics computed from what the real collectors
 // read off the simulated GitHub and PagerDuty equal the metrics computed from the generator's ground
@@ -39,10 +40,7 @@ beforeAll(async () => {
   // The one legitimate difference: a service's first production deployment has no earlier one to
   // compare with, so GitHub cannot say which commits it shipped (collectors/github/commits.ts leaves
   // them unattributed). Those changes are dropped from the truth too; nothing else is.
-  await truth.run(`
-    DELETE FROM core.changes WHERE deployment_id IN (
-      SELECT arg_min(deployment_id, finished_at) FROM core.deployments
-      WHERE is_production AND status = 'success' GROUP BY service)`);
+  await truth.run(DROP_FIRST_DEPLOYMENT_CHANGES);
   await runTransforms(truth, sim.org.demo);
 }, 120_000);
 
@@ -51,25 +49,6 @@ afterAll(async () => {
   truth?.close();
   await sim?.close();
 });
-
-/** Numbers equal up to summation order (DuckDB sums in a different order for different ids). */
-function expectSameRows(table: string, got: Record<string, unknown>[], want: Record<string, unknown>[]) {
-  expect(got.length, `${table}: row count`).toBe(want.length);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    const w = want[i]!;
-    const where = `${table} ${JSON.stringify([w.grain ?? w.metric, w.period_start ?? "", w.service])}`;
-    for (const key of Object.keys(w)) {
-      const a = g[key];
-      const b = w[key];
-      if (typeof b === "number" && typeof a === "number" && Number.isFinite(b)) {
-        expect(Math.abs(a - b), `${where}.${key}: ${a} vs ${b}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
-      } else {
-        expect(a, `${where}.${key}`).toEqual(b);
-      }
-    }
-  }
-}
 
 describe("scale simulator: collected metrics equal the ground truth", () => {
   it("collects both sources without errors, reading every page, through a rate-limit wait and a failed page each", () => {
