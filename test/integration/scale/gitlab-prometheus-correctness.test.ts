@@ -7,7 +7,7 @@ import { collectOrg, type OrgRun } from "../../sim/scale/collect.ts";
 import { firstDay } from "../../sim/scale/org.ts";
 import { BUCKET_SECONDS } from "../../sim/scale/prometheus.ts";
 import { startScaleSim, type ScaleSim } from "../../sim/scale/server.ts";
-import { DROP_FIRST_DEPLOYMENT_CHANGES, expectSameRows } from "./same-rows.ts";
+import { DROP_FIRST_DEPLOYMENT_CHANGES, expectSameRows, incidentLinks } from "./same-rows.ts";
 
 // Correctness at scale through GitLab and Prometheus, on a small organisation: the metrics computed
 // from what the real collectors (gitbeaker over HTTP, our Prometheus client) read off the simulated
@@ -119,13 +119,8 @@ describe("scale simulator on GitLab and Prometheus: collected metrics equal the 
   it("blames each incident on the same deployment the generator caused it with", async () => {
     const names = new Map<string, string>();
     for (const [demoId, id] of sim.org.deploymentIds) names.set(`gitlab:deployment:acme/${demoId.split(":")[2]}:${id}`, demoId);
-    const links = (w: Warehouse) =>
-      w.all<{ created_at: Date; service: string; caused_by_deployment_id: string | null; link_kind: string }>(
-        `SELECT i.created_at, l.service, l.caused_by_deployment_id, l.link_kind FROM metrics.incident_links l
-           JOIN core.incidents i USING (incident_id) ORDER BY i.created_at, l.service`,
-      );
-    const got = (await links(collected)).map((l) => ({ ...l, caused_by_deployment_id: l.caused_by_deployment_id && (names.get(l.caused_by_deployment_id) ?? l.caused_by_deployment_id) }));
-    const want = await links(truth);
+    const got = (await incidentLinks(collected)).map((l) => ({ ...l, caused_by_deployment_id: l.caused_by_deployment_id && (names.get(l.caused_by_deployment_id) ?? l.caused_by_deployment_id) }));
+    const want = await incidentLinks(truth);
     expect(want.filter((l) => l.caused_by_deployment_id).length).toBeGreaterThan(3);
     expect(got).toEqual(want);
   });

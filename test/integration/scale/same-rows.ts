@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import type { Warehouse } from "../../../warehouse/warehouse.ts";
 
 /** Metric rows equal up to summation order (DuckDB sums in a different order for different ids). */
 export function expectSameRows(table: string, got: Record<string, unknown>[], want: Record<string, unknown>[]) {
@@ -28,3 +29,11 @@ export const DROP_FIRST_DEPLOYMENT_CHANGES = `
   DELETE FROM core.changes WHERE deployment_id IN (
     SELECT arg_min(deployment_id, finished_at) FROM core.deployments
     WHERE is_production AND status = 'success' GROUP BY service)`;
+
+/** Each incident (by creation time) with the deployment the linking transform blamed. */
+export function incidentLinks(w: Warehouse) {
+  return w.all<{ created_at: Date; service: string; caused_by_deployment_id: string | null; link_kind: string }>(
+    `SELECT i.created_at, l.service, l.caused_by_deployment_id, l.link_kind FROM metrics.incident_links l
+       JOIN core.incidents i USING (incident_id) ORDER BY i.created_at, l.service`,
+  );
+}
