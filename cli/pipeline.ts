@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { SOURCES } from "../collectors/registry.ts";
 import { collectSource, type SourceResult } from "../collectors/core/runner.ts";
+import { withCollectSettings } from "../collectors/core/settings.ts";
 import type { Logger } from "../collectors/core/log.ts";
 import { readSecret } from "../collectors/core/secrets.ts";
 import type { Source } from "../collectors/core/stream.ts";
@@ -51,6 +52,18 @@ export async function collectAll(
   if (sources.length === 0) throw new UsageError(NO_SOURCE_HELP);
   const runId = options.runId ?? randomUUID();
   registerConfiguredSecrets(config);
+  return withCollectSettings(w, () => collectSources(w, sources, config, log, progress, options, runId));
+}
+
+async function collectSources(
+  w: Warehouse,
+  sources: Source[],
+  config: Config,
+  log: Logger,
+  progress: Progress,
+  options: CollectOptions,
+  runId: string,
+): Promise<SourceResult[]> {
   const results: SourceResult[] = [];
   for (const source of sources) {
     progress.step(`collecting ${source.name}…`);

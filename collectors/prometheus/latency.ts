@@ -216,6 +216,15 @@ export interface ChunkAnalysis {
  * +Inf takes its total from the `_count` answer when there is one, else it is left out.
  */
 export function analyze(chunk: PrometheusLatencyChunk): ChunkAnalysis {
+  // One chunk is read for its rows and for its cursor: the (pure) analysis is made once.
+  let found = analyzed.get(chunk);
+  if (!found) analyzed.set(chunk, (found = analyzeOnce(chunk)));
+  return found;
+}
+
+const analyzed = new WeakMap<PrometheusLatencyChunk, ChunkAnalysis>();
+
+function analyzeOnce(chunk: PrometheusLatencyChunk): ChunkAnalysis {
   const steps = new Map<number, Map<number, number>>();
   let skippedSeries = 0;
   let skippedValues = 0;

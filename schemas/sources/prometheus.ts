@@ -38,8 +38,12 @@ export const PrometheusSource = z.strictObject({
     .min(60)
     .refine((s) => 86_400 % s === 0, "availability_step_seconds must divide a day (e.g. 300, 900, 3600)")
     .default(300),
-  /** Points per series per request: the API refuses more than 11,000; smaller chunks ease a loaded server. */
-  max_points: z.number().int().min(1).max(11_000).default(11_000),
+  /**
+   * Points per series per request (one stored page): the API refuses more than 11,000. The default,
+   * 1,000 (42 days at a 1 h step), keeps a page's rows near one write batch, so the collector's memory
+   * does not grow with the history collected; larger chunks mean fewer requests and more memory.
+   */
+  max_points: z.number().int().min(1).max(11_000).default(1_000),
   /** First day to collect when there is no cursor (default: the earlier of plan.start and the baseline's start). */
   from: Day.optional(),
   /** Re-read this many hours before the cursor on each run, so late samples (remote write, Thanos uploads) are picked up. */

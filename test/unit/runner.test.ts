@@ -94,10 +94,10 @@ function counting(w: Warehouse): { w: Warehouse; transactions: () => number } {
   return { w: proxy, transactions: () => n };
 }
 
-async function run(w: Warehouse, plan: Plan) {
-  const seen = { since: new Map<string, string | undefined>(), finishCounts: new Map<string, number>(), progress: [] as StreamProgress[] };
+async function run(w: Warehouse, plan: Plan, committed?: () => number) {
+  const seen = { since: new Map<string, string | undefined>(), finishCounts: new Map<string, number>(), progress: [] as (StreamProgress & { committed: number })[] };
   const ctx: CollectContext = {
-    progress: (p) => seen.progress.push(p),
+    progress: (p) => seen.progress.push({ ...p, committed: committed?.() ?? 0 }),
     config: {} as Config,
     log: createLogger({ level: "error", write: () => undefined }),
     runId: `run-${Math.random()}`,
@@ -129,7 +129,7 @@ describe("collector runner: batched page writes", () => {
         expect(seen.finishCounts.get("a")).toBe(360);
         expect(seen.finishCounts.get("b")).toBe(360);
         // Progress: each partition as it starts, then every page, counting up.
-        expect(seen.progress[0]).toEqual({ stream: "test.items", partition: "a", index: 1, partitions: 2, pages: 0, rows: 0 });
+        expect(seen.progress[0]).toEqual({ stream: "test.items", partition: "a", index: 1, partitions: 2, pages: 0, rows: 0, committed: 0 });
         expect(seen.progress.filter((p) => p.partition === "b")[0]).toMatchObject({ index: 2, pages: 120 });
         expect(seen.progress.at(-1)).toMatchObject({ partition: "b", pages: 240 });
         expect(seen.progress.at(-1)!.rows).toBeGreaterThan(360);
@@ -272,6 +272,46 @@ describe("collector runner: batched page writes", () => {
           expect(stored[p]).toBe(have.length ? at(p, have.length - 1) : undefined);
         }
         expect((await ids(w, "b")).length).toBeLessThan(12);
+      } finally {
+        w.close();
+      }
+    });
+  });
+  it("pages wait while a batch is being written: when DuckDB is slower than the pages come, at most one batch waits (memory stays flat)", async () => {
+    await withTempDir(async (dir) => {
+      const w = await Warehouse.open(join(dir, "w.duckdb"));
+      try {
+        BATCH_LIMITS.pages = 2;
+        // A slow warehouse: each batch takes 15 ms to commit; pages come every 0–2 ms.
+        let pending = 0;
+        let committed = 0;
+        const slow = new Proxy(w, {
+          get(target, prop, receiver) {
+            const value: unknown = Reflect.get(target, prop, receiver);
+            if (prop === "upsert") {
+              return (table: string, rows: readonly unknown[], options?: unknown) => {
+                if (table === "raw.pages") pending += rows.length;
+                return target.upsert(table, rows as never, options as never);
+              };
+            }
+            if (prop === "transaction") {
+              return async (fn: () => Promise<unknown>) => {
+                await new Promise((r) => setTimeout(r, 15));
+                const out = await target.transaction(fn);
+                committed += pending;
+                pending = 0;
+                return out;
+              };
+            }
+            return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        });
+        const { result, seen } = await run(slow, { pages: 60, partitions: ["a"] }, () => committed);
+        expect(result.status).toBe("success");
+        expect(await ids(w, "a")).toEqual(Array.from({ length: 180 }, (_, i) => i));
+        // Fetched but not committed: the batch being written, the one filling, the page in hand.
+        const backlog = Math.max(...seen.progress.map((p) => p.pages - p.committed));
+        expect(backlog).toBeLessThanOrEqual(2 * BATCH_LIMITS.pages + 1);
       } finally {
         w.close();
       }
