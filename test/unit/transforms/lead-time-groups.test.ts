@@ -86,8 +86,8 @@ describe("intermediate.int_lead_time_groups", () => {
           CASE WHEN i % 17 = 0 THEN -0.5 ELSE (hash(i, 8) % 900) / 10.0 END AS deploy_hours
         FROM range(4000) t(i)`);
       // one slice, and slices of ~150 changes (whole weeks / months each)
-      for (const sliceChanges of [1_000_000, 150]) {
-        await leadTimeGroups(w, sliceChanges);
+      for (const [sliceChanges, threads] of [[1_000_000, 1], [150, 1], [150, 2]] as const) {
+        await leadTimeGroups(w, { sliceChanges, threads });
         const count = (sql: string) => w.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM (${sql})`).then((r) => r!.n);
         const ref = `SELECT * FROM (${REFERENCE})`;
         const got = "SELECT * FROM intermediate.int_lead_time_groups";
@@ -97,7 +97,7 @@ describe("intermediate.int_lead_time_groups", () => {
         // transform exactly)
         const exact = "grain, period_start, service, changes, median_hours, p90_hours, coding_median_hours, pickup_median_hours, review_median_hours, deploy_median_hours, nonpositive_changes";
         const mismatches = await w.all(`SELECT ${exact} FROM (${got}) EXCEPT SELECT ${exact} FROM (${ref}) LIMIT 5`);
-        expect(mismatches, `slices of ${sliceChanges}`).toEqual([]);
+        expect(mismatches, `slices of ${sliceChanges}, ${threads} threads`).toEqual([]);
         const worst = await w.one<{ d: number; nulls: number }>(
           `SELECT max(abs(g.mean_hours - r.mean_hours) / abs(r.mean_hours)) AS d, count(*) FILTER (WHERE (g.mean_hours IS NULL) <> (r.mean_hours IS NULL))::INTEGER AS nulls
            FROM (${got}) g JOIN (${ref}) r ON g.grain = r.grain AND g.period_start = r.period_start AND g.service IS NOT DISTINCT FROM r.service`,
