@@ -54,7 +54,8 @@ export function materializationOf(sql: string): "table" | "view" {
  *   aggregations spill to the temp directory instead of growing. The process takes more than this
  *   (Node, DuckDB's own allocations outside the buffer pool): about 1.5× at 1M deployments.
  * - DORA_TRANSFORMS_TEMP_DIRECTORY (default: DuckDB's, `<warehouse>.tmp` beside a file warehouse).
- * - DORA_TRANSFORMS_THREADS (default: DuckDB's, one per core).
+ * - DORA_TRANSFORMS_THREADS (default: DuckDB's, one per core); also the worker threads of
+ *   intermediate.int_lead_time_groups.
  * preserve_insertion_order is off during the run: every table whose order matters says ORDER BY.
  * The previous values are restored afterwards.
  */
