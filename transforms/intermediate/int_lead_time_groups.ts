@@ -6,8 +6,10 @@
 // (day, week and month, each per service and for '*'). In SQL that meant a sorted list per group and
 // column, five columns × six groupings of 10M changes at 1M deployments: 30–60 s, and DuckDB cannot
 // spill list or quantile states. Here the changes are read in slices of whole weeks (day and week
-// groups) and whole months (month groups), each slice's rows are bucketed by group with a counting
-// sort, and each statistic is an order statistic found by selection (no sort) — the same numbers as
+// groups) and whole months (month groups), each slice's rows are ordered by day and service with a
+// counting sort (a '*' group is then one range, a service's group one range per day), and each
+// statistic is an order statistic found by selection, not sorting (in worker threads, while DuckDB
+// reads the next slice; ../lib/lead-time-groups.ts, ../lib/order-stats.ts) — the same numbers as
 // DuckDB's quantile_cont (test/unit/transforms/lead-time-groups.test.ts compares them with the SQL
 // reference, test/unit/transforms/reference/int_lead_time_groups.sql). The mean is the exact sum of
 // the values rounded once, divided by their count: the same result whatever order the rows come in.
