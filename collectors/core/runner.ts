@@ -167,8 +167,11 @@ class PageBatch {
   private bytes = 0;
   private since = 0;
   private tail: Promise<unknown> = Promise.resolve();
-  /** The write queued or running, if any (settles, never rejects). */
+  /** The last write queued or running, if any (settles, never rejects). */
   private writing: Promise<void> | undefined;
+  /** Rows and page bytes of the writes queued or running. */
+  private queuedRows = 0;
+  private queuedBytes = 0;
   /** Set by a failed write: nothing more is taken (it could carry a cursor past the lost rows). */
   private failure: Error | undefined;
 
@@ -244,6 +247,9 @@ class PageBatch {
   flushInBackground(): void {
     if (this.failure) throw this.failure;
     if (this.empty) return;
+    const size = { rows: this.rowCount, bytes: this.bytes };
+    this.queuedRows += size.rows;
+    this.queuedBytes += size.bytes;
     const { raw, rows, cursors } = this.take();
     const w = this.ctx.warehouse;
     const write = this.exclusive(async () => {
@@ -262,21 +268,25 @@ class PageBatch {
       },
     );
     const done: Promise<void> = settled.finally(() => {
+      this.queuedRows -= size.rows;
+      this.queuedBytes -= size.bytes;
       if (this.writing === done) this.writing = undefined;
     });
     this.writing = done;
   }
 
   /**
-   * When the batch is full, queues its write, but never more than one: while a write is still going,
-   * the pages wait for it. Without this wait, pages that came faster than DuckDB wrote them queued up
-   * as pending batches, and the backlog (the whole partition's rows, in a Prometheus backfill whose
-   * upserts slow as the table grows) grew with the history collected.
+   * When the batch is full, queues its write; but while the writes already queued hold a full
+   * batch's rows or bytes, the pages wait for them first. Without this wait, pages that came faster
+   * than DuckDB wrote them piled up as pending batches, and the backlog (the whole partition's rows,
+   * in a Prometheus backfill whose upserts slow as the table grows) grew with the history collected.
+   * Batches full by page count only (many small pages, as in a nightly run) are queued without
+   * waiting: they hold little memory, and waiting for each write serialized the fetching behind it.
    */
   async flushIfFull(): Promise<void> {
     while (this.full) {
       if (this.failure) throw this.failure;
-      if (this.writing) {
+      if (this.writing && (this.queuedRows >= BATCH_LIMITS.rows || this.queuedBytes >= BATCH_LIMITS.bytes)) {
         await this.writing;
         continue;
       }

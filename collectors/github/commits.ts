@@ -50,7 +50,11 @@ export const commits = defineStream<ChangeItem, RepoTarget>({
   concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: ChangeItem,
   itemId: (raw) => String((raw as { sha?: unknown; oid?: unknown })?.sha ?? (raw as { oid?: unknown })?.oid ?? "?"),
-  partitions: (ctx) => repoTargets(ctx.config),
+  partitions: (ctx) => {
+    const targets = repoTargets(ctx.config);
+    ctx.state.set(READS_KEY, { order: targets.map((t) => t.repo), loading: new Map() } satisfies StoredReads);
+    return targets;
+  },
   partitionKey: (t) => t.repo,
   order: "desc",
   pages: (ctx, target, since) => changePages(ctx, target, since),
@@ -58,6 +62,87 @@ export const commits = defineStream<ChangeItem, RepoTarget>({
   cursorOf: () => undefined,
   finish: (ctx, target) => finishRepo(ctx, target),
 });
+
+/** What attributing one repository's commits reads from the warehouse: its stored rows. */
+interface StoredRepo {
+  /** Its rows in core.changes (attributed or not). */
+  changes: number;
+  /** Its successful production deployments (every column but collected_at), oldest first. */
+  deployed: (Deployed & Row & { is_rollback: boolean; is_rework: boolean })[];
+  pulls: (PullRow & { service: string })[];
+  /** Its changes already attributed to a deployment, with their PR's flags. */
+  attributed: (Shipped & { service: string })[];
+}
+
+interface StoredReads {
+  /** The repositories in the order the stream collects them. */
+  order: string[];
+  /** Loaded or loading, until the repository's finish() takes them. */
+  loading: Map<string, Promise<StoredRepo>>;
+}
+
+const READS_KEY = "github.commits:reads";
+
+/** How many repositories' stored rows are read at once (a setting for tests). */
+export const STORED_READS = { chunk: 25 };
+
+/**
+ * The stored rows of a repository, read with those of the next repositories in the stream's order
+ * (STORED_READS.chunk at a time): one scan of each table per chunk instead of one per repository and
+ * service, which made these reads most of a nightly run's time at 200 repositories. Each repository
+ * writes only its own rows, so what was read for the later ones is still what they would read.
+ */
+async function storedOf(ctx: CollectContext, repo: string): Promise<StoredRepo> {
+  let reads = ctx.state.get(READS_KEY) as StoredReads | undefined;
+  if (!reads) ctx.state.set(READS_KEY, (reads = { order: [repo], loading: new Map() }));
+  const pending = reads.loading.get(repo);
+  if (pending) return pending;
+  const at = Math.max(0, reads.order.indexOf(repo));
+  const chunk = [repo, ...reads.order.slice(at + 1, at + STORED_READS.chunk).filter((r) => r !== repo && !reads.loading.has(r))];
+  const loaded = loadStored(ctx, chunk);
+  for (const r of chunk) reads.loading.set(r, loaded.then((m) => m.get(r)!));
+  return reads.loading.get(repo)!;
+}
+
+/** Forgets a repository's stored rows once its attribution is done. */
+function releaseStored(ctx: CollectContext, repo: string): void {
+  (ctx.state.get(READS_KEY) as StoredReads | undefined)?.loading.delete(repo);
+}
+
+async function loadStored(ctx: CollectContext, repos: string[]): Promise<Map<string, StoredRepo>> {
+  const w = ctx.warehouse;
+  const out = new Map<string, StoredRepo>(repos.map((r) => [r, { changes: 0, deployed: [], pulls: [], attributed: [] }]));
+  const inChunk = "repo IN (SELECT unnest(string_split(?, chr(10))))";
+  const list = repos.join("\n");
+  for (const r of await w.all<{ repo: string; n: number }>(`SELECT repo, count(*)::INTEGER AS n FROM core.changes WHERE source = 'github' AND ${inChunk} GROUP BY repo`, [list])) {
+    out.get(r.repo)!.changes = r.n;
+  }
+  for (const d of await w.all<StoredRepo["deployed"][number]>(
+    `SELECT * EXCLUDE (collected_at) FROM core.deployments
+      WHERE source = 'github' AND ${inChunk} AND is_production AND status = 'success' AND commit_sha IS NOT NULL AND finished_at IS NOT NULL
+      ORDER BY finished_at, deployment_id`,
+    [list],
+  )) {
+    out.get(d.repo as string)!.deployed.push(d);
+  }
+  for (const p of await w.all<PullRow & { repo: string; service: string }>(
+    `SELECT repo, service, pr_id, number, merge_commit_sha, commit_shas, opened_at, first_commit_at, first_review_at, merged_at, is_revert, is_hotfix
+       FROM core.pull_requests WHERE source = 'github' AND ${inChunk} ORDER BY number, service`,
+    [list],
+  )) {
+    out.get(p.repo)!.pulls.push(p);
+  }
+  for (const c of await w.all<Shipped & { repo: string; service: string }>(
+    `SELECT c.repo, c.service, c.change_id, c.deployment_id, c.commit_sha, c.title, p.is_revert, p.is_hotfix
+       FROM core.changes c LEFT JOIN core.pull_requests p ON p.pr_id = c.pr_id
+      WHERE c.source = 'github' AND c.${inChunk} AND c.deployment_id IS NOT NULL
+      ORDER BY c.change_id`,
+    [list],
+  )) {
+    out.get(c.repo)!.attributed.push(c);
+  }
+  return out;
+}
 
 function rangeOf(work: RepoWork, service: string): Set<string> {
   let range = work.ranges.get(service);
@@ -80,8 +165,8 @@ async function* changePages(ctx: CollectContext, target: RepoTarget, cursor: str
   const work = workOf(ctx, target);
   // A cursor with no change behind it (core.changes cleaned by `dora rebuild --clean`, say) would
   // never re-attribute what it skipped: start over instead.
-  const stored = await ctx.warehouse.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM core.changes WHERE source = 'github' AND repo = ?", [target.repo]);
-  const since = stored?.n ? cursor : undefined;
+  const stored = await storedOf(ctx, target.repo);
+  const since = stored.changes ? cursor : undefined;
   const compared = new Set<string>();
   const services = [...new Set(target.services.map((s) => s.service))];
 
@@ -110,13 +195,7 @@ async function* changePages(ctx: CollectContext, target: RepoTarget, cursor: str
   };
 
   for (const service of services) {
-    const deployed = await ctx.warehouse.all<Deployed>(
-      `SELECT deployment_id, service, commit_sha, ref, finished_at FROM core.deployments
-        WHERE source = 'github' AND repo = ? AND service = ? AND is_production AND status = 'success'
-          AND commit_sha IS NOT NULL AND finished_at IS NOT NULL
-        ORDER BY finished_at, deployment_id`,
-      [target.repo, service],
-    );
+    const deployed: Deployed[] = stored.deployed.filter((d) => d.service === service);
     const firstNew = deployed.findIndex((d) => !since || d.finished_at.toISOString() > since);
     if (firstNew < 0) continue;
     const plan = deployed.slice(firstNew).map((deployment, i) => ({ deployment, base: deployed[firstNew + i - 1]?.commit_sha }));
@@ -170,10 +249,8 @@ async function* changePages(ctx: CollectContext, target: RepoTarget, cursor: str
 
   // Squash and merge commits are found through the stored PRs; what is left (rebase merges, direct
   // pushes) is asked of GraphQL, 100 commits per request.
-  const pulls = await ctx.warehouse.all<Pick<PullRow, "number" | "merge_commit_sha" | "commit_shas">>(
-    "SELECT DISTINCT number, merge_commit_sha, commit_shas FROM core.pull_requests WHERE source = 'github' AND repo = ?",
-    [target.repo],
-  );
+  // A PR stored once per service of a monorepo is one PR here.
+  const pulls = [...new Map(stored.pulls.map((p) => [p.number, p])).values()];
   const explained = pullOfCommit(work.commits, pulls);
   const unknown = [...work.commits.keys()].filter((sha) => !explained.has(sha));
   for (let i = 0; i < unknown.length; i += ASSOCIATION_BATCH) {
@@ -250,29 +327,18 @@ interface PullRow {
 async function finishRepo(ctx: CollectContext, target: RepoTarget): Promise<FinishResult> {
   const work = workOf(ctx, target);
   ctx.state.delete(`github.commits:${target.repo}`);
+  const stored = await storedOf(ctx, target.repo);
+  releaseStored(ctx, target.repo);
   const rows: Row[] = [];
   const shipped: Shipped[] = [];
   for (const [service, plan] of work.plan) {
-    const pulls = await ctx.warehouse.all<PullRow>(
-      `SELECT pr_id, number, merge_commit_sha, commit_shas, opened_at, first_commit_at, first_review_at, merged_at, is_revert, is_hotfix
-         FROM core.pull_requests WHERE source = 'github' AND repo = ? AND service = ?`,
-      [target.repo, service],
-    );
+    const pulls = stored.pulls.filter((p) => p.service === service);
     const byNumber = new Map(pulls.map((p) => [p.number, p]));
     const bySha = pullOfCommit(work.commits, pulls);
 
     // Commits already counted at an earlier deployment stay there.
-    const newIds = plan.map((p) => p.deployment.deployment_id);
-    const assigned = new Set(
-      (
-        await ctx.warehouse.all<{ commit_sha: string; deployment_id: string }>(
-          "SELECT commit_sha, deployment_id FROM core.changes WHERE source = 'github' AND repo = ? AND service = ? AND deployment_id IS NOT NULL",
-          [target.repo, service],
-        )
-      )
-        .filter((c) => !newIds.includes(c.deployment_id))
-        .map((c) => c.commit_sha),
-    );
+    const newIds = new Set(plan.map((p) => p.deployment.deployment_id));
+    const assigned = new Set(stored.attributed.filter((c) => c.service === service && !newIds.has(c.deployment_id)).map((c) => c.commit_sha));
     const range = work.ranges.get(service) ?? new Set<string>();
     const touching = work.touching.get(service);
     for (const { deployment, base } of plan) {
@@ -306,7 +372,7 @@ async function finishRepo(ctx: CollectContext, target: RepoTarget): Promise<Fini
     }
   }
   // The runner writes the changes, the re-flagged deployments and the cursor in one transaction.
-  return { rows: { "core.changes": rows, "core.deployments": await reflagged(ctx, target, shipped) }, cursor: work.maxFinished };
+  return { rows: { "core.changes": rows, "core.deployments": reflagged(ctx, stored, shipped) }, cursor: work.maxFinished };
 }
 
 interface Shipped {
@@ -337,20 +403,9 @@ function ancestors(head: string, range: Set<string>, all: Map<string, GithubComp
  * Recomputed for the whole repository each run (no requests): the deployment streams rewrite their
  * rows, and a later deployment can change what an earlier one means. Returns the rows whose flags changed.
  */
-async function reflagged(ctx: CollectContext, target: RepoTarget, fresh: Shipped[]): Promise<Row[]> {
-  const w = ctx.warehouse;
-  const deployed = await w.all<Deployed & Row & { is_rollback: boolean; is_rework: boolean }>(
-    `SELECT * EXCLUDE (collected_at) FROM core.deployments
-      WHERE source = 'github' AND repo = ? AND is_production AND status = 'success' AND commit_sha IS NOT NULL AND finished_at IS NOT NULL
-      ORDER BY finished_at, deployment_id`,
-    [target.repo],
-  );
-  const stored = await w.all<Shipped>(
-    `SELECT c.change_id, c.deployment_id, c.commit_sha, c.title, p.is_revert, p.is_hotfix
-       FROM core.changes c LEFT JOIN core.pull_requests p ON p.pr_id = c.pr_id
-      WHERE c.source = 'github' AND c.repo = ? AND c.deployment_id IS NOT NULL`,
-    [target.repo],
-  );
+function reflagged(ctx: CollectContext, repo: StoredRepo, fresh: Shipped[]): Row[] {
+  const deployed = repo.deployed;
+  const stored: Shipped[] = repo.attributed;
   const byId = new Map(stored.map((c) => [c.change_id, c]));
   for (const c of fresh) byId.set(c.change_id, c);
   const flags = deploymentFlags(deployed, [...byId.values()], githubSettings(ctx.config));

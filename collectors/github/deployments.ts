@@ -27,7 +27,11 @@ export const deployments = defineStream<GithubDeployment, RepoTarget>({
   concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubDeployment,
   itemId: (raw) => String((raw as { deployment?: { id?: unknown } })?.deployment?.id ?? "?"),
-  partitions: (ctx) => targetsUsing(ctx.config, "deployments"),
+  partitions: async (ctx) => {
+    const targets = targetsUsing(ctx.config, "deployments");
+    if (targets.length) ctx.state.set(PENDING_KEY, await runningDeployments(ctx));
+    return targets;
+  },
   partitionKey: (t) => t.repo,
   order: "desc",
   overlapMs: 3 * 24 * 3600_000,
@@ -38,7 +42,7 @@ export const deployments = defineStream<GithubDeployment, RepoTarget>({
 
 async function* deploymentPages(ctx: CollectContext, target: RepoTarget, since: string | undefined): AsyncGenerator<Page> {
   const client = githubClient(ctx);
-  const stopAt = await oldestPending(ctx, target, since);
+  const stopAt = oldestPending(ctx, target, since);
   const params = { owner: target.owner, repo: target.name, per_page: githubSettings(ctx.config).page_size };
   for await (const page of restPages<unknown>(client, "GET /repos/{owner}/{repo}/deployments", params)) {
     // Deployments come newest first: keep those at or after the stop time, then stop.
@@ -64,15 +68,34 @@ function createdAt(raw: unknown): string {
   return parsed.success ? new Date(parsed.data.created_at).toISOString() : "9999";
 }
 
-/** The stop time: the cursor (less the overlap), or earlier if a recent deployment is still running. */
-async function oldestPending(ctx: CollectContext, target: RepoTarget, since: string | undefined): Promise<string | undefined> {
-  if (!since) return undefined;
-  const row = await ctx.warehouse.one<{ started_at: Date | null }>(
-    `SELECT min(started_at) AS started_at FROM core.deployments
-      WHERE source = 'github' AND repo = ? AND deployment_id LIKE 'github:deployment:%' AND status = 'running' AND started_at >= ?`,
-    [target.repo, new Date(Date.parse(since) - PENDING_WINDOW_MS).toISOString()],
+const PENDING_KEY = "github.deployments:running";
+
+/**
+ * When each repository's stored deployments still waiting for a final status started, read once as
+ * the stream starts: one query for the organisation, instead of one per repository (each a scan of
+ * core.deployments that also committed the pages before it, most of a nightly run's time).
+ */
+async function runningDeployments(ctx: CollectContext): Promise<Map<string, number[]>> {
+  const rows = await ctx.warehouse.all<{ repo: string; started_at: number }>(
+    `SELECT repo, epoch_ms(started_at) AS started_at FROM core.deployments
+      WHERE source = 'github' AND deployment_id LIKE 'github:deployment:%' AND status = 'running' AND started_at IS NOT NULL`,
   );
-  const pending = row?.started_at ? row.started_at.toISOString() : undefined;
+  const byRepo = new Map<string, number[]>();
+  for (const r of rows) {
+    const list = byRepo.get(r.repo);
+    if (list) list.push(Number(r.started_at));
+    else byRepo.set(r.repo, [Number(r.started_at)]);
+  }
+  return byRepo;
+}
+
+/** The stop time: the cursor (less the overlap), or earlier if a recent deployment is still running. */
+function oldestPending(ctx: CollectContext, target: RepoTarget, since: string | undefined): string | undefined {
+  if (!since) return undefined;
+  const from = Date.parse(since) - PENDING_WINDOW_MS;
+  const running = (ctx.state.get(PENDING_KEY) as Map<string, number[]> | undefined)?.get(target.repo) ?? [];
+  const oldest = Math.min(...running.filter((t) => t >= from));
+  const pending = Number.isFinite(oldest) ? new Date(oldest).toISOString() : undefined;
   return pending && pending < since ? pending : since;
 }
 

@@ -277,11 +277,12 @@ describe("collector runner: batched page writes", () => {
       }
     });
   });
-  it("pages wait while a batch is being written: when DuckDB is slower than the pages come, at most one batch waits (memory stays flat)", async () => {
+  it("pages wait while a batch's rows are being written: when DuckDB is slower than the pages come, at most one batch waits (memory stays flat)", async () => {
     await withTempDir(async (dir) => {
       const w = await Warehouse.open(join(dir, "w.duckdb"));
       try {
-        BATCH_LIMITS.pages = 2;
+        // batches of 2 pages' rows (3 rows a page)
+        BATCH_LIMITS.rows = 6;
         // A slow warehouse: each batch takes 15 ms to commit; pages come every 0–2 ms.
         let pending = 0;
         let committed = 0;
@@ -311,7 +312,7 @@ describe("collector runner: batched page writes", () => {
         expect(await ids(w, "a")).toEqual(Array.from({ length: 180 }, (_, i) => i));
         // Fetched but not committed: the batch being written, the one filling, the page in hand.
         const backlog = Math.max(...seen.progress.map((p) => p.pages - p.committed));
-        expect(backlog).toBeLessThanOrEqual(2 * BATCH_LIMITS.pages + 1);
+        expect(backlog).toBeLessThanOrEqual(2 * 2 + 1);
       } finally {
         w.close();
       }

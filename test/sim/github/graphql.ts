@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildSchema, graphql as execute, type GraphQLSchema } from "graphql";
-import { ancestorsOf, type SimCommit, type SimPull, type SimRepo, type SimState } from "./state.ts";
+import { ancestorsOf, type SimCommit, type SimDeployment, type SimPull, type SimRepo, type SimState } from "./state.ts";
 
 // GraphQL answers come from executing the query against GitHub's published schema
 // (@octokit/graphql-schema), so a field we ask for that GitHub lacks fails here as it would there.
@@ -196,14 +196,19 @@ export async function graphqlAnswer(state: SimState, body: { query?: string; var
       }
       return repositoryNode(repo);
     },
-    nodes: (args: { ids: string[] }) =>
-      args.ids.map((id) => {
-        for (const repo of state.repos.values()) {
-          const d = repo.deployments.find((x) => `DE_${x.id}` === id);
-          if (d) return deploymentNode(d);
-        }
-        return null;
-      }),
+    nodes: (args: { ids: string[] }) => {
+      // Indexed per request (the state changes between requests): a search of every repository's
+      // deployments per id made this the simulator's hot spot at organisation scale.
+      const wanted = new Set(args.ids.filter((id) => /^DE_\d+$/.test(id)).map((id) => Number(id.slice(3))));
+      const found = new Map<number, SimDeployment>();
+      for (const repo of state.repos.values()) {
+        for (const d of repo.deployments) if (wanted.has(d.id) && !found.has(d.id)) found.set(d.id, d);
+      }
+      return args.ids.map((id) => {
+        const d = /^DE_\d+$/.test(id) ? found.get(Number(id.slice(3))) : undefined;
+        return d ? deploymentNode(d) : null;
+      });
+    },
     rateLimit: () => ({ cost: 1, limit: rate.limit, remaining: rate.remaining, used: rate.used, resetAt: new Date(rate.reset * 1000).toISOString(), nodeCount: 0 }),
   };
   const result = await execute({ schema: githubSchema(), source: body.query ?? "", rootValue: root, variableValues: body.variables ?? {} });
