@@ -35,14 +35,18 @@ const COLLECT_FROM = 100_000;
  * until V8 collects the small JS object in front of it, and V8 does not know that size: with the
  * slices computed in worker threads this thread's heap hardly grows, so results piled up, ~1 GB
  * over the 39 slices of 1M deployments (peak RSS 2.2 GB; 1.66 GB collecting after each slice,
- * bench/RESULTS.md). `gc` is exposed at run time the way Jest does it, unless node already has it.
+ * bench/RESULTS.md). `gc` is exposed at run time, on first use, the way Jest does it, unless node already has it.
  */
-const collectGarbage: () => void =
-  (globalThis as { gc?: () => void }).gc ??
-  (() => {
-    setFlagsFromString("--expose-gc");
-    return runInNewContext("gc") as () => void;
-  })();
+function collectGarbage(): void {
+  gc ??=
+    (globalThis as { gc?: () => void }).gc ??
+    (() => {
+      setFlagsFromString("--expose-gc");
+      return runInNewContext("gc") as () => void;
+    })();
+  gc();
+}
+let gc: (() => void) | undefined;
 
 /** Worker threads computing slices (lead-time-worker.ts), one slice each at a time. */
 class WorkerPool {
@@ -172,9 +176,10 @@ async function slices(w: Warehouse, grain: "week" | "month", sliceChanges: numbe
 
 /**
  * Writes intermediate.int_lead_time_groups from metrics.lead_time_items. Options for tests: the changes
- * per slice, and the threads computing slices (1: in this thread).
+ * per slice, the threads computing slices (1: in this thread), and the slice size from which a
+ * garbage collection follows each slice.
  */
-export async function leadTimeGroups(w: Warehouse, options: { sliceChanges?: number; threads?: number } = {}): Promise<void> {
+export async function leadTimeGroups(w: Warehouse, options: { sliceChanges?: number; threads?: number; collectFrom?: number } = {}): Promise<void> {
   const c = w.connection;
   await c.run("DROP TABLE IF EXISTS lead_time_services");
   await c.run("DROP TABLE IF EXISTS lead_time_group_rows");
@@ -204,7 +209,7 @@ export async function leadTimeGroups(w: Warehouse, options: { sliceChanges?: num
       for (const [i, task] of tasks.entries()) {
         const result = await next!;
         const s = toSlice(result);
-        if (result.rowCount >= COLLECT_FROM) collectGarbage();
+        if (result.rowCount >= (options.collectFrom ?? COLLECT_FROM)) collectGarbage();
         next = i + 1 < tasks.length ? c.run(sliceQuery(tasks[i + 1]!.from, tasks[i + 1]!.to)) : undefined;
         // handled here too: a failure below must not leave it unhandled (it is awaited on the next turn)
         next?.catch(() => undefined);

@@ -85,9 +85,10 @@ describe("intermediate.int_lead_time_groups", () => {
           (hash(i, 7) % 4000) / 100.0 - 1 AS review_hours,
           CASE WHEN i % 17 = 0 THEN -0.5 ELSE (hash(i, 8) % 900) / 10.0 END AS deploy_hours
         FROM range(4000) t(i)`);
-      // one slice, and slices of ~150 changes (whole weeks / months each)
-      for (const [sliceChanges, threads] of [[1_000_000, 1], [150, 1], [150, 2]] as const) {
-        await leadTimeGroups(w, { sliceChanges, threads });
+      // one slice, and slices of ~150 changes (whole weeks / months each); the last with a garbage
+      // collection after every slice (at 1M deployments, after slices of 100k changes and more)
+      for (const [sliceChanges, threads, collectFrom] of [[1_000_000, 1, undefined], [150, 1, undefined], [150, 2, 1]] as const) {
+        await leadTimeGroups(w, { sliceChanges, threads, collectFrom });
         const count = (sql: string) => w.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM (${sql})`).then((r) => r!.n);
         const ref = `SELECT * FROM (${REFERENCE})`;
         const got = "SELECT * FROM intermediate.int_lead_time_groups";
