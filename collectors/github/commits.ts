@@ -403,10 +403,8 @@ function ancestors(head: string, range: Set<string>, all: Map<string, GithubComp
  * Recomputed for the whole repository each run (no requests): the deployment streams rewrite their
  * rows, and a later deployment can change what an earlier one means. Returns the rows whose flags changed.
  */
-function reflagged(ctx: CollectContext, repo: StoredRepo, fresh: Shipped[]): Row[] {
-  const deployed = repo.deployed;
-  const stored: Shipped[] = repo.attributed;
-  const byId = new Map(stored.map((c) => [c.change_id, c]));
+function reflagged(ctx: CollectContext, { deployed, attributed }: StoredRepo, fresh: Shipped[]): Row[] {
+  const byId = new Map<string, Shipped>(attributed.map((c) => [c.change_id, c]));
   for (const c of fresh) byId.set(c.change_id, c);
   const flags = deploymentFlags(deployed, [...byId.values()], githubSettings(ctx.config));
   return deployed

@@ -76,17 +76,12 @@ const PENDING_KEY = "github.deployments:running";
  * core.deployments that also committed the pages before it, most of a nightly run's time).
  */
 async function runningDeployments(ctx: CollectContext): Promise<Map<string, number[]>> {
-  const rows = await ctx.warehouse.all<{ repo: string; started_at: number }>(
-    `SELECT repo, epoch_ms(started_at) AS started_at FROM core.deployments
-      WHERE source = 'github' AND deployment_id LIKE 'github:deployment:%' AND status = 'running' AND started_at IS NOT NULL`,
+  const rows = await ctx.warehouse.all<{ repo: string; started: number[] }>(
+    `SELECT repo, list(epoch_ms(started_at)) AS started FROM core.deployments
+      WHERE source = 'github' AND deployment_id LIKE 'github:deployment:%' AND status = 'running' AND started_at IS NOT NULL
+      GROUP BY repo`,
   );
-  const byRepo = new Map<string, number[]>();
-  for (const r of rows) {
-    const list = byRepo.get(r.repo);
-    if (list) list.push(Number(r.started_at));
-    else byRepo.set(r.repo, [Number(r.started_at)]);
-  }
-  return byRepo;
+  return new Map(rows.map((r) => [r.repo, r.started.map(Number)]));
 }
 
 /** The stop time: the cursor (less the overlap), or earlier if a recent deployment is still running. */
