@@ -315,3 +315,258 @@ export function bootstrapQuantileChange(
   const above = changes.filter((c) => c >= 0).length / changes.length;
   return { low: quantileSorted(changes, alpha)!, high: quantileSorted(changes, 1 - alpha)!, p: Math.min(1, 2 * Math.min(below, above)) };
 }
+
+/** Percentile interval and two-sided bootstrap p-value (twice the smaller share on either side of 0) of resampled changes. */
+function percentileSummary(changes: number[], level: number): { low: number; high: number; p: number } {
+  changes.sort((x, y) => x - y);
+  const alpha = (1 - level) / 2;
+  const below = changes.filter((c) => c <= 0).length / changes.length;
+  const above = changes.filter((c) => c >= 0).length / changes.length;
+  return { low: quantileSorted(changes, alpha)!, high: quantileSorted(changes, 1 - alpha)!, p: Math.min(1, 2 * Math.min(below, above)) };
+}
+
+/**
+ * Newcombe's hybrid score interval (1998, method 10) of the difference of two proportions
+ * p₂ − p₁ (final − baseline), built from the two Wilson intervals:
+ *   low  = d − √((p₂ − l₂)² + (u₁ − p₁)²),  high = d + √((u₂ − p₂)² + (p₁ − l₁)²).
+ * Unlike the Wald interval it stays inside [−1, 1] and keeps its coverage near 0 and 1.
+ */
+export function newcombeDifference(k1: number, n1: number, k2: number, n2: number, z = Z95): { diff: number; low: number; high: number } | null {
+  const w1 = wilson(k1, n1, z);
+  const w2 = wilson(k2, n2, z);
+  if (!w1 || !w2) return null;
+  const p1 = k1 / n1;
+  const p2 = k2 / n2;
+  const diff = p2 - p1;
+  return {
+    diff,
+    low: diff - Math.sqrt((p2 - w2.low) ** 2 + (w1.high - p1) ** 2),
+    high: diff + Math.sqrt((w2.high - p2) ** 2 + (p1 - w1.low) ** 2),
+  };
+}
+
+/** A duration that ended (`event`) or was still running when last seen (censored at `time`). */
+export interface Survival {
+  time: number;
+  event: boolean;
+}
+
+/** Kaplan–Meier step: at each distinct event time, the number at risk, the events, and S(t) after it. */
+export interface KmStep {
+  time: number;
+  atRisk: number;
+  events: number;
+  survival: number;
+  /** Greenwood's Σ d / (n (n − d)) up to this time: the variance of log S(t). */
+  greenwood: number;
+}
+
+/**
+ * Kaplan–Meier estimate with optional weights (a bootstrap resample is a weight per distinct item).
+ * Events at a time are counted before censorings at the same time (censored items were at risk then).
+ */
+export function kaplanMeier(items: readonly Survival[], weights?: readonly number[]): KmStep[] {
+  const order = items.map((_, i) => i).sort((a, b) => items[a]!.time - items[b]!.time || Number(items[b]!.event) - Number(items[a]!.event));
+  let atRisk = 0;
+  for (let i = 0; i < items.length; i++) atRisk += weights ? weights[i]! : 1;
+  const steps: KmStep[] = [];
+  let s = 1;
+  let g = 0;
+  for (let i = 0; i < order.length; ) {
+    const t = items[order[i]!]!.time;
+    let events = 0;
+    let leaving = 0;
+    for (; i < order.length && items[order[i]!]!.time === t; i++) {
+      const w = weights ? weights[order[i]!]! : 1;
+      if (items[order[i]!]!.event) events += w;
+      leaving += w;
+    }
+    if (events > 0) {
+      s *= 1 - events / atRisk;
+      g += atRisk > events ? events / (atRisk * (atRisk - events)) : 0;
+      steps.push({ time: t, atRisk, events, survival: s, greenwood: g });
+    }
+    atRisk -= leaving;
+  }
+  return steps;
+}
+
+const HALF_TOLERANCE = 1e-12;
+
+/**
+ * The Kaplan–Meier median: the first event time where S(t) ≤ ½; where S is exactly ½ over an interval,
+ * the midpoint to the next event time (R's survfit rule). Null when S never reaches ½ ("not reached":
+ * more than half of the durations are still running, the median is longer than anything observed).
+ */
+export function kmMedian(steps: readonly KmStep[]): number | null {
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i]!.survival;
+    if (Math.abs(s - 0.5) < HALF_TOLERANCE) return i + 1 < steps.length ? (steps[i]!.time + steps[i + 1]!.time) / 2 : steps[i]!.time;
+    if (s < 0.5) return steps[i]!.time;
+  }
+  return null;
+}
+
+/**
+ * 95 % interval of the Kaplan–Meier median (Brookmeyer & Crowley), with Greenwood's variance on the
+ * log scale (R's survfit default conf.type = "log"): the band S(t)·exp(±z·√Σd/(n(n−d))); the low end is
+ * the first time the band's lower curve is ≤ ½, the high end the first time its upper curve is ≤ ½.
+ * A null end means the band never gets there (open-ended).
+ */
+export function kmMedianInterval(steps: readonly KmStep[], z = Z95): { low: number | null; high: number | null } {
+  let low: number | null = null;
+  let high: number | null = null;
+  for (const st of steps) {
+    const se = Math.sqrt(st.greenwood);
+    const upper = st.survival === 0 ? 0 : Math.min(1, st.survival * Math.exp(z * se));
+    const lower = st.survival * Math.exp(-z * se);
+    if (low === null && lower <= 0.5 + HALF_TOLERANCE) low = st.time;
+    if (high === null && upper <= 0.5 + HALF_TOLERANCE) high = st.time;
+  }
+  return { low, high };
+}
+
+/**
+ * Two-sided log-rank test of two samples of censored durations (Mantel–Cox): at each distinct event time
+ * O₁ − E₁ with E₁ = d·n₁/n and hypergeometric variance d·(n₁/n)(1 − n₁/n)(n − d)/(n − 1); χ² = (O₁ − E₁)²/V
+ * with one degree of freedom. Null when either sample is empty or nothing ended.
+ */
+export function logRank(a: readonly Survival[], b: readonly Survival[]): { chi2: number; p: number } | null {
+  if (a.length === 0 || b.length === 0) return null;
+  const all = [...a.map((x) => ({ ...x, g: 0 })), ...b.map((x) => ({ ...x, g: 1 }))].sort((x, y) => x.time - y.time);
+  let n1 = a.length;
+  let n = all.length;
+  let oMinusE = 0;
+  let v = 0;
+  for (let i = 0; i < all.length; ) {
+    const t = all[i]!.time;
+    let d = 0;
+    let d1 = 0;
+    let leave = 0;
+    let leave1 = 0;
+    for (; i < all.length && all[i]!.time === t; i++) {
+      const x = all[i]!;
+      if (x.event) {
+        d++;
+        if (x.g === 0) d1++;
+      }
+      leave++;
+      if (x.g === 0) leave1++;
+    }
+    if (d > 0) {
+      oMinusE += d1 - (d * n1) / n;
+      if (n > 1) v += (d * (n1 / n) * (1 - n1 / n) * (n - d)) / (n - 1);
+    }
+    n -= leave;
+    n1 -= leave1;
+  }
+  if (!(v > 0)) return { chi2: 0, p: 1 };
+  const chi2 = (oMinusE * oMinusE) / v;
+  return { chi2, p: normalTwoSided(Math.sqrt(chi2)) };
+}
+
+/** Multinomial resample weights: how often each of n items is drawn in n draws with replacement. */
+function resampleWeights(n: number, rand: () => number, into: number[]): number[] {
+  into.fill(0);
+  for (let i = 0; i < n; i++) into[Math.floor(rand() * n)]!++;
+  return into;
+}
+
+/**
+ * Percentile bootstrap interval (and bootstrap p-value) of the relative change of the Kaplan–Meier
+ * median, in %: items resampled with replacement within each window, censored ones included, so the
+ * interval carries the uncertainty of what the open items would have taken. Null when a sample is
+ * empty or more than 1 % of resampled baseline or final medians are not reached or 0.
+ */
+export function bootstrapKmMedianChange(
+  baseline: readonly Survival[],
+  final: readonly Survival[],
+  { seed, resamples = 2000, level = 0.95 }: BootstrapOptions,
+): { low: number; high: number; p: number } | null {
+  if (baseline.length === 0 || final.length === 0) return null;
+  const rand = mulberry32(seed);
+  const wb = new Array<number>(baseline.length).fill(0);
+  const wf = new Array<number>(final.length).fill(0);
+  const changes: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const mb = kmMedian(kaplanMeier(baseline, resampleWeights(baseline.length, rand, wb)));
+    const mf = kmMedian(kaplanMeier(final, resampleWeights(final.length, rand, wf)));
+    if (mb !== null && mf !== null && mb !== 0) changes.push(100 * (mf / mb - 1));
+  }
+  if (changes.length < resamples * 0.99) return null;
+  return percentileSummary(changes, level);
+}
+
+/**
+ * Benjamini–Hochberg adjusted p-values (q-values) of one family of tests: with the m p-values ranked
+ * ascending, q₍ᵢ₎ = min over j ≥ i of p₍ⱼ₎·m/j, capped at 1. Null p-values are not tests: they stay null
+ * and do not count in m. Rows with q < 0.05 keep the expected share of false discoveries at ≤ 5 %.
+ */
+export function benjaminiHochberg(p: readonly (number | null)[]): (number | null)[] {
+  const idx = p.map((v, i) => ({ v, i })).filter((x): x is { v: number; i: number } => x.v !== null && Number.isFinite(x.v));
+  idx.sort((a, b) => a.v - b.v);
+  const m = idx.length;
+  const q: (number | null)[] = p.map(() => null);
+  let running = 1;
+  for (let r = m - 1; r >= 0; r--) {
+    running = Math.min(running, (idx[r]!.v * m) / (r + 1));
+    q[idx[r]!.i] = Math.min(1, running);
+  }
+  return q;
+}
+
+/**
+ * Day-level bootstrap: the days of each window are resampled with replacement (a day keeps all its
+ * requests together, since requests of one day share its deploys, traffic and incidents and are not
+ * independent), `statistic` is recomputed from the summed counters of the resampled days, and the
+ * percentile interval and bootstrap p-value of `change(final*, baseline*)` are returned. Null when a
+ * window has no day or more than 1 % of the resampled changes are undefined.
+ */
+export function bootstrapDays<D>(
+  baseline: readonly D[],
+  final: readonly D[],
+  statistic: (days: readonly D[], weights: readonly number[]) => number | null,
+  change: (final: number, baseline: number) => number | null,
+  { seed, resamples = 2000, level = 0.95 }: BootstrapOptions,
+): { low: number; high: number; p: number } | null {
+  if (baseline.length === 0 || final.length === 0) return null;
+  const rand = mulberry32(seed);
+  const wb = new Array<number>(baseline.length).fill(0);
+  const wf = new Array<number>(final.length).fill(0);
+  const changes: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const sb = statistic(baseline, resampleWeights(baseline.length, rand, wb));
+    const sf = statistic(final, resampleWeights(final.length, rand, wf));
+    const c = sb === null || sf === null ? null : change(sf, sb);
+    if (c !== null && Number.isFinite(c)) changes.push(c);
+  }
+  if (changes.length < resamples * 0.99) return null;
+  return percentileSummary(changes, level);
+}
+
+/**
+ * histogram_quantile over cumulative bucket counts (Prometheus promql/quantile.go, as
+ * int_latency_stats.sql): bounds ascending with +Inf last, counts made monotonic; rank = q × total; the
+ * first bucket whose count ≥ rank holds the quantile, linearly interpolated from the previous bound
+ * (0 for the first, unless its bound is ≤ 0); a rank in the +Inf bucket gives the highest finite bound.
+ * Null without a +Inf bucket, without a finite bucket or without requests.
+ */
+export function histogramQuantile(q: number, le: readonly number[], cumulative: readonly number[]): number | null {
+  const n = le.length;
+  if (n < 2 || le[n - 1] !== Infinity) return null;
+  const c = [...cumulative];
+  for (let i = 1; i < n; i++) c[i] = Math.max(c[i]!, c[i - 1]!);
+  const total = c[n - 1]!;
+  if (!(total > 0)) return null;
+  const rank = q * total;
+  for (let i = 0; i < n - 1; i++) {
+    if (c[i]! >= rank) {
+      if (i === 0 && le[0]! <= 0) return le[0]!;
+      const prevLe = i === 0 ? 0 : le[i - 1]!;
+      const prevC = i === 0 ? 0 : c[i - 1]!;
+      const width = c[i]! - prevC;
+      return width === 0 ? le[i]! : prevLe + (le[i]! - prevLe) * ((rank - prevC) / width);
+    }
+  }
+  return le[n - 2]!;
+}
