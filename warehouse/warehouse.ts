@@ -49,6 +49,33 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** Skip migrations (read-only opens never migrate). */
   migrate?: boolean;
+  /**
+   * For SQL that a user types (`dora sql`) or that writes files (`dora export`): DuckDB may touch no
+   * file, database, extension or network address except the warehouse itself and `writableDirs`,
+   * and no later statement can change that. See `sandbox()` below.
+   */
+  sandbox?: { writableDirs?: string[] };
+}
+
+/**
+ * Instance options of a sandboxed open. Extension autoloading is off from the start: with it on, a
+ * query naming `read_json('https://…')` would fetch and load httpfs. These two can only be set when
+ * the instance is created; the rest is set by SQL in `sandbox()`.
+ */
+const SANDBOX_INSTANCE_OPTIONS = { autoload_known_extensions: "false", autoinstall_known_extensions: "false" } as const;
+
+/**
+ * Closes DuckDB off from everything but its own file: `enable_external_access = false` refuses
+ * ATTACH, COPY … TO, EXPORT DATABASE, read_text/read_csv/glob of any path, INSTALL and LOAD of
+ * extensions not built in; `allowed_directories` opens only the given folders again (DuckDB adds its
+ * own temp folder); `lock_configuration = true` refuses every later SET/RESET, so a query cannot undo
+ * any of it. Settings needed later (TimeZone) must be set before this runs.
+ */
+async function sandbox(connection: DuckDBConnection, writableDirs: string[]): Promise<void> {
+  const dirs = writableDirs.map((d) => `'${d.replaceAll("'", "''")}'`);
+  if (dirs.length) await connection.run(`SET allowed_directories = [${dirs.join(", ")}]`);
+  await connection.run("SET enable_external_access = false");
+  await connection.run("SET lock_configuration = true");
 }
 
 /**
@@ -79,7 +106,10 @@ export class Warehouse {
     }
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, readOnly ? { access_mode: "READ_ONLY" } : {});
+      instance = await DuckDBInstance.create(path, {
+        ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
+        ...(options.sandbox ? SANDBOX_INSTANCE_OPTIONS : {}),
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (/Could not set lock|Conflicting lock/i.test(message)) {
@@ -99,6 +129,7 @@ export class Warehouse {
       // last checkpoint stay in memory (256 MB held ~180 MB of latency buckets in a Prometheus backfill).
       if (!readOnly) await connection.run("SET checkpoint_threshold = '64MB'");
       if (!readOnly && options.migrate !== false) await warehouse.migrate();
+      if (options.sandbox) await sandbox(connection, options.sandbox.writableDirs ?? []);
     } catch (error) {
       warehouse.close();
       throw error;

@@ -6,7 +6,7 @@ import { loadFromOptions, makeProgress, warehousePath, type GlobalOptions } from
 import { UsageError } from "../errors.ts";
 import { withGlobals } from "../options.ts";
 import { table } from "../progress.ts";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 
 type OutputFormat = "table" | "csv" | "json";
@@ -39,8 +39,10 @@ export function sqlCommand(): Command {
     .argument("[query]", 'SQL, e.g. "SELECT * FROM metrics.pdp_comparison"')
     .addOption(new Option("-f, --format <format>", "output format").choices(["table", "csv", "json"]).default("table"))
     .action(async (query: string | undefined, flags: GlobalOptions & { format: OutputFormat }) => {
-      // Opened read-only: DuckDB itself refuses any write, so a query can never change the data.
-      const w = await Warehouse.open(pathFor(flags), { readOnly: true });
+      // Read-only and sandboxed: DuckDB itself refuses any write to the warehouse, and any file,
+      // other database, extension or network address (Warehouse.open's `sandbox`), so a query typed
+      // here can neither change data nor read the token file next to it.
+      const w = await Warehouse.open(pathFor(flags), { readOnly: true, sandbox: {} });
       try {
         if (query !== undefined) {
           process.stdout.write(`${formatRows(await runReadOnly(w, query), flags.format)}\n`);
@@ -59,6 +61,9 @@ async function runReadOnly(w: Warehouse, query: string): Promise<Row[]> {
   } catch (error) {
     const message = (error as Error).message;
     if (/read-only/i.test(message)) throw new UsageError(`dora sql is read-only: ${message.split("\n")[0]}`, { cause: error });
+    if (/disabled (by|through) configuration|configuration has been locked/i.test(message)) {
+      throw new UsageError(`dora sql reads only the warehouse (no files, other databases, extensions or settings): ${message.split("\n")[0]}`, { cause: error });
+    }
     throw new UsageError(message.split("\n")[0] ?? message, { cause: error });
   }
 }
@@ -99,9 +104,12 @@ export function exportCommand(): Command {
     .option("-t, --table <name...>", "only these tables (e.g. core.deployments metrics.lead_time)")
     .action(async (flags: GlobalOptions & { format: ExportFormat; out: string; table?: string[] }) => {
       const progress = makeProgress(flags);
-      const w = await Warehouse.open(pathFor(flags), { readOnly: true });
+      const out = resolve(flags.out);
+      // Sandboxed like `dora sql`, with only the output folder writable: the COPY statements name
+      // paths built from table names, and nothing in the warehouse (a view, a macro) may reach further.
+      mkdirSync(out, { recursive: true });
+      const w = await Warehouse.open(pathFor(flags), { readOnly: true, sandbox: { writableDirs: [out] } });
       try {
-        const out = resolve(flags.out);
         const results = await exportWarehouse(w, out, flags.format, { tables: flags.table, onTable: (t) => progress.step(`exporting ${t}…`) });
         progress.done();
         process.stdout.write(`${table(results.map((r) => [r.table, r.rows, r.path]), ["table", "rows", "path"])}\n`);
