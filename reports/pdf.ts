@@ -3,8 +3,8 @@ import { pathToFileURL } from "node:url";
 
 export const PDF_SKIPPED = "PDF skipped: Chromium not found (install the 'chromium' package or set CHROMIUM_PATH)";
 
-/** Chromium: $CHROMIUM_PATH, else /usr/bin/chromium, else chromium-browser; undefined when none runs. */
-export const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/local/bin/chromium", "/snap/bin/chromium"];
+/** Chromium: $CHROMIUM_PATH, else the first of these that is executable; undefined when none is. */
+export const CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/local/bin/chromium", "/snap/bin/chromium", "/usr/bin/google-chrome"];
 
 export function findChromium(env: NodeJS.ProcessEnv = process.env, candidates: string[] = CHROMIUM_CANDIDATES): string | undefined {
   for (const c of [env.CHROMIUM_PATH, ...candidates]) {

@@ -1,9 +1,9 @@
-import { accessSync, constants } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { Command } from "commander";
 import { SOURCES } from "../../collectors/registry.ts";
 import { silentLogger } from "../../collectors/core/log.ts";
 import { redact } from "../../collectors/core/secrets.ts";
+import { findChromium } from "../../reports/pdf.ts";
 import { ConfigError } from "../../schemas/load-config.ts";
 import { Warehouse, WarehouseLockedError } from "../../warehouse/warehouse.ts";
 import { loadFromOptions, warehousePath, type GlobalOptions } from "../context.ts";
@@ -16,18 +16,6 @@ interface Check {
   ok: boolean;
   detail: string;
   fix?: string;
-}
-
-export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].filter(Boolean) as string[];
-  return candidates.find((p) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** `dora doctor`: is everything in place for a nightly run? One line per check, with a fix for each failure. */
@@ -89,7 +77,7 @@ export function doctorCommand(): Command {
           w.close();
         }
       }
-      const chromium = chromiumPath();
+      const chromium = findChromium();
       checks.push(
         chromium
           ? { check: "chromium", ok: true, detail: `${chromium} (for report.pdf)` }

@@ -7,6 +7,8 @@ import { extname, join, normalize } from "node:path";
 import { pathToFileURL } from "node:url";
 import { tableFromIPC } from "apache-arrow";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { CHROMIUM_ARGS } from "../../reports/pdf.ts";
+import { chromiumForTests } from "../helpers/chromium.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildNotebooks, notebookSources, type BuildResult } from "../../notebooks/build.ts";
 import { cdnReferences } from "../../notebooks/offline.ts";
@@ -14,7 +16,6 @@ import { Warehouse } from "../../warehouse/warehouse.ts";
 import { makeNotebookWarehouse } from "../fixtures/notebooks/warehouse.ts";
 
 const FIXTURES = "test/fixtures/notebooks/src";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 /** Charts each notebook draws (Plot figures with a title and at least one data mark). */
 const CHARTS: Record<string, number> = { "dora-overview": 4, "lead-time": 4, "incidents-oncall": 5, "latency-slo": 4 };
@@ -29,7 +30,7 @@ beforeAll(async () => {
   warehouse = join(dir, "warehouse.duckdb");
   await makeNotebookWarehouse(warehouse);
   built = await buildNotebooks({ warehouse, out: join(dir, "dist") });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: chromiumForTests(), args: CHROMIUM_ARGS });
 }, 600_000);
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser } from "playwright-core";
+import { chromiumForTests } from "../helpers/chromium.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoConfig, loadDemo } from "../../collectors/demo/index.ts";
 import { CHROMIUM_ARGS } from "../../reports/pdf.ts";
@@ -44,7 +45,7 @@ beforeAll(async () => {
   } finally {
     w.close();
   }
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS, headless: true });
+  browser = await chromium.launch({ executablePath: chromiumForTests(), args: CHROMIUM_ARGS, headless: true });
 }, 300_000);
 
 afterAll(async () => {

@@ -17,9 +17,14 @@ type Schema = {
   oneOf?: Schema[];
 };
 
+interface MediaType {
+  schema: Schema;
+  examples?: Record<string, { $ref?: string; value?: unknown }>;
+}
+
 interface Spec {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: Schema }> }> }>>;
-  components: { schemas: Record<string, Schema> };
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, MediaType> }> }>>;
+  components: { schemas: Record<string, Schema>; examples: Record<string, { value: unknown }> };
 }
 
 let spec: Spec | undefined;
@@ -35,6 +40,16 @@ export function responseSchema(path: string, method = "get", status = "200"): Sc
   const schema = op?.responses[status]?.content?.["application/json"]?.schema;
   if (!schema) throw new Error(`no ${method.toUpperCase()} ${path} ${status} application/json in the OpenAPI description`);
   return schema;
+}
+
+/** The description's own example answer (`default`) of an operation, its $ref followed. */
+export function officialExample(path: string, method = "get", status = "200"): unknown {
+  const example = githubOpenApi().paths[path]?.[method]?.responses[status]?.content?.["application/json"]?.examples?.default;
+  if (!example) throw new Error(`no default example for ${method.toUpperCase()} ${path} ${status} in the OpenAPI description`);
+  if (!example.$ref) return example.value;
+  const found = githubOpenApi().components.examples[example.$ref.replace("#/components/examples/", "")];
+  if (!found) throw new Error(`${path}: unknown example ${example.$ref}`);
+  return found.value;
 }
 
 /** Problems as "path: message"; empty when the value matches. */

@@ -1,10 +1,10 @@
 import { parse, validate as validateQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { startGithubSim, SimState, type GithubSim } from "../../sim/github/server.ts";
 import { githubSchema } from "../../sim/github/graphql.ts";
 import { associationQuery } from "../../../collectors/github/commits.ts";
-import { responseSchema, validate } from "./openapi.ts";
+import { officialExample, responseSchema, validate } from "./openapi.ts";
 import { TOKEN } from "./harness.ts";
 
 // The simulator must answer as GitHub's official description says, or the contract tests prove nothing.
@@ -61,11 +61,9 @@ describe("the GitHub simulator follows GitHub's OpenAPI description", () => {
     expect(last.headers.get("link")).not.toContain('rel="next"');
   });
 
-  // The extracted official examples live beside the repository (../shared/contracts), not in it.
-  const exampleFile = new URL("../../../../shared/contracts/github/operations/repos__list-deployments.example.200.default.json", import.meta.url);
-  it.skipIf(!existsSync(exampleFile))("the official example of a deployment list passes the same validator", () => {
-    const example = JSON.parse(readFileSync(exampleFile, "utf8")) as unknown;
-    const items = ((example as { value?: unknown }).value ?? example) as unknown[];
+  it("the official example of a deployment list passes the same validator", () => {
+    const items = officialExample("/repos/{owner}/{repo}/deployments") as unknown[];
+    expect(items.length).toBeGreaterThan(0);
     expect(validate(items, responseSchema("/repos/{owner}/{repo}/deployments"))).toEqual([]);
   });
 

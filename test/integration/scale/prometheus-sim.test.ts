@@ -1,17 +1,15 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrometheusClient } from "../../../collectors/prometheus/client.ts";
 import { PrometheusEnvelope, PrometheusMatrix } from "../../../schemas/prometheus.ts";
 import { startPrometheusSim, type PrometheusSim, type SimSeries } from "../../sim/prometheus/server.ts";
 
-// The Prometheus simulator against Prometheus' own API description (../shared/contracts/prometheus:
-// api.md examples, the OpenAPI golden file's examples, the error strings of api.go), and its arithmetic
-// on a two-series histogram worked out by hand.
+// The Prometheus simulator against Prometheus' own API description (api.md examples, the OpenAPI
+// golden file's examples, the error strings of api.go; vendored in test/fixtures/contracts/prometheus
+// with source and licence), and its arithmetic on a two-series histogram worked out by hand.
 
-const CONTRACTS = fileURLToPath(new URL("../../../../shared/contracts/prometheus/", import.meta.url));
-const haveContracts = existsSync(CONTRACTS);
-if (!haveContracts) console.warn(`skipping the Prometheus simulator's contract checks: ${CONTRACTS} does not exist (the shared API contracts are not on this machine)`);
+const CONTRACTS = fileURLToPath(new URL("../../fixtures/contracts/prometheus/", import.meta.url));
 const example = (file: string) => JSON.parse(readFileSync(`${CONTRACTS}${file}`, "utf8")) as Record<string, unknown>;
 
 const T0 = 1_767_222_000; // 2025-12-31T23:00:00Z, on the hour
@@ -83,7 +81,7 @@ describe("Prometheus simulator", () => {
     const r = await get("/api/v1/query_range", { query: BUCKETS, ...params });
     expect(r.status).toBe(400);
     expect(r.body).toEqual({ status: "error", errorType: "bad_data", error: message });
-    if (haveContracts) expect(r.body).toEqual(example(`examples/${file}`));
+    expect(r.body).toEqual(example(file));
   });
 
   it("accepts exactly 11,000 steps between start and end (api.go checks (end − start) / step > 11,000)", async () => {
@@ -96,9 +94,9 @@ describe("Prometheus simulator", () => {
     await expect(client.queryRange({ query: "histogram_quantile(0.99, h_bucket)", start: T0, end: T0 + 3600, step: 3600 })).rejects.toMatchObject({ kind: "bad_data", status: 400 });
   });
 
-  it.skipIf(!haveContracts)(`has the key sets of the official matrix example and the OpenAPI golden file's examples${haveContracts ? "" : " (skipped: ../shared/contracts/prometheus does not exist)"}`, async () => {
+  it("has the key sets of the official matrix example and the OpenAPI golden file's examples", async () => {
     const r = await get("/api/v1/query_range", { query: BUCKETS, start: String(T0 + 3600), end: String(T0 + 3600), step: "3600" });
-    for (const file of ["examples/query_range.success.matrix.docs-example.json", "operations/query-range.example.200.matrixResult.json"]) {
+    for (const file of ["query_range.success.matrix.docs-example.json", "query-range.example.200.matrixResult.json"]) {
       const official = example(file);
       expect(Object.keys(r.body).sort(), file).toEqual(Object.keys(official).sort());
       const data = official.data as PrometheusMatrix;
@@ -112,7 +110,7 @@ describe("Prometheus simulator", () => {
     expect(PrometheusEnvelope.safeParse(r.body).success).toBe(true);
     // The golden file's Error schema: exactly status, errorType, error.
     const e = await get("/api/v1/query_range", { query: BUCKETS, start: String(T0), end: String(T0), step: "-1" });
-    expect(Object.keys(e.body).sort()).toEqual(Object.keys(example("operations/query-range.example.default.tsdbNotReady.json")).sort());
+    expect(Object.keys(e.body).sort()).toEqual(Object.keys(example("query-range.example.default.tsdbNotReady.json")).sort());
   });
 
   it("answers the probe `dora check` sends, and buildinfo", async () => {

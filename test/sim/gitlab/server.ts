@@ -1,7 +1,7 @@
 /**
  * A local GitLab REST v4 simulator for contract tests and benchmarks. Data-driven: tests (or a
  * generator) fill `state`; responses follow the shapes of GitLab's documented examples
- * (../shared/contracts/gitlab/examples), offset pagination with x-* and Link headers, the
+ * (test/fixtures/contracts/gitlab), offset pagination with x-* and Link headers, the
  * ">10,000 records" rule (no x-total / x-total-pages / rel="last"), RateLimit-* headers and
  * injected faults.
  */

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 /**
  * A local PagerDuty REST API v2 (the parts dora reads), data-driven: incidents are described once
  * and both GET /incidents and the log entries are derived from them. Follows the official OpenAPI
- * (../shared/contracts/pagerduty/): classic offset pagination (`limit` ≤ 100, `offset`, `more`,
+ * (PagerDuty/api-schema, reference/REST/openapiv3.json): classic offset pagination (`limit` ≤ 100, `offset`, `more`,
  * `total` only with total=true), since/until on created_at with the 6-month limit, the 10,000
  * offset cap (HTTP 400, error code 2002, body as reported), `ratelimit-*` headers on every
  * response, and fault injection.

@@ -12,7 +12,7 @@
  * given as increases per fixed slot (e.g. an hour); `increase(x[d])` evaluated at t sums the slots inside
  * (t − d, t] (a slot partly inside counts pro rata), i.e. the ideal, unextrapolated increase, and a step
  * whose window holds no slot has no sample, as a stale series has none. Responses follow
- * ../shared/contracts/prometheus (api.md, the OpenAPI golden file): the matrix envelope, sample values as
+ * Prometheus' api.md and OpenAPI golden file (test/fixtures/contracts/prometheus): the matrix envelope, sample values as
  * strings, series sorted by their labels, the 11,000-points check and the bad_data messages of api.go.
  */
 import { createServer } from "node:http";

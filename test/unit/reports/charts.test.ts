@@ -11,7 +11,7 @@ import { stagesChart } from "../../../reports/charts/stages.ts";
 import { trendChart } from "../../../reports/charts/trend.ts";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { matchSnapshot, OUTPUT } from "./snapshot.ts";
+import { inCi, matchSnapshot, OUTPUT } from "./snapshot.ts";
 
 const { document: doc } = parseHTML("<!doctype html><html><body></body></html>");
 const document = doc as unknown as Document;
@@ -119,7 +119,7 @@ describe("snapshot helper", () => {
     const name = "zz-snapshot-selftest";
     const files = [join(OUTPUT, `${name}.svg`), join(OUTPUT, `${name}-changed.svg`)];
     try {
-      expect(matchSnapshot(name, "<svg><g></g></svg>").ok).toBe(true);
+      expect(matchSnapshot(name, "<svg><g></g></svg>", { ci: false }).ok).toBe(true);
       const mismatch = matchSnapshot(name, "<svg><g><line></line></g></svg>");
       expect(mismatch.ok).toBe(false);
       expect(readFileSync(files[1]!, "utf8")).toContain("<line>");
@@ -128,6 +128,27 @@ describe("snapshot helper", () => {
     } finally {
       for (const f of files) rmSync(f, { force: true });
     }
+  });
+
+  it("fails in CI when the snapshot is missing, and writes nothing", () => {
+    const name = "zz-snapshot-selftest-ci";
+    const file = join(OUTPUT, `${name}.svg`);
+    try {
+      const missing = matchSnapshot(name, "<svg></svg>", { ci: true });
+      expect(missing).toEqual({ ok: false, message: expect.stringContaining(`${name}.svg has no snapshot`) });
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  it.each([
+    [{ CI: "true" }, true],
+    [{ CI: "1" }, true],
+    [{ CI: "false" }, false],
+    [{}, false],
+  ])("reads CI from the environment: %j → %s", (env, expected) => {
+    expect(inCi(env)).toBe(expected);
   });
 });
 
