@@ -4,6 +4,7 @@ import { GitTag } from "../../schemas/git.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
 import { defineStream, type CollectContext, type Page, type Source } from "../core/stream.ts";
 import { commitsBetween, git, listTags } from "./git.ts";
+import { pullRequestsOf } from "./pull-requests.ts";
 
 /** One clone as one service sees it. */
 export interface GitClone {
@@ -89,19 +90,25 @@ function tagRows(tag: GitTag, ctx: CollectContext, clone: GitClone) {
     is_rework: fixesOnly(tag, hotfix),
     updated_at: tag.tagged_at,
   };
-  const changes: Row[] = tag.commits.map((c) => ({
-    change_id: `git:change:${clone.dir}${suffix}:${c.sha}`,
-    source: "git",
-    service: clone.service,
-    repo: clone.dir,
-    deployment_id: deploymentId,
-    commit_sha: c.sha,
-    pr_id: null,
-    title: c.subject,
-    author: c.author,
-    authored_at: c.authored_at,
-    committed_at: c.committed_at,
-  }));
+  const pulls = pullRequestsOf(tag.commits);
+  const changes: Row[] = tag.commits.map((c) => {
+    const pr = pulls.get(c.sha);
+    return {
+      change_id: `git:change:${clone.dir}${suffix}:${c.sha}`,
+      source: "git",
+      service: clone.service,
+      repo: clone.dir,
+      deployment_id: deploymentId,
+      commit_sha: c.sha,
+      pr_id: pr ? `git:pr:${clone.dir}${suffix}:${pr.number}` : null,
+      title: c.subject,
+      author: c.author,
+      authored_at: c.authored_at,
+      committed_at: c.committed_at,
+      pr_first_commit_at: pr?.first_commit_at ?? null,
+      merged_at: pr?.merged_at ?? null,
+    };
+  });
   return { "core.deployments": [deployment], "core.changes": changes };
 }
 

@@ -51,7 +51,7 @@ ${data.missing.length ? html`<p class="note">Tables not found in the warehouse (
 const DEFINITIONS: [string, string][] = [
   ["Deployment", "A successful deployment to a production environment, counted once per deployment id. A job failing before it ships is not a deployment."],
   ["Deployment frequency", "Production deployments per week over a window; the DORA tier is read from the median number of days per week with a deployment."],
-  ["Lead time for changes", "Per change, the finish of the first successful production deployment containing it minus the change's start (author time of the pull request's first commit, else the commit time). Headline: the median."],
+  ["Lead time for changes", "Counted per change, where a change is a merged pull request (all its commits together, however it was merged: merge commit, squash or rebase) or a commit that reached production without a pull request. Lead time is the finish of the first successful production deployment holding the change minus its start: the author time of the pull request's first commit, or the commit time of a commit without one. The stages coding, pickup, review and deploy are measured on the same changes. Headline: the median."],
   ["Change failure rate", "Failed production deployments ÷ production deployments. A deployment failed when an incident is linked to it (explicit reference first, else the last production deployment of the service within the incident window) or when it was rolled back, reverted or hot-fixed."],
   ["Time to restore", "Per resolved incident, resolved minus created. Headline: the median. Open incidents are counted, not averaged in."],
   ["Time to acknowledge", "Per page, acknowledged minus created. Headline: the median, in minutes."],

@@ -79,31 +79,33 @@ describe("config → collect (GitLab simulator) → transform → report", () =>
         );
         expect(rework?.rate).toBeCloseTo(1 / 7, 10);
 
-        // Lead time. 103 (Jan 6 10:00Z) ships c1, c2 and m1, all of !1, whose first commit c1 was authored
-        // Jan 1 08:00+01:00 = 07:00Z: 5 d 3 h = 123 h each. 105 (finished_at Jan 7 12:00:30Z) ships s2, the
-        // squash of !2 whose first commit x1 was authored Jan 6 09:00+01:00 = 08:00Z: 28 h 0.5 min, and c3,
-        // no MR, committed Jan 7 10:00Z: 2 h 0.5 min. Week median of [2.008, 28.008, 123, 123, 123] = 123.
-        const items = await w.all<{ sha: string; h: number }>(
-          `SELECT c.commit_sha AS sha, round(l.lead_time_hours, 4) AS h FROM metrics.lead_time_items l JOIN core.changes c USING (change_id) ORDER BY h, sha`,
+        // Lead time, one row per change unit. 103 (Jan 6 10:00Z) ships c1, c2 and m1, all of !1, whose first
+        // commit c1 was authored Jan 1 08:00+01:00 = 07:00Z: 5 d 3 h = 123 h, once for the MR (not once per
+        // commit). 105 (finished_at Jan 7 12:00:30Z) ships s2, the squash of !2 whose first commit x1 was
+        // authored Jan 6 09:00+01:00 = 08:00Z: 28 h 0.5 min, and c3, no MR, committed Jan 7 10:00Z:
+        // 2 h 0.5 min. Week median of [2.008, 28.008, 123] = 28.008.
+        const items = await w.all<{ shas: string; h: number }>(
+          `SELECT (SELECT string_agg(c.commit_sha, ',' ORDER BY c.commit_sha) FROM core.changes c WHERE coalesce(c.pr_id, c.change_id) = l.change_id) AS shas,
+                  round(l.lead_time_hours, 4) AS h
+             FROM metrics.lead_time_items l ORDER BY h`,
         );
-        expect(items).toEqual(
-          [
-            { sha: sha("c3"), h: 2.0083 },
-            { sha: sha("s2"), h: 28.0083 },
-            { sha: sha("c1"), h: 123 },
-            { sha: sha("c2"), h: 123 },
-            { sha: sha("m1"), h: 123 },
-          ].sort((a, b) => a.h - b.h || a.sha.localeCompare(b.sha)),
-        );
+        expect(items).toEqual([
+          { shas: sha("c3"), h: 2.0083 },
+          { shas: sha("s2"), h: 28.0083 },
+          { shas: [sha("c1"), sha("c2"), sha("m1")].sort().join(","), h: 123 },
+        ]);
         const week = await w.one<{ changes: number; median_hours: number }>(
-          "SELECT changes::INTEGER AS changes, median_hours FROM metrics.lead_time WHERE grain = 'week' AND service = 'payments' AND period_start = DATE '2026-01-05'",
+          "SELECT changes::INTEGER AS changes, round(median_hours, 4) AS median_hours FROM metrics.lead_time WHERE grain = 'week' AND service = 'payments' AND period_start = DATE '2026-01-05'",
         );
-        expect(week).toEqual({ changes: 5, median_hours: 123 });
+        expect(week).toEqual({ changes: 3, median_hours: 28.0083 });
+        // the per-commit view keeps the five commits
+        const perCommit = await w.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM metrics.lead_time_commit_items");
+        expect(perCommit!.n).toBe(5);
         // !1's stages: coding = opened Jan 2 09:00 − first commit Jan 1 07:00 = 26 h; pickup = bob's review
         // Jan 3 10:00 − opened = 25 h; review = merged Jan 5 15:00 − review = 53 h; deploy = Jan 6 10:00 − merged = 19 h.
         const stages = await w.one<{ coding: number; pickup: number; review: number; deploy: number }>(
           `SELECT coding_hours AS coding, pickup_hours AS pickup, review_hours AS review, deploy_hours AS deploy
-             FROM metrics.lead_time_items l JOIN core.changes c USING (change_id) WHERE c.commit_sha = '${sha("c1")}'`,
+             FROM metrics.lead_time_items l JOIN core.changes c ON c.pr_id = l.change_id WHERE c.commit_sha = '${sha("c1")}'`,
         );
         expect(stages).toEqual({ coding: 26, pickup: 25, review: 53, deploy: 19 });
 

@@ -68,9 +68,17 @@ export function linkIncident(inc: IncidentRow, deploys: DeploymentRow[], windowH
 export function windowMetrics(rows: DemoRows, w: Window, failed = failedDeployments(rows)): WindowMetrics {
   const deploys = rows["core.deployments"].filter((d) => isProductionDeploy(d) && inWindow(d.finished_at, w));
   const finishedAt = new Map(rows["core.deployments"].map((d) => [d.deployment_id, d.finished_at]));
-  const leadTimes = rows["core.changes"]
-    .filter((c) => c.deployment_id && inWindow(finishedAt.get(c.deployment_id) ?? null, w))
-    .map((c) => (finishedAt.get(c.deployment_id!)!.getTime() - (c.pr_first_commit_at ?? c.committed_at).getTime()) / HOUR);
+  // one observation per change unit: a PR (all its commits) or a commit without one, at its first deployment
+  const units = new Map<string, { end: number; start: number }>();
+  for (const c of rows["core.changes"]) {
+    if (!c.deployment_id) continue;
+    const end = finishedAt.get(c.deployment_id)!.getTime();
+    const start = (c.pr_first_commit_at ?? c.committed_at).getTime();
+    const key = c.pr_id ?? c.change_id;
+    const u = units.get(key);
+    units.set(key, u ? { end: Math.min(u.end, end), start: Math.min(u.start, start) } : { end, start });
+  }
+  const leadTimes = [...units.values()].filter((u) => inWindow(new Date(u.end), w)).map((u) => (u.end - u.start) / HOUR);
   const incidents = rows["core.incidents"].filter((i) => inWindow(i.created_at, w));
   const resolved = incidents.filter((i) => i.resolved_at);
   const weeks = (w.to.getTime() - w.from.getTime()) / (7 * 24 * HOUR);
