@@ -12,6 +12,7 @@ import { schemaCommand } from "./commands/schema.ts";
 import { scheduleCommand } from "./commands/schedule.ts";
 import { rebuildCommand } from "./commands/rebuild.ts";
 import { exportCommand, sqlCommand } from "./commands/sql.ts";
+import { recordCommand, serveCommand } from "./commands/events.ts";
 
 export function buildProgram(): Command {
   const program = new Command("dora")
@@ -33,9 +34,14 @@ export function buildProgram(): Command {
   program.addCommand(sqlCommand());
   program.addCommand(exportCommand());
   program.addCommand(scheduleCommand());
+  program.addCommand(recordCommand());
+  program.addCommand(serveCommand());
   program.addCommand(schemaCommand());
   program.exitOverride();
-  for (const cmd of program.commands) cmd.exitOverride();
+  for (const cmd of program.commands) {
+    cmd.exitOverride();
+    for (const sub of cmd.commands) sub.exitOverride();
+  }
   return program;
 }
 

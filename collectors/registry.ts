@@ -4,9 +4,10 @@ import { githubSource } from "./github/index.ts";
 import { gitlabSource } from "./gitlab/index.ts";
 import { pagerdutySource } from "./pagerduty/index.ts";
 import { prometheusSource } from "./prometheus/index.ts";
+import { eventsSource } from "./events/index.ts";
 
 /**
  * Every source `dora collect` knows, in collection order. Each collector folder exports one Source;
  * add it here (one import, one entry).
  */
-export const SOURCES: Source[] = [githubSource, gitlabSource, gitSource, pagerdutySource, prometheusSource];
+export const SOURCES: Source[] = [githubSource, gitlabSource, gitSource, pagerdutySource, prometheusSource, eventsSource];

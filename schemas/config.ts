@@ -5,6 +5,7 @@ import { GitlabSource } from "./sources/gitlab.ts";
 import { GitSource } from "./sources/git.ts";
 import { PagerdutySource } from "./sources/pagerduty.ts";
 import { PrometheusSource } from "./sources/prometheus.ts";
+import { EventsSource } from "./sources/events.ts";
 
 /** An ISO calendar date (YYYY-MM-DD) that exists; read in the configured time zone. */
 export const IsoDate = z
@@ -274,6 +275,8 @@ export const Config = z.strictObject({
       pagerduty: PagerdutySource.optional(),
       prometheus: PrometheusSource.optional(),
       demo: DemoSource.optional(),
+      /** Deployments and incidents from any pipeline: `dora record`, `dora serve`, event files (issue 24). */
+      events: EventsSource.optional(),
     })
     .default({}),
   failures: z
