@@ -1,5 +1,6 @@
 import type { Warehouse } from "../warehouse/warehouse.ts";
-import { normalizeVerdict, type Verdict } from "./format.ts";
+import type { ComparisonRow } from "../schemas/metrics.ts";
+import { normalizeVerdict } from "./format.ts";
 
 /**
  * Everything the report shows, read from metrics.* and seeds.* (plus sync.runs for the data's age).
@@ -60,31 +61,6 @@ export interface DateRange {
   to: Date;
 }
 
-export interface ComparisonRow {
-  metric: string;
-  service: string;
-  unit: string | null;
-  direction: string | null;
-  baseline_value: number | null;
-  final_value: number | null;
-  change_pct: number | null;
-  better: boolean | null;
-  ci_low: number | null;
-  ci_high: number | null;
-  interval_of: string | null;
-  p_value: number | null;
-  n_baseline: number | null;
-  n_final: number | null;
-  tier_baseline: string | null;
-  tier_final: string | null;
-  tier_year: number | null;
-  verdict: Verdict;
-  target: number | null;
-  target_op: string | null;
-  target_of: string | null;
-  target_met: boolean | null;
-}
-
 type Row = Record<string, unknown>;
 
 export async function loadReportData(w: Warehouse): Promise<ReportData> {
@@ -92,11 +68,6 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     (await w.all<{ name: string }>("SELECT schema_name || '.' || table_name AS name FROM duckdb_tables() UNION SELECT schema_name || '.' || view_name FROM duckdb_views()")).map((r) => r.name),
   );
   const missing = new Set<string>();
-  const cols = new Map<string, Set<string>>();
-  async function columnsOf(table: string): Promise<Set<string>> {
-    if (!cols.has(table)) cols.set(table, new Set((await w.columns(table)).map((c) => c.name)));
-    return cols.get(table)!;
-  }
   /** Rows of `sql` when every table it names exists; else [] and the table is noted as missing. */
   async function query<T = Row>(needs: string[], sql: string, params?: unknown[]): Promise<T[]> {
     const absent = needs.filter((t) => !tables.has(t));
@@ -106,11 +77,7 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     }
     return w.all<T>(sql, params);
   }
-  /** A column reference, or NULL when the (optional) column is absent in this warehouse. */
-  async function optional(table: string, column: string, cast = "DOUBLE"): Promise<string> {
-    if (!tables.has(table)) return `NULL::${cast}`;
-    return (await columnsOf(table)).has(column) ? `"${column}"` : `NULL::${cast}`;
-  }
+
 
   const settings = (await query<Row>(["seeds.settings"], "SELECT * FROM seeds.settings LIMIT 1"))[0] ?? {};
   const windowRows = await query<{ window_name: string; from_date: Date; to_date: Date }>(["seeds.plan_windows"], "SELECT window_name, from_date, to_date FROM seeds.plan_windows");
@@ -131,11 +98,8 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
   const comparison = (
     await query<Row>(
       [cmpTable],
-      `SELECT metric, service, ${await optional(cmpTable, "unit", "VARCHAR")} AS unit, ${await optional(cmpTable, "direction", "VARCHAR")} AS direction,
-              baseline_value, final_value, change_pct, better, ci_low, ci_high, ${await optional(cmpTable, "interval_of", "VARCHAR")} AS interval_of,
-              p_value, n_baseline, n_final, tier_baseline, tier_final, ${await optional(cmpTable, "tier_year", "INTEGER")} AS tier_year, verdict,
-              ${await optional(cmpTable, "target")} AS target, ${await optional(cmpTable, "target_op", "VARCHAR")} AS target_op,
-              ${await optional(cmpTable, "target_of", "VARCHAR")} AS target_of, ${await optional(cmpTable, "target_met", "BOOLEAN")} AS target_met
+      `SELECT metric, service, unit, direction, baseline_value, final_value, change_pct, better, ci_low, ci_high, interval_of,
+              p_value, n_baseline, n_final, tier_baseline, tier_final, tier_year, verdict, target, target_op, target_of, target_met
        FROM ${cmpTable} ORDER BY service, metric`,
     )
   ).map(toComparison);
@@ -312,28 +276,29 @@ function num(v: unknown): number | null {
 }
 
 function toComparison(r: Row): ComparisonRow {
+  const oneOf = <T extends string>(v: unknown, values: readonly T[]): T | null => (values.includes(v as T) ? (v as T) : null);
   return {
     metric: String(r.metric),
     service: String(r.service ?? "*"),
-    unit: str(r.unit),
-    direction: str(r.direction),
+    unit: str(r.unit) ?? "",
+    direction: r.direction === "higher" ? "higher" : "lower",
     baseline_value: num(r.baseline_value),
     final_value: num(r.final_value),
     change_pct: num(r.change_pct),
     better: typeof r.better === "boolean" ? r.better : null,
     ci_low: num(r.ci_low),
     ci_high: num(r.ci_high),
-    interval_of: str(r.interval_of),
+    interval_of: oneOf(r.interval_of, ["change_pct", "final_value"] as const),
     p_value: num(r.p_value),
-    n_baseline: num(r.n_baseline),
-    n_final: num(r.n_final),
+    n_baseline: num(r.n_baseline) ?? 0,
+    n_final: num(r.n_final) ?? 0,
     tier_baseline: str(r.tier_baseline),
     tier_final: str(r.tier_final),
-    tier_year: num(r.tier_year),
+    tier_year: num(r.tier_year) ?? 0,
     verdict: normalizeVerdict(r.verdict),
     target: num(r.target),
-    target_op: str(r.target_op),
-    target_of: str(r.target_of),
+    target_op: oneOf(r.target_op, ["<", "<=", ">", ">="] as const),
+    target_of: oneOf(r.target_of, ["final_value", "change_pct"] as const),
     target_met: typeof r.target_met === "boolean" ? r.target_met : null,
   };
 }

@@ -3,7 +3,10 @@
  * so the summary cards, slides and tables always agree.
  */
 
-export type Unit = "per_week" | "hours" | "minutes" | "share" | "seconds" | "count" | "cost" | "text";
+import { FAMILIES, kpiQuantity, METRIC_KEYS, METRICS, metricSpec, VERDICTS, type ComparisonRow, type MetricKey, type Quantity, type Verdict } from "../schemas/metrics.ts";
+
+/** How a value reads (the registry's quantity, schemas/metrics.ts). */
+export type Unit = Quantity;
 
 export interface MetricMeta {
   key: string;
@@ -22,33 +25,32 @@ export interface MetricMeta {
 const MINUS = "\u2212";
 const NBSP = "\u00a0";
 
-const BASE: Record<string, Omit<MetricMeta, "key">> = {
-  deployment_frequency: { label: "Deployment frequency", noun: "Deployments per week", unit: "per_week", sample: "weeks", direction: "higher" },
-  deploy_days_per_week: { label: "Deploy days per week", noun: "Deploy days per week", unit: "per_week", sample: "weeks", direction: "higher" },
-  lead_time: { label: "Lead time for changes", noun: "Median lead time", unit: "hours", sample: "changes", direction: "lower" },
-  change_failure_rate: { label: "Change failure rate", noun: "Change failure rate", unit: "share", sample: "deployments", direction: "lower" },
-  time_to_restore: { label: "Time to restore", noun: "Median time to restore", unit: "hours", sample: "incidents", direction: "lower" },
-  failed_deployment_recovery: { label: "Failed deployment recovery", noun: "Median failed deployment recovery time", unit: "hours", sample: "incidents", direction: "lower" },
-  time_to_acknowledge: { label: "Time to acknowledge", noun: "Median time to acknowledge", unit: "minutes", sample: "pages", direction: "lower" },
-  rework_rate: { label: "Rework rate", noun: "Rework rate", unit: "share", sample: "deployments", direction: "lower" },
-  pages_per_week: { label: "Pages per week", noun: "Pages per week", unit: "per_week", sample: "weeks", direction: "lower" },
-  after_hours_share: { label: "After-hours pages", noun: "Share of pages after hours", unit: "share", sample: "pages", direction: "lower" },
-  availability: { label: "Availability", noun: "Availability", unit: "share", sample: "observations", direction: "higher" },
-  error_budget_spent: { label: "Error budget spent", noun: "Error budget spent", unit: "share", sample: "observations", direction: "lower" },
-  burn_rate_episodes: { label: "Burn-rate episodes (page)", noun: "Page-severity burn-rate episodes per week", unit: "text", unitText: "episodes/week", sample: "weeks", direction: "lower" },
-  pipeline_time: { label: "Pipeline time (median)", noun: "Median deployment pipeline time", unit: "minutes", sample: "pipeline runs", direction: "lower" },
-  pipeline_time_p90: { label: "Pipeline time (p90)", noun: "p90 deployment pipeline time", unit: "minutes", sample: "pipeline runs", direction: "lower" },
-  cost_per_transaction: { label: "Cost per transaction", noun: "Median daily cost per transaction", unit: "cost", sample: "days", direction: "lower" },
+/** The report's words for each metric of the registry; unit and direction come from the registry. */
+const WORDS: Record<MetricKey, Pick<MetricMeta, "label" | "noun" | "sample">> = {
+  deployment_frequency: { label: "Deployment frequency", noun: "Deployments per week", sample: "weeks" },
+  deploy_days_per_week: { label: "Deploy days per week", noun: "Deploy days per week", sample: "weeks" },
+  lead_time: { label: "Lead time for changes", noun: "Median lead time", sample: "changes" },
+  change_failure_rate: { label: "Change failure rate", noun: "Change failure rate", sample: "deployments" },
+  time_to_restore: { label: "Time to restore", noun: "Median time to restore", sample: "incidents" },
+  failed_deployment_recovery: { label: "Failed deployment recovery", noun: "Median failed deployment recovery time", sample: "incidents" },
+  time_to_acknowledge: { label: "Time to acknowledge", noun: "Median time to acknowledge", sample: "pages" },
+  rework_rate: { label: "Rework rate", noun: "Rework rate", sample: "deployments" },
+  pages_per_week: { label: "Pages per week", noun: "Pages per week", sample: "weeks" },
+  after_hours_share: { label: "After-hours pages", noun: "Share of pages after hours", sample: "pages" },
+  availability: { label: "Availability", noun: "Availability", sample: "observations" },
+  error_budget_spent: { label: "Error budget spent", noun: "Error budget spent", sample: "observations" },
+  burn_rate_episodes: { label: "Burn-rate episodes (page)", noun: "Page-severity burn-rate episodes per week", sample: "weeks" },
+  pipeline_time: { label: "Pipeline time (median)", noun: "Median deployment pipeline time", sample: "pipeline runs" },
+  pipeline_time_p90: { label: "Pipeline time (p90)", noun: "p90 deployment pipeline time", sample: "pipeline runs" },
+  cost_per_transaction: { label: "Cost per transaction", noun: "Median daily cost per transaction", sample: "days" },
 };
 
 /** The plan KPIs beyond the DORA keys, in reading order; `kpi:<name>` rows follow. */
-export const PLAN_KPI_METRICS = ["availability", "error_budget_spent", "burn_rate_episodes", "pipeline_time", "pipeline_time_p90", "cost_per_transaction"] as const;
+export const PLAN_KPI_METRICS = ["availability", "error_budget_spent", "burn_rate_episodes", "pipeline_time", "pipeline_time_p90", "cost_per_transaction"] as const satisfies readonly MetricKey[];
 
 export function isPlanKpi(metric: string): boolean {
-  return (PLAN_KPI_METRICS as readonly string[]).includes(metric) || metric.startsWith("kpi:");
+  return metricSpec(metric)?.family === "plan_kpi" && !metric.startsWith("latency_p99:") && !metric.startsWith("slo:");
 }
-
-const KNOWN_UNITS = ["per_week", "hours", "minutes", "share", "seconds"];
 
 /**
  * Meta for a metric, taking the unit and direction a row carries where the key alone does not say:
@@ -62,7 +64,7 @@ export function rowMeta(row: { metric: string; unit?: string | null; direction?:
   }
   if (row.metric.startsWith("kpi:")) {
     const name = row.metric.slice(4);
-    const unit = row.unit && KNOWN_UNITS.includes(row.unit) ? (row.unit as Unit) : row.unit ? "text" : "count";
+    const unit = kpiQuantity(row.unit);
     const text = label?.trim() || name.replace(/_/g, " ");
     return {
       key: row.metric,
@@ -85,16 +87,19 @@ export const SUMMARY_METRICS = [
   "time_to_restore",
   "time_to_acknowledge",
   "pages_per_week",
-] as const;
+] as const satisfies readonly MetricKey[];
 
 export function metricMeta(key: string, unitHint?: string | null): MetricMeta {
-  const base = BASE[key];
-  if (base) return { key, ...base };
+  if ((METRIC_KEYS as string[]).includes(key)) {
+    const spec = METRICS[key as MetricKey];
+    const unitText = spec.quantity === "text" ? spec.unit : undefined;
+    return { key, ...WORDS[key as MetricKey], unit: spec.quantity, direction: spec.direction, ...(unitText ? { unitText } : {}) };
+  }
   const [kind, ...rest] = key.split(":");
   const route = rest.join(":");
-  if (kind === "latency_p99") return { key, label: `p99 latency · ${route}`, noun: `p99 latency of ${route}`, unit: "seconds", sample: "weeks", direction: "lower" };
-  if (kind === "slo") return { key, label: `SLO attainment · ${route}`, noun: `SLO attainment of ${route}`, unit: "share", sample: "requests", direction: "higher" };
-  const unit: Unit = unitHint && ["per_week", "hours", "minutes", "share", "seconds"].includes(unitHint) ? (unitHint as Unit) : "count";
+  if (kind === "latency_p99") return { key, label: `p99 latency · ${route}`, noun: `p99 latency of ${route}`, unit: FAMILIES.latency_p99.quantity, sample: "weeks", direction: FAMILIES.latency_p99.direction };
+  if (kind === "slo") return { key, label: `SLO attainment · ${route}`, noun: `SLO attainment of ${route}`, unit: FAMILIES.slo.quantity, sample: "requests", direction: FAMILIES.slo.direction };
+  const unit = kpiQuantity(unitHint) === "text" ? "count" : kpiQuantity(unitHint);
   const label = key.replace(/_/g, " ");
   return { key, label: label.charAt(0).toUpperCase() + label.slice(1), noun: label, unit, sample: "observations", direction: "lower" };
 }
@@ -228,26 +233,15 @@ export function formatPct(pct: number | null | undefined): string {
   return `${pct > 0 && Number(Math.abs(pct).toFixed(digits)) !== 0 ? "+" : ""}${s}${NBSP}%`;
 }
 
-export const VERDICTS = ["improved", "worse", "no clear change", "insufficient data"] as const;
-export type Verdict = (typeof VERDICTS)[number];
+export { VERDICTS, type Verdict };
 
 export function normalizeVerdict(v: unknown): Verdict {
   return (VERDICTS as readonly string[]).includes(String(v)) ? (v as Verdict) : "insufficient data";
 }
 
-export interface ComparisonLike {
-  metric: string;
-  unit?: string | null;
-  baseline_value: number | null;
-  final_value: number | null;
-  change_pct: number | null;
-  ci_low: number | null;
-  ci_high: number | null;
-  interval_of?: string | null;
-  n_baseline: number | null;
-  n_final: number | null;
-  verdict: Verdict;
-}
+/** The fields of a metrics.pdp_comparison row that its wording needs. */
+export type ComparisonLike = Pick<ComparisonRow, "metric" | "baseline_value" | "final_value" | "change_pct" | "ci_low" | "ci_high" | "verdict"> &
+  Partial<Pick<ComparisonRow, "unit" | "interval_of" | "n_baseline" | "n_final">>;
 
 /** True when the interval is of the change in % (else it is of the final value, e.g. for rates). */
 export function intervalIsOfChange(intervalOf: string | null | undefined): boolean {

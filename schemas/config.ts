@@ -6,6 +6,7 @@ import { GitSource } from "./sources/git.ts";
 import { PagerdutySource } from "./sources/pagerduty.ts";
 import { PrometheusSource } from "./sources/prometheus.ts";
 import { EventsSource } from "./sources/events.ts";
+import { FAMILIES, familyOf, isMetricKey, METRIC_KEYS } from "./metrics.ts";
 
 /** An ISO calendar date (YYYY-MM-DD) that exists; read in the configured time zone. */
 export const IsoDate = z
@@ -194,26 +195,6 @@ export const CostPerTransaction = z.strictObject({
 });
 export type CostPerTransaction = z.infer<typeof CostPerTransaction>;
 
-/** Metric keys of metrics.pdp_comparison that a target may name (plus latency_p99:<route>, slo:<route>, kpi:<name>). */
-export const TARGET_METRICS = [
-  "deployment_frequency",
-  "deploy_days_per_week",
-  "lead_time",
-  "change_failure_rate",
-  "time_to_restore",
-  "failed_deployment_recovery",
-  "time_to_acknowledge",
-  "rework_rate",
-  "pages_per_week",
-  "after_hours_share",
-  "pipeline_time",
-  "pipeline_time_p90",
-  "availability",
-  "error_budget_spent",
-  "burn_rate_episodes",
-  "cost_per_transaction",
-] as const;
-
 const OwnerName = z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected "owner/name"');
 
 /** A GitHub repository: "owner/name", or an object with a per-repository deployment rule (issue #4). */
@@ -341,14 +322,12 @@ export const Config = z.strictObject({
   });
   for (const key of Object.keys(c.targets)) {
     const [metric, service] = splitTargetKey(key);
-    const known =
-      (TARGET_METRICS as readonly string[]).includes(metric) ||
-      /^(latency_p99|slo):.+/.test(metric) ||
-      (metric.startsWith("kpi:") && seen.has(metric.slice(4)));
+    const family = familyOf(metric);
+    const known = isMetricKey(metric) || family === "latency_p99" || family === "slo" || (family === "kpi" && seen.has(metric.slice(4)));
     if (!known) {
       ctx.addIssue({
         code: "custom",
-        message: `unknown metric "${metric}" (expected one of ${TARGET_METRICS.join(", ")}, latency_p99:<route>, slo:<route> or kpi:<name>)`,
+        message: `unknown metric "${metric}" (expected one of ${METRIC_KEYS.join(", ")}, ${Object.keys(FAMILIES).map((f) => `${f}:<${f === "kpi" ? "name" : "route"}>`).join(", ")})`,
         path: ["targets", key],
       });
     }

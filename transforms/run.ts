@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Config } from "../schemas/config.ts";
 import { writeSeeds } from "../warehouse/seeds.ts";
+import { registerSqlFunctions } from "./lib/sql-functions.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
@@ -156,6 +157,7 @@ export async function runTransforms(
   );
   await w.run(`SET TimeZone = ${sqlString(config.timezone)}`);
   await w.run(`SET VARIABLE tz = ${sqlString(config.timezone)}`);
+  registerSqlFunctions(w);
   try {
     for (const [name, value] of Object.entries(settings)) await w.run(`SET ${name} = ${sqlString(value)}`);
     // a relation may change from table to view (or back) between versions: drop the other kind first

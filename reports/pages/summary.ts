@@ -1,4 +1,5 @@
-import type { ComparisonRow, ReportData } from "../data.ts";
+import type { ReportData } from "../data.ts";
+import type { ComparisonRow } from "../../schemas/metrics.ts";
 import { formatChange, formatMetric, unitSuffix, formatValue, isPlanKpi, longDate, metricMeta, PLAN_KPI_METRICS, rowMeta, sentence, SUMMARY_METRICS, targetText, tierLabel, type MetricMeta } from "../format.ts";
 import { html, type Html } from "../html.ts";
 

@@ -1,12 +1,13 @@
+// pdp_comparison: the platform development plan (PDP) comparison, the plan's baseline window against
+// its final window for every metric of the registry (schemas/metrics.ts).
 // grain: one row per metric × service (plus '*' for all services).
-// inputs: metrics.lead_time_items, metrics.restore_items, metrics.deployment_items, metrics.deployment_frequency,
-//         metrics.oncall_load, metrics.latency_windows (when present), intermediate.int_plan_windows,
-//         intermediate.int_services, seeds.settings, seeds.dora_tiers.
-// definition: the baseline window against the final window: medians with a seeded bootstrap 95 % interval
-//   of the change and a Mann-Whitney test, rates with a Wilson interval of the final rate and a
-//   two-proportion test, counts per week with a Poisson rate ratio; fewer than min_sample observations
-//   in either window → "insufficient data".
+// inputs: see `reads` at the end of the file.
+// definition: medians with a seeded bootstrap 95 % interval of the change and a Mann-Whitney test,
+//   rates with a Wilson interval of the final rate and a two-proportion test, counts per week with a
+//   Poisson rate ratio; fewer than min_sample observations in either window → "insufficient data".
+//   Numbers only: the report words them (reports/format.ts).
 import { parseTarget, type ParsedTarget } from "../../schemas/config.ts";
+import { kpiQuantity, METRIC_KEYS, METRICS, metricSpec, type ComparisonRow, type MetricSpec, type Verdict } from "../../schemas/metrics.ts";
 import type { TsTransform } from "../run.ts";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
 import {
@@ -27,74 +28,9 @@ const ALPHA = 0.05;
 const LATENCY_MATERIAL_CHANGE_PCT = 5;
 const DAYS_PER_MONTH = 365.25 / 12;
 
-type Direction = "lower" | "higher";
-type Verdict = "improved" | "worse" | "no clear change" | "insufficient data";
-type Kind = "median" | "quantile" | "rate" | "poisson" | "histogram" | "exact";
-
-interface MetricDef {
-  label: string;
-  unit: string;
-  direction: Direction;
-  kind: Kind;
-  /** What one observation is, for the "not enough data" sentence. */
-  noun: string;
-  /** seeds.dora_tiers metric whose tiers apply. */
-  tiers?: string;
-}
-
-export const METRICS: Record<string, MetricDef> = {
-  deployment_frequency: { label: "Deployments per week", unit: "deploys/week", direction: "higher", kind: "poisson", noun: "deployments", tiers: "deployment_frequency" },
-  deploy_days_per_week: { label: "Median deploy days per week", unit: "days/week", direction: "higher", kind: "median", noun: "weeks", tiers: "deployment_frequency" },
-  lead_time: { label: "Median lead time for changes", unit: "hours", direction: "lower", kind: "median", noun: "changes", tiers: "lead_time" },
-  change_failure_rate: { label: "Change failure rate", unit: "share", direction: "lower", kind: "rate", noun: "deployments", tiers: "change_failure_rate" },
-  time_to_restore: { label: "Median time to restore", unit: "hours", direction: "lower", kind: "median", noun: "resolved incidents", tiers: "failed_deployment_recovery" },
-  failed_deployment_recovery: { label: "Median failed deployment recovery time", unit: "hours", direction: "lower", kind: "median", noun: "failed deployments recovered", tiers: "failed_deployment_recovery" },
-  time_to_acknowledge: { label: "Median time to acknowledge", unit: "minutes", direction: "lower", kind: "median", noun: "acknowledged incidents" },
-  rework_rate: { label: "Rework rate", unit: "share", direction: "lower", kind: "rate", noun: "deployments" },
-  pages_per_week: { label: "Pages per week", unit: "pages/week", direction: "lower", kind: "poisson", noun: "pages" },
-  after_hours_share: { label: "After-hours share of pages", unit: "share", direction: "lower", kind: "rate", noun: "pages" },
-};
-
-/** Plan KPIs beyond the DORA keys; rows only where their data exist (see kpiRows). */
-export const KPI_METRICS: Record<string, MetricDef> = {
-  pipeline_time: { label: "Median deployment pipeline time", unit: "minutes", direction: "lower", kind: "median", noun: "pipeline runs" },
-  pipeline_time_p90: { label: "p90 deployment pipeline time", unit: "minutes", direction: "lower", kind: "quantile", noun: "pipeline runs" },
-  availability: { label: "Availability", unit: "share", direction: "higher", kind: "rate", noun: "requests" },
-  error_budget_spent: { label: "Error budget spent", unit: "share", direction: "lower", kind: "exact", noun: "requests" },
-  burn_rate_episodes: { label: "Fast-burn (page) episodes per week", unit: "episodes/week", direction: "lower", kind: "poisson", noun: "episodes" },
-};
-
-export interface ComparisonRow {
-  metric: string;
-  service: string;
-  unit: string;
-  direction: Direction;
-  baseline_value: number | null;
-  final_value: number | null;
-  change_pct: number | null;
-  better: boolean | null;
-  ci_low: number | null;
-  ci_high: number | null;
-  interval_of: "change_pct" | "final_value" | null;
-  p_value: number | null;
-  n_baseline: number;
-  n_final: number;
-  tier_baseline: string | null;
-  tier_final: string | null;
-  tier_year: number;
-  verdict: Verdict;
-  sentence: string;
-  /** The plan's target: threshold in the metric's unit (or the change in % when target_of = change_pct). */
-  target: number | null;
-  target_op: ParsedTarget["op"] | null;
-  target_of: ParsedTarget["of"] | null;
-  /** NULL without a target or with insufficient data. */
-  target_met: boolean | null;
-}
-
 const COLUMNS = `metric VARCHAR, service VARCHAR, unit VARCHAR, direction VARCHAR, baseline_value DOUBLE, final_value DOUBLE,
   change_pct DOUBLE, better BOOLEAN, ci_low DOUBLE, ci_high DOUBLE, interval_of VARCHAR, p_value DOUBLE, n_baseline BIGINT,
-  n_final BIGINT, tier_baseline VARCHAR, tier_final VARCHAR, tier_year INTEGER, verdict VARCHAR, sentence VARCHAR,
+  n_final BIGINT, tier_baseline VARCHAR, tier_final VARCHAR, tier_year INTEGER, verdict VARCHAR,
   target DOUBLE, target_op VARCHAR, target_of VARCHAR, target_met BOOLEAN`;
 
 type WindowName = "baseline" | "final";
@@ -148,10 +84,10 @@ async function run(w: Warehouse): Promise<void> {
 
   const out: ComparisonRow[] = [];
   const { samples, measures } = await loadSamples(w, services, ctx);
-  for (const metric of Object.keys(METRICS)) {
+  for (const metric of METRIC_KEYS.filter((k) => METRICS[k].family === "dora")) {
     for (const service of services) {
       const sample = samples.get(`${metric}|${service}`);
-      if (sample) out.push(compare(metric, METRICS[metric]!, service, sample, ctx, measures.get(service)));
+      if (sample) out.push(compare(METRICS[metric], service, sample, ctx, measures.get(service)));
     }
   }
   out.push(...(await latencyRows(w, ctx)));
@@ -288,8 +224,7 @@ async function latencyRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]>
     const n = { baseline: Math.round(at("baseline")?.requests ?? 0), final: Math.round(at("final")?.requests ?? 0) };
     out.push(
       compare(
-        `latency_p99:${route}`,
-        { label: `p99 latency of ${route}`, unit: "seconds", direction: "lower", kind: "histogram", noun: "requests" },
+        metricSpec(`latency_p99:${route}`)!,
         service,
         { kind: "histogram", value: { baseline: at("baseline")?.p99_seconds ?? null, final: at("final")?.p99_seconds ?? null }, n },
         ctx,
@@ -298,8 +233,7 @@ async function latencyRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]>
     if (rows.some((r) => r.service === service && r.route === route && r.threshold_seconds !== null)) {
       out.push(
         compare(
-          `slo:${route}`,
-          { label: `Share of ${route} requests within the SLO threshold`, unit: "share", direction: "higher", kind: "rate", noun: "requests" },
+          metricSpec(`slo:${route}`)!,
           service,
           { kind: "rate", k: { baseline: Math.round(at("baseline")?.good_requests ?? 0), final: Math.round(at("final")?.good_requests ?? 0) }, n },
           ctx,
@@ -310,10 +244,9 @@ async function latencyRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]>
   return out;
 }
 
-/** One comparison row. Exported for tests. */
-export function compare(
-  metric: string,
-  def: MetricDef,
+/** One comparison row of a metric × service from its two windows' sample. */
+function compare(
+  spec: MetricSpec,
   service: string,
   sample: Sample,
   ctx: Context,
@@ -334,7 +267,7 @@ export function compare(
       baseline = median(sample.values.baseline);
       final = median(sample.values.final);
       if (enough(n, ctx)) {
-        ci = bootstrapMedianChange(sample.values.baseline, sample.values.final, { seed: seedFrom(`${metric}|${service}`) });
+        ci = bootstrapMedianChange(sample.values.baseline, sample.values.final, { seed: seedFrom(`${spec.key}|${service}`) });
         intervalOf = ci ? "change_pct" : null;
         p = mannWhitney(sample.values.baseline, sample.values.final)?.p ?? null;
       }
@@ -346,7 +279,7 @@ export function compare(
       baseline = quantileSorted(sorted(sample.values.baseline), sample.p);
       final = quantileSorted(sorted(sample.values.final), sample.p);
       if (enough(n, ctx)) {
-        const boot = bootstrapQuantileChange(sample.values.baseline, sample.values.final, sample.p, { seed: seedFrom(`${metric}|${service}`) });
+        const boot = bootstrapQuantileChange(sample.values.baseline, sample.values.final, sample.p, { seed: seedFrom(`${spec.key}|${service}`) });
         if (boot) {
           ci = { low: boot.low, high: boot.high };
           intervalOf = "change_pct";
@@ -397,7 +330,7 @@ export function compare(
 
   const sufficient = enough(n, ctx);
   if (sufficient && baseline !== null && final !== null && baseline !== 0) changePct = 100 * (final / baseline - 1);
-  const better = sufficient && baseline !== null && final !== null && final !== baseline ? (def.direction === "lower" ? final < baseline : final > baseline) : null;
+  const better = sufficient && baseline !== null && final !== null && final !== baseline ? (spec.direction === "lower" ? final < baseline : final > baseline) : null;
 
   let verdict: Verdict;
   if (!sufficient || baseline === null || final === null) verdict = "insufficient data";
@@ -412,12 +345,12 @@ export function compare(
     verdict = !clear || better === null ? "no clear change" : better ? "improved" : "worse";
   }
 
-  const tier = (x: WindowName) => (def.tiers && n[x] >= ctx.minSample ? tierOf(ctx.tiers, def.tiers, measures[x]) : null);
+  const tier = (x: WindowName) => (spec.tiers && n[x] >= ctx.minSample ? tierOf(ctx.tiers, spec.tiers, measures[x]) : null);
   const row: ComparisonRow = {
-    metric,
+    metric: spec.key,
     service,
-    unit: def.unit,
-    direction: def.direction,
+    unit: spec.unit,
+    direction: spec.direction,
     baseline_value: baseline,
     final_value: final,
     change_pct: changePct,
@@ -432,13 +365,11 @@ export function compare(
     tier_final: tier("final"),
     tier_year: ctx.tierYear,
     verdict,
-    sentence: "",
     target: null,
     target_op: null,
     target_of: null,
     target_met: null,
   };
-  row.sentence = sentence(def, row, ctx);
   return row;
 }
 
@@ -455,70 +386,6 @@ export function tierOf(tiers: Tier[], metric: string, measures: Record<string, n
     if (t.op === ">=" ? v >= t.bound : v <= t.bound) return t.tier;
   }
   return null;
-}
-
-const MINUS = "\u2212";
-
-function number(v: number): string {
-  const abs = Math.abs(v);
-  const s = abs >= 100 ? v.toFixed(0) : abs >= 1 ? v.toFixed(1) : abs === 0 ? "0" : v.toPrecision(2);
-  return s.replace("-", MINUS);
-}
-
-export function formatValue(v: number, unit: string): string {
-  switch (unit) {
-    case "share": {
-      // availability-like shares near 100 % need their nines: 99.97 %, not 100.0 %
-      const pct = 100 * v;
-      if (pct >= 99 && pct < 100) return `${Number(pct.toFixed(pct >= 99.9 ? 3 : 2))} %`;
-      return `${number(pct)} %`;
-    }
-    case "hours":
-      return `${number(v)} h`;
-    case "minutes":
-      return `${number(v)} min`;
-    case "seconds":
-      return `${Number(v.toPrecision(3))} s`;
-    default:
-      return number(v);
-  }
-}
-
-export function formatPct(v: number): string {
-  const r = Math.round(v);
-  return r > 0 ? `+${r} %` : r < 0 ? `${MINUS}${-r} %` : "0 %";
-}
-
-function formatP(p: number): string {
-  return p < 0.001 ? "p < 0.001" : `p = ${p.toFixed(p < 0.01 ? 3 : 2)}`;
-}
-
-function sentence(def: MetricDef, r: ComparisonRow, ctx: Context): string {
-  const subject = r.service === "*" ? def.label : `${def.label} (${r.service})`;
-  if (r.verdict === "insufficient data") {
-    return `Not enough data to compare ${lowerFirst(subject)}: ${r.n_baseline} ${def.noun} in the baseline and ${r.n_final} in the final window; at least ${ctx.minSample} are needed in each.`;
-  }
-  const b = formatValue(r.baseline_value!, def.unit);
-  const f = formatValue(r.final_value!, def.unit);
-  const moved = r.final_value! > r.baseline_value! ? "rose" : r.final_value! < r.baseline_value! ? "fell" : "stayed";
-  const head = moved === "stayed" ? `${subject} stayed at ${f}` : `${subject} ${moved} from ${b} to ${f}`;
-  const details: string[] = [];
-  if (r.interval_of === "change_pct" && r.ci_low !== null && r.ci_high !== null) {
-    details.push(`95 % CI ${formatPct(r.ci_low)} to ${formatPct(r.ci_high)}`);
-  } else if (r.interval_of === "final_value" && r.ci_low !== null && r.ci_high !== null) {
-    details.push(`95 % CI of the final value ${formatValue(r.ci_low, def.unit)} to ${formatValue(r.ci_high, def.unit)}`);
-  }
-  if (r.p_value !== null && r.interval_of !== "change_pct" && r.verdict !== "no clear change") details.push(formatP(r.p_value));
-  if (def.kind === "histogram") details.push("from histogram buckets, no interval");
-  if (def.kind === "exact") details.push("from request counts, no interval");
-  const change = r.change_pct !== null && moved !== "stayed" && Math.round(r.change_pct) !== 0 ? `, ${formatPct(r.change_pct)}` : "";
-  let text = `${head}${change}${details.length ? ` (${details.join("; ")})` : ""}.`;
-  if (r.verdict === "no clear change") text += r.p_value !== null ? ` Not a clear change (${formatP(r.p_value)}).` : " Not a clear change.";
-  return text;
-}
-
-function lowerFirst(s: string): string {
-  return /^p\d+|^SLO|^[A-Z]{2,}/.test(s) ? s : s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 const exists = async (w: Warehouse, schema: string, table: string) =>
@@ -554,8 +421,8 @@ async function kpiRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]> {
        GROUP BY ALL`,
     );
     for (const r of found.sort(order)) {
-      out.push(compare("pipeline_time", KPI_METRICS.pipeline_time!, r.service, { kind: "median", values: r.values }, ctx));
-      out.push(compare("pipeline_time_p90", KPI_METRICS.pipeline_time_p90!, r.service, { kind: "quantile", p: 0.9, values: r.values }, ctx));
+      out.push(compare(METRICS.pipeline_time, r.service, { kind: "median", values: r.values }, ctx));
+      out.push(compare(METRICS.pipeline_time_p90, r.service, { kind: "quantile", p: METRICS.pipeline_time_p90.p!, values: r.values }, ctx));
     }
   }
 
@@ -569,10 +436,10 @@ async function kpiRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]> {
     for (const { service } of services) {
       const at = (x: WindowName) => rows.find((r) => r.service === service && r.window_name === x);
       const n = per((x) => at(x)?.total ?? 0);
-      out.push(compare("availability", KPI_METRICS.availability!, service, { kind: "rate", k: per((x) => at(x)?.good ?? 0), n }, ctx));
+      out.push(compare(METRICS.availability, service, { kind: "rate", k: per((x) => at(x)?.good ?? 0), n }, ctx));
       if (rows.some((r) => r.service === service && r.spent !== null)) {
-        out.push(compare("error_budget_spent", KPI_METRICS.error_budget_spent!, service, { kind: "exact", value: per((x) => at(x)?.spent ?? null), n }, ctx));
-        out.push(compare("burn_rate_episodes", KPI_METRICS.burn_rate_episodes!, service, { kind: "poisson", k: per((x) => at(x)?.pages ?? 0), weeks }, ctx));
+        out.push(compare(METRICS.error_budget_spent, service, { kind: "exact", value: per((x) => at(x)?.spent ?? null), n }, ctx));
+        out.push(compare(METRICS.burn_rate_episodes, service, { kind: "poisson", k: per((x) => at(x)?.pages ?? 0), weeks }, ctx));
       }
     }
   }
@@ -589,22 +456,22 @@ async function kpiRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]> {
     );
     const currency = (await w.one<{ currency: string | null }>("SELECT any_value(currency) AS currency FROM seeds.cost"))?.currency ?? "";
     for (const r of found) {
-      const def: MetricDef = { label: "Median daily cost per transaction", unit: currency ? `${currency}/transaction` : "per transaction", direction: "lower", kind: "median", noun: "days" };
-      out.push(compare("cost_per_transaction", def, r.service, { kind: "median", values: r.values }, ctx));
+      const spec: MetricSpec = { ...METRICS.cost_per_transaction, unit: currency ? `${currency}/transaction` : METRICS.cost_per_transaction.unit };
+      out.push(compare(spec, r.service, { kind: "median", values: r.values }, ctx));
     }
   }
 
   if (await exists(w, "metrics", "kpi_values")) {
-    const kpis = await w.all<{ ord: number; name: string; label: string; unit: string; direction: Direction }>("SELECT ord, name, label, unit, direction FROM seeds.kpis ORDER BY ord");
+    const kpis = await w.all<{ ord: number; name: string; label: string; unit: string; direction: MetricSpec["direction"] }>("SELECT ord, name, label, unit, direction FROM seeds.kpis ORDER BY ord");
     const found = await lists(
       `SELECT kpi AS key, service, window_name, list(value) AS "values" FROM metrics.kpi_values WHERE window_name IN ('baseline', 'final') GROUP BY ALL`,
     );
     for (const k of kpis) {
-      const def: MetricDef = { label: k.label, unit: k.unit, direction: k.direction, kind: "median", noun: "observations" };
+      const spec: MetricSpec = { ...metricSpec(`kpi:${k.name}`)!, unit: k.unit, quantity: kpiQuantity(k.unit), direction: k.direction };
       const mine = found.filter((r) => r.key === k.name).sort(order);
       // a KPI with no observation in either window still gets its card, saying so
       for (const r of mine.length ? mine : [{ key: k.name, service: "*", values: { baseline: [], final: [] } }]) {
-        out.push(compare(`kpi:${k.name}`, def, r.service, { kind: "median", values: r.values }, ctx));
+        out.push(compare(spec, r.service, { kind: "median", values: r.values }, ctx));
       }
     }
   }
@@ -631,7 +498,6 @@ async function applyTargets(w: Warehouse, rows: ComparisonRow[]): Promise<void> 
     row.target_of = parsed.of;
     const value = parsed.of === "final_value" ? row.final_value : row.change_pct;
     row.target_met = row.verdict === "insufficient data" || value === null ? null : meets(value, parsed.op, parsed.value);
-    row.sentence += ` ${targetSentence(row, parsed)}`;
   }
 }
 
@@ -639,14 +505,6 @@ function meets(v: number, op: ParsedTarget["op"], bound: number): boolean {
   // a share stored as good/total can miss 0.999 by a rounding error: compare at 12 significant digits
   const x = Number(v.toPrecision(12));
   return op === "<" ? x < bound : op === "<=" ? x <= bound : op === ">" ? x > bound : x >= bound;
-}
-
-const OPS: Record<ParsedTarget["op"], string> = { "<": "<", "<=": "\u2264", ">": ">", ">=": "\u2265" };
-
-function targetSentence(row: ComparisonRow, t: ParsedTarget): string {
-  const bound = t.of === "change_pct" ? `a change ${OPS[t.op]} ${formatPct(t.value)} from the baseline` : `${OPS[t.op]} ${formatValue(t.value, row.unit)}`;
-  if (row.target_met === null) return `Target ${bound}: not assessed (${row.verdict === "insufficient data" ? "not enough data" : "no value"}).`;
-  return `Target ${bound}: ${row.target_met ? "met" : "not met"}.`;
 }
 
 const transform: TsTransform = {

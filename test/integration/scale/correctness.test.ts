@@ -105,7 +105,7 @@ describe("scale simulator: collected metrics equal the ground truth", () => {
   it("metrics.pdp_comparison agrees on the DORA metrics", async () => {
     // The truth warehouse also holds latency, availability and KPI rows (from the generator's other
     // tables, not served by these simulators); only the metrics both sides can compute are compared.
-    const q = `SELECT * EXCLUDE (sentence) FROM metrics.pdp_comparison
+    const q = `SELECT * FROM metrics.pdp_comparison
                 WHERE metric IN ('deployment_frequency', 'lead_time', 'change_failure_rate', 'time_to_restore', 'rework_rate')
                 ORDER BY metric, service`;
     const got = await collected.all<Record<string, unknown>>(q);

@@ -150,7 +150,7 @@ describe("scale simulator on GitLab and Prometheus: collected metrics equal the 
   });
 
   it("metrics.pdp_comparison agrees on every metric but the KPIs and cost (not served)", async () => {
-    const q = `SELECT * EXCLUDE (sentence) FROM metrics.pdp_comparison
+    const q = `SELECT * FROM metrics.pdp_comparison
                 WHERE metric NOT LIKE 'kpi:%' AND metric <> 'cost_per_transaction'
                 ORDER BY metric, service`;
     const got = await collected.all<Record<string, unknown>>(q);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Config } from "../../../schemas/config.ts";
+import { registerSqlFunctions } from "../../../transforms/lib/sql-functions.ts";
 import { plan, type TsTransform } from "../../../transforms/run.ts";
 import { writeSeeds } from "../../../warehouse/seeds.ts";
 import type { Row, Warehouse } from "../../../warehouse/warehouse.ts";
@@ -17,14 +18,15 @@ export function testConfig(overrides: Record<string, unknown> = {}): Config {
 }
 
 /**
- * A fresh in-memory warehouse with seeds written and the session zone set as the runner sets it,
- * then `fn`. Transform files are materialized with `materialize`.
+ * A fresh in-memory warehouse with seeds written, the session zone set and the shared SQL functions
+ * registered as the runner does, then `fn`. Transform files are materialized with `materialize`.
  */
 export async function withTransformWarehouse<T>(config: Config, fn: (w: Warehouse) => Promise<T>): Promise<T> {
   return withMemoryWarehouse(async (w) => {
     await writeSeeds(w, config);
     await w.run(`SET TimeZone = '${config.timezone}'`);
     await w.run(`SET VARIABLE tz = '${config.timezone}'`);
+    registerSqlFunctions(w);
     return fn(w);
   });
 }
