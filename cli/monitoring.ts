@@ -32,7 +32,6 @@ export async function runMetricsText(w: Warehouse, outcome: RunOutcome): Promise
        SELECT run_id, max(finished_at) AS finished, bool_and(status = 'success' AND error IS NULL) AS ok FROM sync.runs GROUP BY run_id) WHERE ok`,
   );
   const lastSuccess = lastOk?.t ?? (outcome.success ? outcome.finishedAt.getTime() / 1000 : 0);
-  const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
   const lines = [
     "# HELP dora_last_success_timestamp_seconds Unix time of the last run in which every source succeeded.",
     "# TYPE dora_last_success_timestamp_seconds gauge",
@@ -59,6 +58,53 @@ export async function runMetricsText(w: Warehouse, outcome: RunOutcome): Promise
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * The trailing-28-day DORA figures of metrics.dora_trailing as gauges, per service and overall
+ * (`service="*"`). Names follow Prometheus conventions: base units (hours become seconds), ratios
+ * as `_ratio`, quantiles as a `quantile` label, no `_total` on gauges; the window is a label so a
+ * later window adds series rather than names.
+ */
+export const DORA_GAUGES: { measure: string; name: string; help: string; scale?: number; labels?: string }[] = [
+  { measure: "deployments", name: "dora_deployments", help: "Successful production deployments in the window." },
+  { measure: "deploy_days", name: "dora_deploy_days", help: "Days (configured zone) with at least one successful production deployment in the window." },
+  { measure: "lead_time_median_hours", name: "dora_lead_time_seconds", help: "Lead time for changes deployed in the window.", scale: 3600, labels: 'quantile="0.5"' },
+  { measure: "lead_time_p90_hours", name: "dora_lead_time_seconds", help: "Lead time for changes deployed in the window.", scale: 3600, labels: 'quantile="0.9"' },
+  { measure: "change_failure_rate", name: "dora_change_failure_ratio", help: "Failed ÷ successful production deployments in the window." },
+  { measure: "time_to_restore_median_hours", name: "dora_time_to_restore_seconds", help: "Time to restore of incidents created in the window (resolved ones).", scale: 3600, labels: 'quantile="0.5"' },
+  { measure: "rework_rate", name: "dora_rework_ratio", help: "Unplanned fix deployments ÷ deployments in the window." },
+];
+
+export async function doraMetricsText(w: Warehouse): Promise<string> {
+  const exists = await w.one<{ n: number }>(
+    "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE schema_name = 'metrics' AND table_name = 'dora_trailing'",
+  );
+  if (!exists?.n) return "";
+  const rows = await w.all<{ measure: string; service: string; value: number }>(
+    "SELECT measure, service, value FROM metrics.dora_trailing WHERE value IS NOT NULL AND isfinite(value) ORDER BY measure, service",
+  );
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const g of DORA_GAUGES) {
+    const of = rows.filter((r) => r.measure === g.measure);
+    if (!seen.has(g.name)) {
+      seen.add(g.name);
+      lines.push(`# HELP ${g.name} ${g.help} Window: trailing 28 days.`, `# TYPE ${g.name} gauge`);
+    }
+    for (const r of of) lines.push(`${g.name}{service="${esc(r.service)}",window="28d"${g.labels ? `,${g.labels}` : ""}} ${r.value * (g.scale ?? 1)}`);
+  }
+  const kpis = rows.filter((r) => r.measure.startsWith("kpi:"));
+  if (kpis.length) {
+    lines.push("# HELP dora_kpi Median of a custom KPI's observations in the window (the KPI's own unit).", "# TYPE dora_kpi gauge");
+    for (const r of kpis) lines.push(`dora_kpi{kpi="${esc(r.measure.slice(4))}",service="${esc(r.service)}",window="28d"} ${r.value}`);
+  }
+  return lines.length ? `${lines.join("\n")}\n` : "";
+}
+
+/** A label value in the text format: backslash, quote and newline escaped. */
+function esc(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
 /** Written atomically (temp file + rename) so node_exporter never reads half a file. */
 export function writeTextfile(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -81,7 +127,13 @@ export async function publishRunMetrics(w: Warehouse, config: Config, outcome: R
   }
   const { textfile, pushgateway_url } = config.monitoring;
   if (!textfile && !pushgateway_url) return warnings;
-  const text = await runMetricsText(w, outcome);
+  let dora = "";
+  try {
+    dora = await doraMetricsText(w);
+  } catch (error) {
+    warnings.push(`monitoring: DORA gauges not published: ${(error as Error).message}`);
+  }
+  const text = (await runMetricsText(w, outcome)) + dora;
   if (textfile) {
     try {
       writeTextfile(textfile, text);

@@ -105,10 +105,14 @@ export interface RunningPrometheus {
   stop: () => Promise<void>;
 }
 
-/** Starts prometheus on 127.0.0.1 over `dataDir` and waits until /-/ready answers 200. */
-export async function startPrometheus(binary: string, dir: string, dataDir: string): Promise<RunningPrometheus> {
+/**
+ * Starts prometheus on 127.0.0.1 over `dataDir` and waits until /-/ready answers 200; with
+ * `scrape`, it scrapes that host:port every second.
+ */
+export async function startPrometheus(binary: string, dir: string, dataDir: string, scrape?: string): Promise<RunningPrometheus> {
   const config = join(dir, "prometheus.yml");
-  writeFileSync(config, "global:\n  scrape_interval: 1m\nscrape_configs: []\n");
+  const scrapeConfigs = scrape ? `\n  - job_name: node\n    scrape_interval: 1s\n    static_configs: [{ targets: ["${scrape}"] }]\n` : " []\n";
+  writeFileSync(config, `global:\n  scrape_interval: 1m\nscrape_configs:${scrapeConfigs}`);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
