@@ -4,18 +4,36 @@ import { SOURCES } from "../../collectors/registry.ts";
 import { silentLogger } from "../../collectors/core/log.ts";
 import { redact } from "../../collectors/core/secrets.ts";
 import { findChromium } from "../../reports/pdf.ts";
+import { resolvePlan, type Config } from "../../schemas/config.ts";
 import { ConfigError } from "../../schemas/load-config.ts";
 import { Warehouse, WarehouseLockedError } from "../../warehouse/warehouse.ts";
 import { loadFromOptions, warehousePath, type GlobalOptions } from "../context.ts";
-import { RunFailedError } from "../errors.ts";
+import { RunFailedError, UsageError } from "../errors.ts";
 import { withGlobals } from "../options.ts";
 import { table } from "../progress.ts";
 
 interface Check {
   check: string;
   ok: boolean;
+  /** Works, but the numbers will likely mislead (shown as WARN; does not fail doctor). */
+  warn?: boolean;
   detail: string;
   fix?: string;
+}
+
+/** Plan settings that parse but give empty or misleading windows, each with its fix. `today`: YYYY-MM-DD. */
+export function planWarnings(config: Config, today: string): Check[] {
+  const plan = resolvePlan(config.plan);
+  const out: Check[] = [];
+  if (plan.start > today) {
+    out.push({ check: "plan", ok: true, warn: true, detail: `plan.start ${plan.start} is in the future: no window has data yet, every verdict reads "insufficient data"`, fix: "set plan.start to the plan's first month that has begun (a baseline may also lie before it: plan.baseline)" });
+  }
+  for (const [i, m] of config.plan.milestones.entries()) {
+    if (m.date < plan.start || m.date > plan.end) {
+      out.push({ check: "plan", ok: true, warn: true, detail: `plan.milestones[${i}] "${m.label}" (${m.date}) lies outside the plan ${plan.start}..${plan.end}: charts will not show it`, fix: "move the milestone into the plan, or widen plan.start/plan.months" });
+    }
+  }
+  return out;
 }
 
 /** `dora doctor`: is everything in place for a nightly run? One line per check, with a fix for each failure. */
@@ -28,6 +46,7 @@ export function doctorCommand(): Command {
       try {
         loaded = loadFromOptions(flags);
         checks.push({ check: "config", ok: true, detail: `${loaded.file} is valid (${Object.keys(loaded.config.services).length} services)` });
+        checks.push(...planWarnings(loaded.config, localToday(loaded.config.timezone)));
       } catch (error) {
         const message = error instanceof ConfigError ? error.problems.join("; ") : (error as Error).message;
         checks.push({ check: "config", ok: false, detail: message, fix: "edit the config (see dora.config.example.yaml) or create one with `dora init`" });
@@ -66,8 +85,10 @@ export function doctorCommand(): Command {
               continue;
             }
             try {
-              const detail = await source.check({ config, log: silentLogger, runId: "doctor", requests: { count: 0 }, state: new Map(), warehouse: w });
+              const result = await source.check({ config, log: silentLogger, runId: "doctor", requests: { count: 0 }, state: new Map(), warehouse: w });
+              const { detail, warnings } = typeof result === "string" ? { detail: result, warnings: [] } : result;
               checks.push({ check: source.name, ok: true, detail });
+              for (const warning of warnings) checks.push({ check: source.name, ok: true, warn: true, ...warning });
             } catch (error) {
               const message = redact((error as Error).message);
               checks.push({ check: source.name, ok: false, detail: message, fix: fixFor(source.name, message) });
@@ -83,10 +104,17 @@ export function doctorCommand(): Command {
           ? { check: "chromium", ok: true, detail: `${chromium} (for report.pdf)` }
           : { check: "chromium", ok: false, detail: "not found: report.pdf will be skipped", fix: "apt-get install chromium, or set CHROMIUM_PATH" },
       );
-      process.stdout.write(`${table(checks.map((c) => [c.ok ? "ok" : "FAIL", c.check, c.detail, c.fix ?? ""]), ["", "check", "detail", "fix"])}\n`);
+      process.stdout.write(`${table(checks.map((c) => [c.ok ? (c.warn ? "WARN" : "ok") : "FAIL", c.check, c.detail, c.fix ?? ""]), ["", "check", "detail", "fix"])}\n`);
+      // README: exit 2 for a config error (nothing else could be checked), 1 for any other failed check.
+      if (!loaded) throw new UsageError("the config is invalid (see the config line above)");
       const failed = checks.filter((c) => !c.ok && c.check !== "chromium");
       if (failed.length) throw new RunFailedError(`${failed.length} check(s) failed: ${failed.map((c) => c.check).join(", ")}`);
     });
+}
+
+/** Today's date (YYYY-MM-DD) in the configured zone: plan dates are read there. */
+function localToday(timezone: string): string {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
 }
 
 function fixFor(source: string, message: string): string {

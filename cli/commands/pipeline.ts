@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command } from "commander";
 import type { SourceResult } from "../../collectors/core/runner.ts";
-import { withWarehouse } from "../../warehouse/warehouse.ts";
+import { withWarehouse, type Warehouse } from "../../warehouse/warehouse.ts";
 import { loadFromOptions, makeLogger, makeProgress, warehousePath, type GlobalOptions } from "../context.ts";
-import { RunFailedError } from "../errors.ts";
+import { RunFailedError, UsageError } from "../errors.ts";
 import { parseDateOption, withGlobals } from "../options.ts";
 import { collectAll, reportAll, transformAll } from "../pipeline.ts";
 import { publishRunMetrics } from "../monitoring.ts";
@@ -63,10 +64,30 @@ export function transformCommand(): Command {
     .action(async (flags: GlobalOptions) => {
       const loaded = loadFromOptions(flags);
       const progress = makeProgress(flags);
-      const result = await withWarehouse(warehousePath(flags, loaded), (w) => transformAll(w, loaded.config, progress, loaded.fingerprint));
+      const { result, collected } = await withWarehouse(warehousePath(flags, loaded), async (w) => ({
+        result: await transformAll(w, loaded.config, progress, loaded.fingerprint),
+        collected: await collectedRows(w),
+      }));
+      // Metrics over an empty warehouse are all zeros and "insufficient data": say why.
+      if (collected === 0) progress.line("warning: the warehouse has no collected rows (core.* is empty): run `dora collect` (or `dora demo`) first, then `dora transform`");
       const failing = result.checks.filter((c) => c.rows > 0);
       progress.line(`✓ ${result.steps.length} relations built${failing.length ? `; data-quality findings: ${failing.map((c) => `${c.check} ${c.rows}`).join(", ")}` : ""}`);
     });
+}
+
+/** Rows the collectors wrote (deployments, changes, incidents, latency buckets). */
+async function collectedRows(w: Warehouse): Promise<number> {
+  const n = await w.one<{ n: number }>(
+    `SELECT ((SELECT count(*) FROM core.deployments) + (SELECT count(*) FROM core.changes) + (SELECT count(*) FROM core.incidents)
+            + (SELECT count(*) FROM core.latency_buckets))::BIGINT AS n`,
+  );
+  return Number(n?.n ?? 0);
+}
+
+/** A report reads metrics.*: before `dora transform` has built them it would be a page of "no data". */
+async function requireTransformed(w: Warehouse, path: string): Promise<void> {
+  const built = await w.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'metrics'");
+  if (!built?.n) throw new UsageError(`warehouse ${path} has no metrics yet: run \`dora transform\` first, then \`dora report\``);
 }
 
 function reportOptions(cmd: Command): Command {
@@ -80,10 +101,13 @@ export function reportCommand(): Command {
       const loaded = loadFromOptions(flags);
       const out = resolve(flags.out ?? loaded.config.report.out);
       const progress = makeProgress(flags);
+      const path = warehousePath(flags, loaded);
+      if (!existsSync(path)) throw new UsageError(`warehouse ${path} does not exist: run \`dora collect\` and \`dora transform\` first (or pass --warehouse PATH)`);
       // Reports only read: a read-only open lets a report run beside another reader.
-      const result = await withWarehouse(warehousePath(flags, loaded), (w) => reportAll(w, out, progress, { pdf: flags.pdf === false ? false : "auto", version: VERSION }), {
-        readOnly: true,
-      });
+      const result = await withWarehouse(path, async (w) => {
+        await requireTransformed(w, path);
+        return reportAll(w, out, progress, { pdf: flags.pdf === false ? false : "auto", version: VERSION });
+      }, { readOnly: true });
       process.stdout.write(`${result.files[0] ?? out}\n`);
     });
 }

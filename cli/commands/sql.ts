@@ -13,8 +13,7 @@ type OutputFormat = "table" | "csv" | "json";
 
 /** The warehouse path without requiring a config file (sql and export work on any warehouse). */
 function pathFor(flags: GlobalOptions): string {
-  if (flags.warehouse) return resolve(flags.warehouse);
-  const path = warehousePath(flags, existsSync(flags.config ?? "dora.config.yaml") ? loadFromOptions(flags) : undefined);
+  const path = flags.warehouse ? resolve(flags.warehouse) : warehousePath(flags, existsSync(flags.config ?? "dora.config.yaml") ? loadFromOptions(flags) : undefined);
   if (!existsSync(path)) throw new UsageError(`warehouse ${path} does not exist (pass --warehouse PATH, e.g. demo/warehouse.duckdb)`);
   return path;
 }

@@ -93,12 +93,18 @@ export function defineStream<Item, Partition = string>(definition: StreamDefinit
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyStream = StreamDefinition<any, any>;
 
+/** What `dora doctor` shows for a source: it works, but something will likely give misleading numbers. */
+export interface SourceCheck {
+  detail: string;
+  warnings: { detail: string; fix: string }[];
+}
+
 export interface Source {
   /** 'github' | 'gitlab' | 'git' | 'pagerduty' | 'prometheus' | 'demo' … */
   name: string;
   /** Is this source configured? (say what to configure otherwise) */
   enabled: (config: Config) => boolean;
   streams: AnyStream[];
-  /** A cheap authenticated call for `dora doctor`. */
-  check?: (ctx: CollectContext) => Promise<string>;
+  /** A cheap authenticated call for `dora doctor`: a detail line, plus warnings with their fix. */
+  check?: (ctx: CollectContext) => Promise<string | SourceCheck>;
 }

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
 import { promisify } from "node:util";
 import type { GitCommit } from "../../schemas/git.ts";
 
@@ -17,6 +18,20 @@ export async function git(dir: string, args: string[]): Promise<string> {
     if (e.code === "ENOENT") throw new Error("git is not installed (the git source runs the git binary)", { cause: error });
     const detail = (e.stderr ?? e.message).trim().split("\n")[0];
     throw new Error(`git ${args[0]} in ${dir}: ${detail}`, { cause: error });
+  }
+}
+
+/**
+ * Fails naming the path when a configured clone is missing or not a repository: a typo in the config
+ * must fail the source, not read as "success, 0 deployments".
+ */
+export async function assertClone(dir: string): Promise<void> {
+  if (!existsSync(dir)) throw new Error(`git clone ${dir} does not exist (services.<name>.git lists it)`);
+  if (!statSync(dir).isDirectory()) throw new Error(`git clone ${dir} is a file, not a repository folder`);
+  try {
+    await git(dir, ["rev-parse", "--git-dir"]);
+  } catch (error) {
+    throw new Error(`${dir} is not a git repository (${(error as Error).message})`, { cause: error });
   }
 }
 

@@ -2,8 +2,8 @@ import { resolve } from "node:path";
 import type { Config } from "../../schemas/config.ts";
 import { GitTag } from "../../schemas/git.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
-import { defineStream, type CollectContext, type Page, type Source } from "../core/stream.ts";
-import { commitsBetween, git, listTags } from "./git.ts";
+import { defineStream, type CollectContext, type Page, type Source, type SourceCheck } from "../core/stream.ts";
+import { assertClone, commitsBetween, listTags } from "./git.ts";
 import { pullRequestsOf } from "./pull-requests.ts";
 
 /** One clone as one service sees it. */
@@ -43,11 +43,7 @@ export const gitTags = defineStream<GitTag, GitClone>({
 
 async function* tagPages(ctx: CollectContext, clone: GitClone, since: string | undefined): AsyncGenerator<Page> {
   const pattern = new RegExp(ctx.config.sources.git?.tag_pattern ?? "^v?\\d+\\.\\d+\\.\\d+$");
-  try {
-    await git(clone.dir, ["rev-parse", "--git-dir"]);
-  } catch (error) {
-    throw Object.assign(new Error(`${clone.dir} is not a git clone (${(error as Error).message})`), { status: 404 });
-  }
+  await assertClone(clone.dir);
   const tags = (await listTags(clone.dir))
     .filter((t) => pattern.test(t.tag))
     .sort((a, b) => a.tagged_at.localeCompare(b.tagged_at) || a.tag.localeCompare(b.tag, "en", { numeric: true }));
@@ -125,10 +121,20 @@ export const gitSource: Source = {
     const clones = gitClones(ctx.config);
     const pattern = new RegExp(ctx.config.sources.git?.tag_pattern ?? "^v?\\d+\\.\\d+\\.\\d+$");
     const lines: string[] = [];
+    const warnings: SourceCheck["warnings"] = [];
     for (const clone of clones) {
-      const tags = (await listTags(clone.dir)).filter((t) => pattern.test(t.tag));
+      await assertClone(clone.dir);
+      const all = await listTags(clone.dir);
+      const tags = all.filter((t) => pattern.test(t.tag));
       lines.push(`${clone.dir}: ${tags.length} release tags`);
+      if (tags.length === 0) {
+        const examples = all.slice(0, 3).map((t) => t.tag).join(", ");
+        warnings.push({
+          detail: `sources.git.tag_pattern /${pattern.source}/ matches none of the ${all.length} tags of ${clone.dir}${examples ? ` (e.g. ${examples})` : ""}: it will give no deployments`,
+          fix: all.length ? "change sources.git.tag_pattern to match the release tags" : "tag releases in this clone, or fetch its tags (git fetch --tags)",
+        });
+      }
     }
-    return lines.join("; ");
+    return { detail: lines.join("; "), warnings };
   },
 };

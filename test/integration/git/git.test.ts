@@ -116,22 +116,19 @@ describe("local git: release tags are deployments, the commits between them are 
       });
     }));
 
-  it("a path that is not a git clone is skipped with a clear line; other clones are collected", () =>
+  it.each([
+    ["a folder that is not a repository", (tmp: string) => { const d = join(tmp, "nope"); mkdirSync(d); return d; }, /is not a git repository/],
+    ["a path that does not exist", (tmp: string) => join(tmp, "missing"), /does not exist/],
+  ])("%s fails the source naming the path (not success with 0 rows)", (_name, make, reason) =>
     withTempDir(async (tmp) => {
-      const dir = join(tmp, "ok");
-      const { git, commit } = makeRepo(dir);
-      commit("a", "2026-02-01T00:00:00Z");
-      git(["tag", "v1.0.0"]);
-      commit("b", "2026-02-02T00:00:00Z");
-      git(["tag", "v1.0.1"]);
-      const missing = join(tmp, "nope");
-      mkdirSync(missing);
+      const bad = make(tmp);
       await withMemoryWarehouse(async (w) => {
         const lines: string[] = [];
-        const result = await collectSource(gitSource, ctxFor(w, { a: { git: [missing] }, b: { git: [dir] } }, lines));
-        expect(lines.some((l) => l.includes(`skipped ${missing}: not found: ${missing} is not a git clone`))).toBe(true);
-        expect(result.streams[0]!.skipped).toHaveLength(1);
-        expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.changes WHERE service = 'b'"))!.n).toBe(1);
+        const result = await collectSource(gitSource, ctxFor(w, { a: { git: [bad] } }, lines));
+        expect(result.status).toBe("failure");
+        expect(result.error).toContain(bad);
+        expect(result.error).toMatch(reason);
+        expect((await w.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM core.deployments"))!.n).toBe(0);
       });
     }));
 });

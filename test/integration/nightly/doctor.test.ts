@@ -84,10 +84,10 @@ describe("dora doctor", () => {
       expect(sims.pagerduty.state.counts.unauthorized).toBeGreaterThan(0);
       expect(bad.stdout + bad.stderr).not.toContain("pd-revoked-token-000");
 
-      // A config that does not parse: the config line fails and names the file and line.
+      // A config that does not parse: the config line fails and names the file and line; exit 2 (a config error, as README says).
       writeFileSync(join(dir, "broken.yaml"), "plan:\n  start: 2025-12-01\nservices: {}\nsorces: {}\n");
       const broken = await dora(["doctor", "--config", "broken.yaml"], dir);
-      expect(broken.code).toBe(1);
+      expect(broken.code).toBe(2);
       expect(checks(broken.stdout).get("config")).toMatchObject({ status: "FAIL" });
       expect(checks(broken.stdout).get("config")!.rest).toMatch(/line 4, column \d+: .*unknown key "sorces" \(did you mean "sources"\?\).*dora init/);
 
