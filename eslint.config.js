@@ -1,4 +1,6 @@
-// Lint: typescript-eslint's recommended rules; process.exit only in cli/ (ARCHITECTURE §2).
+// Lint: typescript-eslint's recommended rules; process.exit only in cli/; imports follow the layers of
+// docs/architecture.md (each layer imports only the ones below it).
+
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -15,4 +17,29 @@ export default tseslint.config(
     },
   },
   { files: ["cli/**", "bin/**", "bench/**", "test/sim/**"], rules: { "no-restricted-properties": "off" } },
+  ...layers({
+    "schemas/**": ["warehouse", "collectors", "transforms", "reports", "cli", "tools"],
+    "warehouse/**": ["collectors", "transforms", "reports", "cli", "tools"],
+    "collectors/**": ["transforms", "reports", "cli", "tools"],
+    "transforms/**": ["collectors", "reports", "cli", "tools"],
+    "reports/**": ["collectors", "transforms", "cli", "tools"],
+  }),
 );
+
+/** One no-restricted-imports rule per layer: the top-level folders files under `files` must not import. */
+function layers(forbidden) {
+  return Object.entries(forbidden).map(([files, folders]) => ({
+    files: [files],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: folders.map((folder) => ({
+            regex: `^(\\.\\./)+${folder}/`,
+            message: `${files.split("/")[0]}/ may not import ${folder}/ (layers: docs/architecture.md).`,
+          })),
+        },
+      ],
+    },
+  }));
+}

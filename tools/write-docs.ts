@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { demoConfig } from "../collectors/demo/config.ts";
 import { configJsonSchema } from "../schemas/json-schema.ts";
-import { warehouseDocs } from "./docs.ts";
+import { warehouseDocs } from "./warehouse-docs.ts";
 
 mkdirSync("docs", { recursive: true });
 writeFileSync("docs/warehouse.md", await warehouseDocs(demoConfig()));

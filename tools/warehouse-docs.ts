@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../schemas/config.ts";
 import { LAYERS, plan as transformPlan, runTransforms } from "../transforms/run.ts";
-import { Warehouse, sqlList } from "./warehouse.ts";
+import { Warehouse, sqlList } from "../warehouse/warehouse.ts";
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
 const SCHEMAS = ["raw", "core", "sync", "seeds", "metrics"];
@@ -11,7 +11,7 @@ const SCHEMAS = ["raw", "core", "sync", "seeds", "metrics"];
 /** `-- comment` after a column in a migration's CREATE TABLE / ADD COLUMN: that column's documentation. */
 export function migrationComments(): Map<string, string> {
   const out = new Map<string, string>();
-  const dir = join(ROOT, "migrations");
+  const dir = join(ROOT, "..", "warehouse", "migrations");
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
     let table = "";
     for (const line of readFileSync(join(dir, file), "utf8").split("\n")) {
