@@ -171,13 +171,8 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     "SELECT service, window_name, restore_hours FROM metrics.restore_items WHERE window_name IN ('baseline', 'final') AND restore_hours IS NOT NULL AND NOT coalesce(is_open, false) ORDER BY window_name, restore_hours",
   );
   const stages = await query<ReportData["stages"][number]>(
-    ["metrics.lead_time_items"],
-    `SELECT window_name, stage, median(hours) AS hours, count(hours)::INTEGER AS changes FROM (
-       UNPIVOT (SELECT window_name, coding_hours AS coding, pickup_hours AS pickup, review_hours AS review, deploy_hours AS deploy
-                FROM metrics.lead_time_items WHERE window_name IN ('baseline', 'final'))
-       ON coding, pickup, review, deploy INTO NAME stage VALUE hours)
-     GROUP BY window_name, stage
-     ORDER BY window_name, list_position(['coding', 'pickup', 'review', 'deploy'], stage)`,
+    ["metrics.lead_time_stages"],
+    "SELECT window_name, stage, hours, changes FROM metrics.lead_time_stages ORDER BY window_name, list_position(['coding', 'pickup', 'review', 'deploy'], stage)",
   );
   const quality = await query<ReportData["quality"][number]>(
     ["metrics.data_quality"],

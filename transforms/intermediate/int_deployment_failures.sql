@@ -1,9 +1,9 @@
 -- grain: one row per successful production deployment.
--- inputs: intermediate.int_deployments, metrics.incident_links, staging.stg_incidents, seeds.settings.
+-- inputs: intermediate.int_deployments, intermediate.int_incident_links, staging.stg_incidents, seeds.settings.
 -- definition: whether the deployment failed: an incident is linked to it ('incident'), the next production deployment of the service rolled it back ('rollback'), or the next one is a rework deployment within incident_window_hours ('rework'); several incidents on one deployment count once.
 WITH blamed AS (
   SELECT DISTINCT l.caused_by_deployment_id AS deployment_id
-  FROM metrics.incident_links l
+  FROM intermediate.int_incident_links l
   JOIN staging.stg_incidents i ON i.incident_id = l.incident_id
   CROSS JOIN seeds.settings s
   WHERE l.link_kind <> 'none'

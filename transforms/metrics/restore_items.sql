@@ -1,5 +1,5 @@
 -- grain: one row per incident.
--- inputs: staging.stg_incidents, metrics.incident_links, intermediate.int_deployments, intermediate.int_plan_windows.
+-- inputs: staging.stg_incidents, intermediate.int_incident_links, intermediate.int_deployments, intermediate.int_plan_windows.
 -- definition: restore_hours = resolved − created (NULL while open), recovery_hours = resolved − the linked deployment's finished_at, ack_minutes = acknowledged − created; the window is the incident's local creation date.
 SELECT
   i.incident_id,
@@ -17,6 +17,6 @@ SELECT
     WHEN timezone(getvariable('tz'), i.created_at)::DATE BETWEEN w.final_from AND w.final_to THEN 'final'
   END AS window_name
 FROM staging.stg_incidents i
-JOIN metrics.incident_links l ON l.incident_id = i.incident_id
+JOIN intermediate.int_incident_links l ON l.incident_id = i.incident_id
 LEFT JOIN intermediate.int_deployments d ON d.deployment_id = l.caused_by_deployment_id
 CROSS JOIN intermediate.int_plan_windows w

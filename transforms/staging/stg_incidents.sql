@@ -1,6 +1,6 @@
 -- grain: one row per incident.
 -- inputs: core.incidents.
--- definition: core incidents renamed and cast; the source's own link is kept as source_link_kind, the transform decides the final link (metrics.incident_links).
+-- definition: core incidents renamed and cast; the source's own link is kept as source_link_kind, the transforms decide the final link (intermediate.int_incident_links).
 -- materialize: view (a plain projection: copying it would only cost time and disk)
 SELECT
   incident_id,

@@ -68,10 +68,19 @@ describe("runTransforms", () => {
     const order = plan().map((s) => s.relation);
     const before = (a: string, b: string) => expect(order.indexOf(a)).toBeLessThan(order.indexOf(b));
     before("seeds.dora_tiers", "metrics.pdp_comparison");
-    before("intermediate.int_deployments", "metrics.incident_links");
-    before("metrics.incident_links", "intermediate.int_deployment_failures");
+    before("intermediate.int_deployments", "intermediate.int_incident_links");
+    before("intermediate.int_incident_links", "intermediate.int_deployment_failures");
+    before("intermediate.int_incident_links", "metrics.incident_links");
     before("intermediate.int_deployment_failures", "metrics.change_failure_rate");
     before("metrics.restore_items", "metrics.pdp_comparison");
+  });
+
+  it("keeps layers one-way: staging and intermediate relations read no metrics.* relation", () => {
+    // int_lead_time_groups is being reworked separately (issue 20 §4) and still reads metrics.lead_time_items
+    const upward = plan()
+      .filter((s) => /^(staging|intermediate)\./.test(s.relation) && s.relation !== "intermediate.int_lead_time_groups")
+      .flatMap((s) => s.reads.filter((r) => r.startsWith("metrics.")).map((r) => `${s.relation} reads ${r}`));
+    expect(upward).toEqual([]);
   });
 
   it("names the failing file when a transform fails", async () => {
