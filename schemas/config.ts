@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Pattern, Url } from "./sources/common.ts";
 import { GithubDeploymentsOverride, GithubSource } from "./sources/github.ts";
 import { GitlabSource } from "./sources/gitlab.ts";
-import { GitSource } from "./sources/git.ts";
+import { GitCloneRef, GitSource } from "./sources/git.ts";
 import { PagerdutySource } from "./sources/pagerduty.ts";
 import { PrometheusSource } from "./sources/prometheus.ts";
 import { EventsSource } from "./sources/events.ts";
@@ -212,7 +212,8 @@ export const GithubRepoRef = z.union([
 export const Service = z.strictObject({
   github: z.array(GithubRepoRef).default([]),
   gitlab: z.array(z.string().min(1)).default([]),
-  git: z.array(z.string().min(1)).default([]),
+  /** Local clones: a path, or { path, tag_pattern, paths } for one tag family of a monorepo. */
+  git: z.array(z.union([z.string().min(1), GitCloneRef])).default([]),
   pagerduty: z.array(z.string().min(1)).default([]),
   /** Monorepos: only changes touching these paths (globs) belong to this service. */
   paths: z.array(z.string()).default([]),

@@ -25,5 +25,9 @@ export const GitTag = z.object({
   /** false for the first matching tag: with nothing before it, its history is not a change set. */
   attributed: z.boolean(),
   commits: z.array(GitCommit),
+  /** Another tag on the same commit came first (`4.16.0` before `v4.16.0`): one release, that tag. */
+  duplicate_of: z.string().nullable().default(null),
+  /** The tag shipped no commit an earlier tag had not: production went back to an older commit. */
+  reshipped: z.boolean().optional(),
 });
 export type GitTag = z.infer<typeof GitTag>;

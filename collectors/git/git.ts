@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { promisify } from "node:util";
 import type { GitCommit } from "../../schemas/git.ts";
@@ -60,27 +60,64 @@ export async function listTags(dir: string): Promise<TagRef[]> {
   return tags;
 }
 
+/**
+ * Every commit reachable from `heads`, in one `git log` whose revisions come on stdin (10,000 release
+ * tags would not fit a command line, and one command per tag would grow with the history).
+ * With `paths`, only the shas of commits touching them (`git log -- paths`).
+ */
+export async function commitsReachable(dir: string, heads: string[]): Promise<Map<string, GitCommit>> {
+  const out = await gitStdin(dir, ["log", `--format=${LOG_FORMAT}`, "--stdin", "--"], heads);
+  const commits = new Map<string, GitCommit>();
+  for (const record of out.split("\x1e")) {
+    const c = parseCommit(record);
+    if (c) commits.set(c.sha, c);
+  }
+  return commits;
+}
+
+export async function shasTouching(dir: string, heads: string[], paths: string[]): Promise<Set<string>> {
+  const out = await gitStdin(dir, ["log", "--format=%H", "--stdin", "--", ...paths], heads);
+  return new Set(out.split("\n").filter(Boolean));
+}
+
+/** git with `input` on stdin (no shell); a failure names the clone and git's own message. */
+function gitStdin(dir: string, args: string[], lines: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", ["-C", dir, "-c", "log.showSignature=false", ...args], {
+      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", (error: NodeJS.ErrnoException) =>
+      reject(error.code === "ENOENT" ? new Error("git is not installed (the git source runs the git binary)", { cause: error }) : error),
+    );
+    child.on("close", (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString("utf8"));
+      else reject(new Error(`git ${args[0]} in ${dir}: ${Buffer.concat(err).toString("utf8").trim().split("\n")[0]}`));
+    });
+    child.stdin.on("error", () => undefined); // git exiting early is reported by "close"
+    child.stdin.end(lines.map((l) => `${l}\n`).join(""));
+  });
+}
+
+const LOG_FORMAT = ["%H", "%P", "%an", "%aI", "%cI", "%s"].join(F) + "%x1e";
+
+function parseCommit(record: string): GitCommit | undefined {
+  const r = record.replace(/^\n/, "");
+  if (!r) return undefined;
+  const [sha, parents, author, authored, committed, subject] = r.split("\0") as string[];
+  return { sha: sha!, parents: parents ? parents.split(" ") : [], author: author!, authored_at: toIso(authored!), committed_at: toIso(committed!), subject: subject ?? "" };
+}
+
 /** Commits reachable from `head` and from none of `exclude` (git log head --not …). */
 export async function commitsBetween(dir: string, head: string, exclude: string[]): Promise<GitCommit[]> {
-  const format = ["%H", "%P", "%an", "%aI", "%cI", "%s"].join(F) + "%x1e";
-  const args = ["log", `--format=${format}`, head];
+  const args = ["log", `--format=${LOG_FORMAT}`, head];
   if (exclude.length) args.push("--not", ...exclude);
   const out = await git(dir, [...args, "--"]);
-  return out
-    .split("\x1e")
-    .map((r) => r.replace(/^\n/, ""))
-    .filter((r) => r.length > 0)
-    .map((record) => {
-      const [sha, parents, author, authored, committed, subject] = record.split("\0") as string[];
-      return {
-        sha: sha!,
-        parents: parents ? parents.split(" ") : [],
-        author: author!,
-        authored_at: toIso(authored!),
-        committed_at: toIso(committed!),
-        subject: subject ?? "",
-      };
-    });
+  return out.split("\x1e").flatMap((record) => parseCommit(record) ?? []);
 }
 
 function toIso(s: string): string {

@@ -93,7 +93,7 @@ describe("failures that look like success now look like failures", () => {
       const r = dora(["doctor"], dir);
       expect(r.stdout).toMatch(/WARN\s+plan\s+plan\.start 2999-01-01 is in the future/);
       expect(r.stdout).toMatch(/WARN\s+plan\s+plan\.milestones\[0\] "Canary" \(2998-05-01\) lies outside the plan/);
-      expect(r.stdout).toMatch(/WARN\s+git\s+sources\.git\.tag_pattern \/\^release\\\/\/ matches none of the 3 tags/);
-      expect(r.stdout).toContain("change sources.git.tag_pattern to match the release tags");
+      expect(r.stdout).toMatch(/WARN\s+git\s+tag_pattern \/\^release\\\/\/ of api matches none of the 3 tags/);
+      expect(r.stdout).toContain("change sources.git.tag_pattern (or the entry's tag_pattern) to match the release tags");
     }), SLOW);
 });

@@ -84,3 +84,90 @@ describe("local git: a merged PR is one lead-time unit whatever its merge strate
       expect(results.squash).toEqual([expected[0], { ...expected[1], commits: 1 }]);
     }));
 });
+
+describe("local git: release tags as real repositories have them", () => {
+  it("monorepo tag families: each service gets its family's tags and the commits touching its paths; no tag counted twice in the all-services total", () =>
+    withTempDir(async (tmp) => {
+      const repo = gitRepo(join(tmp, "vite"));
+      repo.commit("init vite", { at: "2026-01-05T09:00:00+01:00" }, "packages/vite/index.js");
+      repo.commit("init create-vite", { at: "2026-01-05T09:30:00+01:00" }, "packages/create-vite/index.js");
+      repo.annotatedTag("v6.0.0", { at: "2026-01-05T10:00:00+01:00" });
+      repo.annotatedTag("create-vite@5.0.0", { at: "2026-01-05T10:00:00+01:00" });
+      repo.commit("feat(vite): faster hmr", { at: "2026-01-06T09:00:00+01:00" }, "packages/vite/hmr.js");
+      repo.commit("feat(create-vite): vue template", { at: "2026-01-06T10:00:00+01:00" }, "packages/create-vite/vue.js");
+      repo.commit("docs: readme", { at: "2026-01-06T11:00:00+01:00" }, "README.md");
+      repo.annotatedTag("v6.0.1", { at: "2026-01-07T10:00:00+01:00" });
+      repo.commit("fix(create-vite): typo", { at: "2026-01-08T09:00:00+01:00" }, "packages/create-vite/vue.js");
+      repo.annotatedTag("create-vite@5.1.0", { at: "2026-01-08T10:00:00+01:00" });
+      const services = {
+        vite: { git: [{ path: repo.dir, tag_pattern: "^v\\d", paths: ["packages/vite"] }] },
+        "create-vite": { git: [{ path: repo.dir, tag_pattern: "^create-vite@", paths: ["packages/create-vite"] }] },
+        // listed after vite with the default pattern: the v* tags are vite's already
+        everything: { git: [repo.dir] },
+      };
+      await withMemoryWarehouse(async (w) => {
+        await collectAndTransform(w, ctxFor(w, services));
+        const deps = await w.all<Row>("SELECT service, ref FROM core.deployments ORDER BY service, finished_at");
+        expect(deps).toEqual([
+          { service: "create-vite", ref: "create-vite@5.0.0" },
+          { service: "create-vite", ref: "create-vite@5.1.0" },
+          { service: "vite", ref: "v6.0.0" },
+          { service: "vite", ref: "v6.0.1" },
+        ]);
+        const changes = await w.all<Row>("SELECT service, title FROM core.changes ORDER BY service, committed_at");
+        // create-vite@5.1.0 ships both create-vite commits since 5.0.0 (the vue template was not in a create-vite tag yet)
+        expect(changes).toEqual([
+          { service: "create-vite", title: "feat(create-vite): vue template" },
+          { service: "create-vite", title: "fix(create-vite): typo" },
+          { service: "vite", title: "feat(vite): faster hmr" },
+        ]);
+        const total = await w.one<{ n: number }>("SELECT sum(deployments)::INTEGER AS n FROM metrics.deployment_frequency WHERE grain = 'month' AND service = '*'");
+        expect(total!.n).toBe(4);
+      });
+      // doctor: tags and commits per service, and why the third entry has none
+      const ctx = await withMemoryWarehouse(async (w) => gitSource.check!(ctxFor(w, services)));
+      const check = typeof ctx === "string" ? { detail: ctx, warnings: [] } : ctx;
+      expect(check.detail).toContain(`vite: ${repo.dir} (packages/vite): 2 release tags, 2 commits`);
+      expect(check.detail).toContain(`create-vite: ${repo.dir} (packages/create-vite): 2 release tags, 3 commits`);
+      expect(check.detail).toContain(`everything: ${repo.dir}: 0 release tags, 0 commits`);
+      expect(check.warnings.map((x) => x.fix)).toEqual(["give each service on this clone its own tag family: services.<name>.git: [{ path, tag_pattern, paths }]"]);
+    }));
+
+  it("two tags on one commit are one deployment (the earliest), the other in data quality; a lightweight tag's own commit has lead time 0; release commits do not hide a hotfix release", () =>
+    withTempDir(async (tmp) => {
+      const repo = gitRepo(join(tmp, "express"));
+      repo.commit("init", { at: "2026-01-05T09:00:00+01:00" });
+      repo.lightweightTag("4.15.0");
+      repo.commit("feature", { at: "2026-01-06T09:00:00+01:00" });
+      repo.commit("Bumped v4.16.0", { at: "2026-01-06T10:00:00+01:00" });
+      // both lightweight: dated at the commit, which is also the release's own commit (lead time 0)
+      repo.lightweightTag("4.16.0");
+      repo.lightweightTag("v4.16.0");
+      repo.commit("fix: crash on empty body", { at: "2026-01-07T09:00:00+01:00" });
+      repo.commit("chore(release): 4.16.1 [skip ci]", { at: "2026-01-07T10:00:00+01:00" });
+      repo.annotatedTag("4.16.1", { at: "2026-01-07T11:00:00+01:00" });
+      await withMemoryWarehouse(async (w) => {
+        await collectAndTransform(w, ctxFor(w, { express: { git: [repo.dir] } }));
+        const deps = await w.all<Row>("SELECT ref, is_production, original_status, is_rework, is_rollback FROM core.deployments ORDER BY finished_at, ref");
+        expect(deps).toEqual([
+          { ref: "4.15.0", is_production: true, original_status: "tag", is_rework: false, is_rollback: false },
+          { ref: "4.16.0", is_production: true, original_status: "tag", is_rework: false, is_rollback: false },
+          { ref: "v4.16.0", is_production: false, original_status: "duplicate tag of 4.16.0", is_rework: false, is_rollback: false },
+          // "fix: …" plus the release tool's own commit: a hotfix release
+          { ref: "4.16.1", is_production: true, original_status: "annotated tag", is_rework: true, is_rollback: false },
+        ]);
+        const month = await w.one<{ n: number }>("SELECT deployments::INTEGER AS n FROM metrics.deployment_frequency WHERE grain = 'month' AND period_start = '2026-01-01' AND service = 'express'");
+        expect(month!.n).toBe(3);
+        const dq = await w.one<Row>("SELECT failing_rows::INTEGER AS failing, total_rows::INTEGER AS total FROM metrics.data_quality WHERE check_name = 'duplicate_release_tags'");
+        expect(dq).toEqual({ failing: 1, total: 4 });
+        // "Bumped v4.16.0" is the tagged commit of a lightweight tag: 0 h, a valid value
+        const items = await w.all<Row>("SELECT c.title, l.lead_time_hours FROM metrics.lead_time_items l JOIN core.changes c USING (change_id) ORDER BY c.committed_at");
+        expect(items).toEqual([
+          { title: "feature", lead_time_hours: 1 },
+          { title: "Bumped v4.16.0", lead_time_hours: 0 },
+          { title: "fix: crash on empty body", lead_time_hours: 2 },
+          { title: "chore(release): 4.16.1 [skip ci]", lead_time_hours: 1 },
+        ]);
+      });
+    }));
+});

@@ -54,6 +54,7 @@ describe("runTransforms", () => {
       expect(result.checks.map((c) => c.check)).toEqual([
         "changes_never_deployed",
         "deployments_without_changes",
+        "duplicate_release_tags",
         "incidents_resolved_before_created",
         "incidents_without_deployment",
         "nonpositive_lead_times",
