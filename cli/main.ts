@@ -13,6 +13,7 @@ import { scheduleCommand } from "./commands/schedule.ts";
 import { rebuildCommand } from "./commands/rebuild.ts";
 import { exportCommand, sqlCommand } from "./commands/sql.ts";
 import { recordCommand, serveCommand } from "./commands/events.ts";
+import { dashboardCommand } from "./commands/dashboard.ts";
 
 export function buildProgram(): Command {
   const program = new Command("dora")
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   program.addCommand(scheduleCommand());
   program.addCommand(recordCommand());
   program.addCommand(serveCommand());
+  program.addCommand(dashboardCommand());
   program.addCommand(schemaCommand());
   program.exitOverride();
   for (const cmd of program.commands) {
