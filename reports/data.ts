@@ -54,6 +54,25 @@ export interface ReportData {
   partialWeeks: Date[];
   lastSync: { finished_at: Date | null; source: string | null } | null;
   missing: string[];
+  /** The engineer's own evidence (config `evidence:`), by phase index (0-based; null = no phase). */
+  evidence: { date: Date; phase: number | null; title: string; link: string | null; number: number | null; unit: string | null; metric: string | null; markdown: string | null }[];
+  /** Markdown notes per phase index (plan.phases[].notes). */
+  phaseNotes: Record<number, string>;
+  /** What comes next (config `next:`): targets for the coming period. */
+  next: { title: string; metric: string | null; target: string | null; by: Date | null }[];
+  /** Optional columns of metrics.pdp_comparison about windows and measurement, by `metric\0service`. */
+  comparisonExtra: Record<string, ComparisonExtra>;
+}
+
+export interface ComparisonExtra {
+  status: string | null;
+  measured_by: string | null;
+  window_kind: string | null;
+  baseline_days_covered: number | null;
+  final_days_covered: number | null;
+  window_days: number | null;
+  q_value: number | null;
+  interval_kind: string | null;
 }
 
 export interface DateRange {
@@ -222,6 +241,35 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     });
   };
 
+  // Presentation inputs from the config (absent in warehouses seeded before they existed).
+  const evidence = tables.has("seeds.evidence")
+    ? await w.all<ReportData["evidence"][number]>(`SELECT date, phase, title, link, number, unit, metric, markdown FROM seeds.evidence ORDER BY date, ord`)
+    : [];
+  const phaseNotes = Object.fromEntries(
+    (tables.has("seeds.phase_notes") ? await w.all<{ phase: number; markdown: string }>("SELECT phase, markdown FROM seeds.phase_notes ORDER BY phase") : []).map((r) => [r.phase, r.markdown]),
+  );
+  const next = tables.has("seeds.next") ? await w.all<ReportData["next"][number]>(`SELECT title, metric, target, by_date AS "by" FROM seeds.next ORDER BY ord`) : [];
+  const extraCols = ["status", "measured_by", "window_kind", "baseline_days_covered", "final_days_covered", "window_days", "q_value", "interval_kind"] as const;
+  const comparisonExtra: Record<string, ComparisonExtra> = {};
+  if (tables.has(cmpTable)) {
+    const have = new Set((await w.columns(cmpTable)).map((c) => c.name));
+    if (extraCols.some((c) => have.has(c))) {
+      const select = extraCols.map((c) => (have.has(c) ? `"${c}"${c.endsWith("_covered") || c === "window_days" ? "::DOUBLE" : ""} AS "${c}"` : `NULL AS "${c}"`)).join(", ");
+      for (const r of await w.all<Row>(`SELECT metric, service, ${select} FROM ${cmpTable}`)) {
+        comparisonExtra[`${String(r.metric)}\u0000${String(r.service ?? "*")}`] = {
+          status: str(r.status),
+          measured_by: str(r.measured_by),
+          window_kind: str(r.window_kind),
+          baseline_days_covered: num(r.baseline_days_covered),
+          final_days_covered: num(r.final_days_covered),
+          window_days: num(r.window_days),
+          q_value: num(r.q_value),
+          interval_kind: str(r.interval_kind),
+        };
+      }
+    }
+  }
+
   const services = seedServices.length
     ? seedServices
     : [...new Set(deployments.map((d) => d.service).filter((s) => s !== "*"))].sort();
@@ -259,6 +307,10 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     dataRange: range[0] ?? { from: null, to: null },
     lastSync,
     missing: [...missing].sort(),
+    evidence,
+    phaseNotes,
+    next,
+    comparisonExtra,
   };
 }
 

@@ -229,7 +229,17 @@ export const Plan = z
     months: z.number().int().min(2).max(60).default(12),
     baseline: DateRange.optional(),
     final: DateRange.optional(),
-    phases: z.array(z.strictObject({ name: z.string().min(1), from: IsoDate, to: IsoDate })).default([]),
+    phases: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          from: IsoDate,
+          to: IsoDate,
+          /** A Markdown file of notes for this phase (path relative to the working directory), shown on the report and slides. */
+          notes: z.string().min(1).optional(),
+        }),
+      )
+      .default([]),
     milestones: z.array(z.strictObject({ date: IsoDate, label: z.string().min(1) })).default([]),
   })
   .superRefine((plan, ctx) => {
@@ -237,6 +247,32 @@ export const Plan = z
       if (p.from > p.to) ctx.addIssue({ code: "custom", message: "from must not be after to", path: ["phases", i, "to"] });
     });
   });
+
+/**
+ * The engineer's own evidence for the plan, work no API measures: game days, workshops, postmortems,
+ * approved SOPs. `phase` is the phase's number (1-based) or its exact name.
+ */
+export const EvidenceItem = z.strictObject({
+  date: IsoDate,
+  phase: z.union([z.number().int().min(1), z.string().min(1)]).optional(),
+  title: z.string().min(1),
+  link: z.string().regex(/^https?:\/\/\S+$/, "link must be an http(s) URL").optional(),
+  /** A measured number, e.g. a game day's time to restore. */
+  number: z.number().optional(),
+  unit: z.string().optional(),
+  /** The metric this evidence supports (a key of metrics.pdp_comparison), shown beside it. */
+  metric: z.string().optional(),
+  /** Short notes in Markdown (rendered sanitised: no HTML, no images, http(s) links only). */
+  notes: z.string().optional(),
+});
+
+/** What comes next, for the closing slide: targets for the coming period. */
+export const NextItem = z.strictObject({
+  title: z.string().min(1),
+  metric: z.string().optional(),
+  target: z.string().optional(),
+  by: IsoDate.optional(),
+});
 
 export const DemoSource = z.strictObject({
   seed: z.number().int().default(42),
@@ -302,6 +338,8 @@ export const Config = z.strictObject({
    * "latency_p99:POST /payments": "< 0.3", pipeline_time: "-40 %"); `<metric>@<service>` for one service.
    */
   targets: z.record(z.string(), TargetSpec).default({}),
+  evidence: z.array(EvidenceItem).default([]),
+  next: z.array(NextItem).default([]),
   report: z
     .strictObject({
       title: z.string().default("Development plan review"),
@@ -320,6 +358,11 @@ export const Config = z.strictObject({
     if (k.service !== "*" && !(k.service in c.services)) {
       ctx.addIssue({ code: "custom", message: `KPI "${k.name}": service "${k.service}" is not under services`, path: ["kpis", i, "service"] });
     }
+  });
+  c.evidence.forEach((e, i) => {
+    if (e.phase === undefined) return;
+    const ok = typeof e.phase === "number" ? e.phase <= c.plan.phases.length : c.plan.phases.some((p) => p.name === e.phase);
+    if (!ok) ctx.addIssue({ code: "custom", message: `evidence "${e.title}": phase ${JSON.stringify(e.phase)} is not one of plan.phases (1–${c.plan.phases.length} or a phase name)`, path: ["evidence", i, "phase"] });
   });
   for (const key of Object.keys(c.targets)) {
     const [metric, service] = splitTargetKey(key);

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parseTarget, resolvePlan, splitTargetKey, type Config } from "../schemas/config.ts";
 import type { Warehouse } from "./warehouse.ts";
 
@@ -80,6 +81,36 @@ export async function writeSeeds(w: Warehouse, config: Config, fingerprint = "")
   );
   await w.append("seeds.targets", targetRows(config));
   if (config.cost_per_transaction) await w.append("seeds.cost", [{ currency: config.cost_per_transaction.currency }]);
+  await writePresentationSeeds(w, config);
+}
+
+/**
+ * The report's presentation inputs: the engineer's evidence, Markdown notes per phase (read here, so the
+ * report needs only the warehouse) and what comes next.
+ */
+async function writePresentationSeeds(w: Warehouse, config: Config): Promise<void> {
+  await w.run(`
+    CREATE OR REPLACE TABLE seeds.evidence (ord INTEGER, date DATE, phase INTEGER, title VARCHAR, link VARCHAR, number DOUBLE, unit VARCHAR, metric VARCHAR, markdown VARCHAR);
+    CREATE OR REPLACE TABLE seeds.phase_notes (phase INTEGER, markdown VARCHAR);
+    CREATE OR REPLACE TABLE seeds.next (ord INTEGER, title VARCHAR, metric VARCHAR, target VARCHAR, by_date DATE);
+  `);
+  const phases = config.plan.phases;
+  const phaseIndex = (p: number | string | undefined) => (p === undefined ? null : typeof p === "number" ? p - 1 : phases.findIndex((x) => x.name === p));
+  await w.append(
+    "seeds.evidence",
+    config.evidence.map((e, ord) => ({ ord, date: e.date, phase: phaseIndex(e.phase), title: e.title, link: e.link ?? null, number: e.number ?? null, unit: e.unit ?? null, metric: e.metric ?? null, markdown: e.notes ?? null })),
+  );
+  const notes: { phase: number; markdown: string }[] = [];
+  phases.forEach((p, phase) => {
+    if (!p.notes) return;
+    try {
+      notes.push({ phase, markdown: readFileSync(p.notes, "utf8") });
+    } catch (error) {
+      throw new Error(`plan.phases[${phase}].notes: cannot read ${p.notes} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+    }
+  });
+  await w.append("seeds.phase_notes", notes);
+  await w.append("seeds.next", config.next.map((n, ord) => ({ ord, title: n.title, metric: n.metric ?? null, target: n.target ?? null, by_date: n.by ?? null })));
 }
 
 /**

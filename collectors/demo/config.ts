@@ -145,6 +145,26 @@ const DEMO_KPIS = [
   },
 ] as const;
 
+/** [month index, day, item]: the demo engineer's evidence (game days, workshops, postmortems, SOPs). */
+const DEMO_EVIDENCE: readonly (readonly [number, number, { title: string; link?: string; number?: number; unit?: string; metric?: string; notes?: string }])[] = [
+  [0, 18, { title: "Baseline interviews with all six teams", number: 6, unit: "teams", link: "https://wiki.acme.example/platform/baseline" }],
+  [2, 24, { title: "Trunk-based development workshop", number: 23, unit: "attendees", metric: "lead_time" }],
+  [4, 8, { title: "Rollback SOP approved", link: "https://wiki.acme.example/sop/rollback", metric: "change_failure_rate" }],
+  [5, 12, { title: "Postmortem: database failover", link: "https://wiki.acme.example/postmortems/db-failover", metric: "time_to_restore", notes: "**Cause:** a replica promoted without its connection pool drained.\n\n- paging rota extended to the database team\n- failover runbook rewritten" }],
+  [6, 16, { title: "Game day: payments database failover", number: 38, unit: "min to restore", metric: "time_to_restore", notes: "Restored in 38 min against a 60 min goal; *two* alerts fired late." }],
+  [7, 20, { title: "Incident commander training", number: 11, unit: "engineers", metric: "time_to_acknowledge" }],
+  [8, 25, { title: "SLO review with product owners", number: 18, unit: "key paths", metric: "availability" }],
+  [10, 20, { title: "Game day: region evacuation", number: 22, unit: "min to restore", metric: "time_to_restore" }],
+];
+
+/** Targets for the coming year, shown on the closing slide. */
+const DEMO_NEXT = [
+  { title: "Deploy on demand, several times a day per service", metric: "deployment_frequency", target: "≥ 50 per week" },
+  { title: "Lead time under one day for 90 % of changes", metric: "lead_time", target: "p90 < 24 h" },
+  { title: "Change failure rate under 10 %", metric: "change_failure_rate", target: "< 10 %" },
+  { title: "Availability 99.95 % on every key path", metric: "availability", target: "≥ 99.95 %" },
+] as const;
+
 /**
  * The demo organisation's config: a valid `Config` (parsed, defaults filled) with fixed dates, so
  * the same options always describe the same organisation.
@@ -183,8 +203,18 @@ export function demoConfig(options: DemoOptions = {}): Config {
   const firstService = demoServiceNames(services)[0]!;
   const firstPath = keyPathSpecs(firstService)[0]!;
 
+  // The engineer's own evidence: work no API measures, placed by story month like the milestones.
+  const phaseAt = (month: number) => {
+    const date = storyDate(start, months, month);
+    const i = phases.findIndex((p) => p.from <= date && date <= p.to);
+    return i >= 0 ? i + 1 : undefined;
+  };
+  const evidence = DEMO_EVIDENCE.map(([month, day, item]) => ({ date: storyDate(start, months, month, day), phase: phaseAt(month + (day - 1) / 30), ...item }));
+
   return Config.parse({
     timezone: DEMO_TIMEZONE,
+    evidence,
+    next: DEMO_NEXT,
     plan: { start, months, phases, milestones },
     services: Object.fromEntries(serviceEntries),
     sources: { demo: { seed, services, months_before: monthsBefore } },

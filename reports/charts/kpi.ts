@@ -54,7 +54,7 @@ export function availabilityChart(rows: AvailabilityRow[], options: TimeChartOpt
     marginBottom,
     marginLeft: 62,
     marginRight: 20,
-    x: monthAxis(options.xDomain),
+    x: monthAxis(options.xDomain, width - 62 - 20),
     y: { label: "Availability", grid: true, domain: [Math.max(0, low - span * 0.35), 1], tickFormat: pctTick(digits) },
     marks: [
       ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 62 - 20 }),
@@ -87,7 +87,7 @@ export function pipelineTimeChart(rows: PipelineRow[], options: TimeChartOptions
     marginTop: 36,
     marginLeft: 48,
     marginRight: 20,
-    x: monthAxis(options.xDomain),
+    x: monthAxis(options.xDomain, width - 48 - 20),
     y: { label: "Minutes", grid: true, zero: true, nice: true },
     marks: [
       ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 48 - 20 }),
@@ -115,7 +115,7 @@ export function costChart(rows: CostRow[], options: TimeChartOptions & { yLabel:
     marginTop: 36,
     marginLeft: 56,
     marginRight: 20,
-    x: monthAxis(options.xDomain),
+    x: monthAxis(options.xDomain, width - 56 - 20),
     y: { label: options.yLabel, grid: true, zero: true, nice: true },
     marks: [
       ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 56 - 20 }),

@@ -1,6 +1,5 @@
 import * as Plot from "@observablehq/plot";
-import { baseOptions, PALETTE, planMarks, type TimeChartOptions } from "./common.ts";
-import { shortMonth } from "./trend.ts";
+import { baseOptions, PALETTE, planMarks, smallTicks, type TimeChartOptions } from "./common.ts";
 
 export interface LatencyRow {
   date: Date;
@@ -27,7 +26,7 @@ export function latencyChart(rows: LatencyRow[], options: LatencyOptions): Eleme
     marginLeft: 52,
     marginRight: 10,
     marginBottom: 24,
-    x: { type: "utc", domain: options.xDomain, label: null, ticks: 4, tickFormat: shortMonth },
+    x: { type: "utc", domain: options.xDomain, label: null, ...smallTicks(options.xDomain, width - 52 - 10) },
     y: { label: null, grid: true, zero: true, ticks: 4, tickFormat: fmt, domain: [0, max * 1.1] },
     marks: [
       ...planMarks(options.plan ? { ...options.plan, phases: [], milestones: [] } : undefined, { labels: false }),

@@ -24,7 +24,7 @@ export function oncallChart(rows: OncallRow[], options: OncallOptions): Element 
     marginTop: 36,
     marginLeft: 48,
     marginRight: 20,
-    x: monthAxis(options.xDomain),
+    x: monthAxis(options.xDomain, width - 48 - 20),
     y: { label: "Pages per week", grid: true, nice: true },
     color: { domain: [...ONCALL_KINDS], range: [PALETTE.inHours, PALETTE.afterHours] },
     marks: [

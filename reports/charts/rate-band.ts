@@ -24,7 +24,7 @@ export function rateBandChart(rows: RateRow[], options: RateOptions): Element {
     marginTop: 36,
     marginLeft: 48,
     marginRight: 20,
-    x: monthAxis(options.xDomain),
+    x: monthAxis(options.xDomain, width - 48 - 20),
     y: { label: options.yLabel, grid: true, zero: true, nice: true, tickFormat: (v: number) => `${Math.round(v * 100)} %` },
     marks: [
       ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 48 - 20 }),

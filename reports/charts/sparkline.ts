@@ -1,6 +1,6 @@
 import * as Plot from "@observablehq/plot";
-import { baseOptions, PALETTE, planMarks, type ChartDocument, type PlanContext } from "./common.ts";
-import { shortMonth, type TrendRow } from "./trend.ts";
+import { baseOptions, PALETTE, planMarks, smallTicks, type ChartDocument, type PlanContext } from "./common.ts";
+import type { TrendRow } from "./trend.ts";
 
 export interface SparklineOptions extends ChartDocument {
   plan?: PlanContext;
@@ -24,7 +24,7 @@ export function sparklineChart(rows: TrendRow[], options: SparklineOptions): Ele
     marginLeft: 32,
     marginRight: 8,
     marginBottom: 22,
-    x: { type: "utc", domain: options.xDomain, label: null, ticks: 3, tickFormat: shortMonth },
+    x: { type: "utc", domain: options.xDomain, label: null, ...smallTicks(options.xDomain, width - 32 - 8) },
     y: { label: null, grid: true, zero: true, ticks: 3, domain: options.yDomain },
     marks: [
       ...planMarks(options.plan ? { ...options.plan, phases: [], milestones: [] } : undefined, { labels: false }),

@@ -24,7 +24,7 @@ export function trendChart(rows: TrendRow[], options: TrendOptions): Element {
     marginTop: 36,
     marginLeft: 48,
     marginRight: 20,
-    x: monthAxis(options.xDomain),
+    x: monthAxis(options.xDomain, width - 48 - 20),
     y: { label: options.yLabel, grid: true, zero: true, nice: true, tickFormat: options.tickFormat },
     marks: [
       ...planMarks(options.plan, { xDomain: options.xDomain, plotWidth: width - 48 - 20 }),
@@ -39,11 +39,4 @@ export function trendChart(rows: TrendRow[], options: TrendOptions): Element {
   });
 }
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/** "Jan 26": for small charts with few ticks. */
-export function shortMonth(d: Date): string {
-  return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCFullYear()).slice(2)}`;
-}
-
-export { monthTick } from "./common.ts";
+export { monthTick, shortMonth } from "./common.ts";

@@ -115,13 +115,68 @@ dl.definitions { display: grid; grid-template-columns: 200px 1fr; gap: 6px 16px;
 dl.definitions dt { font-weight: 600; color: #3e4c59; }
 dl.definitions dd { margin: 0; }
 footer { margin-top: 48px; color: var(--muted); font-size: 12.5px; border-top: 1px solid var(--line); padding-top: 12px; }
+figure.timeline { margin: 6px 0 0; }
+.tl { display: grid; grid-template-columns: minmax(0, 40%) minmax(0, 1fr); font-size: 13.5px; }
+.tl-row { display: contents; }
+.tl-label { padding: 5px 14px 5px 0; border-bottom: 1px solid var(--line); line-height: 1.35; }
+.tl-label .code { display: inline-block; min-width: 26px; color: var(--ink); }
+.tl-label .dates { display: block; color: var(--muted); font-size: 12px; }
+.tl-track { position: relative; border-bottom: 1px solid var(--line); min-height: 28px; }
+.tl-axis .tl-label { color: var(--muted); font-size: 12px; }
+.tl-axis .tl-track, .tl-axis .tl-label { border-bottom: 1px solid var(--faint); }
+.tl-tick { position: absolute; top: 4px; padding-left: 3px; border-left: 1px solid var(--faint); font-size: 11.5px; color: var(--muted); white-space: nowrap; line-height: 1.2; }
+.tl-bar { position: absolute; top: 9px; height: 12px; border-radius: 3px; background: #52606d; }
+.tl-phase.alt .tl-bar { background: #9aa5b1; }
+.tl-window .tl-bar { background: var(--good); opacity: .35; }
+.tl-diamond { position: absolute; top: 9px; width: 11px; height: 11px; margin-left: -5px; transform: rotate(45deg); background: var(--ink); }
+.tl-ev { position: absolute; top: 5px; width: 10px; height: 10px; margin-left: -5px; border-radius: 50%; background: #E69F00; border: 1.5px solid #fff; }
+ul.tl-evidence { margin: 4px 0 0; padding-left: 16px; font-size: 12.5px; color: #3e4c59; }
+ul.tl-evidence li::marker { color: #E69F00; }
+.ev-number { font-variant-numeric: tabular-nums; }
+.phase-notes { margin-top: 14px; display: grid; gap: 8px; }
+details.notes summary { cursor: pointer; font-size: 14px; }
+.md { font-size: 13.5px; } .md p { margin: 4px 0; } .md ul, .md ol { margin: 4px 0; padding-left: 20px; }
+dl.plan-key { margin: 6px 0 0; font-size: 12.5px; color: #3e4c59; }
+dl.plan-key > div { display: flex; gap: 10px; align-items: baseline; }
+dl.plan-key dt { font-weight: 600; color: var(--muted); min-width: 74px; }
+dl.plan-key dd { margin: 0; display: flex; flex-wrap: wrap; gap: 2px 16px; }
+table.scorecard { width: 100%; font-size: 14px; table-layout: fixed; }
+table.scorecard col.c-measure { width: 25%; } table.scorecard col.c-num { width: 12%; } table.scorecard col.c-change { width: 23%; } table.scorecard col.c-target { width: 14%; } table.scorecard col.c-result { width: 14%; }
+table.scorecard caption { font-size: 13.5px; }
+table.scorecard th, table.scorecard td { padding: 7px 12px 7px 0; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+table.scorecard thead th { font-size: 12.5px; color: var(--muted); font-weight: 600; }
+table.scorecard tbody th { font-weight: 600; color: #3e4c59; }
+table.scorecard td.num { text-align: right; font-variant-numeric: tabular-nums; padding-right: 16px; }
+table.scorecard .unit { color: var(--muted); font-size: 12px; }
+table.scorecard .interval, table.scorecard .verdict, table.scorecard .cover { display: block; font-size: 12px; color: var(--muted); font-weight: 400; }
+table.scorecard .change { font-weight: 600; }
+.result { font-weight: 600; white-space: nowrap; }
+.result.met { color: var(--good); } .result.not-met { color: #a84300; } .result.not-assessed, .result.no-target, .result.not-measured { color: var(--muted); font-weight: 500; }
+ul.card-evidence { margin: 8px 0 0; padding: 6px 0 0 16px; border-top: 1px dashed var(--line); font-size: 12.5px; color: #3e4c59; }
+ul.card-evidence li::marker { color: #E69F00; }
 [hidden] { display: none !important; }
-@media (max-width: 640px) { dl.definitions { grid-template-columns: 1fr; } .grid2, .multiples { grid-template-columns: 1fr; } }
+@media (max-width: 640px) {
+  dl.definitions { grid-template-columns: 1fr; } .grid2, .multiples { grid-template-columns: 1fr; }
+  main { padding: 18px 14px 48px; }
+  .tl { grid-template-columns: minmax(0, 46%) minmax(0, 1fr); font-size: 12px; }
+  .tl-tick.minor { display: none; }
+  table.scorecard thead { display: none; }
+  table.scorecard, table.scorecard tbody { display: block; }
+  table.scorecard tr { display: grid; grid-template-columns: 1fr 1fr; gap: 0 12px; padding: 8px 0; border-bottom: 1px solid var(--line); }
+  table.scorecard tbody th { grid-column: 1 / -1; }
+  table.scorecard th, table.scorecard td { border: 0; padding: 2px 0; }
+  table.scorecard td.num { text-align: left; }
+  table.scorecard td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 12px; }
+  .cards { grid-template-columns: 1fr; }
+  dl.plan-key > div { display: block; }
+}
 @page { size: A4; margin: 14mm 12mm 16mm; }
 @media print {
   body { font-size: 10pt; }
   main { max-width: none; padding: 0; }
   nav.toc, .filter, details.alt { display: none !important; }
+  .tl { font-size: 8.5pt; } .tl-track { min-height: 18pt; }
+  table.scorecard { font-size: 9pt; } table.scorecard tr { break-inside: avoid; page-break-inside: avoid; }
   section { margin-top: 18pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
   section#trends, section#services, section#quality, section#methods { break-before: page; page-break-before: always; }

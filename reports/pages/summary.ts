@@ -2,6 +2,7 @@ import type { ReportData } from "../data.ts";
 import type { ComparisonRow } from "../../schemas/metrics.ts";
 import { formatChange, formatMetric, unitSuffix, formatValue, isPlanKpi, longDate, metricMeta, PLAN_KPI_METRICS, rowMeta, sentence, SUMMARY_METRICS, targetText, tierLabel, type MetricMeta } from "../format.ts";
 import { html, type Html } from "../html.ts";
+import { evidenceLine } from "./evidence.ts";
 
 export interface KeyMetric {
   meta: MetricMeta;
@@ -105,7 +106,15 @@ ${
 ${tierLine(k, data.settings.tierYear)}
 ${targetBadge(k)}
 <p class="sentence">${k.row ? sentence(k.row, k.meta, data.settings.minSample) : `${k.meta.noun}: no comparison in metrics.pdp_comparison.`}</p>
+${evidenceBeside(k, data)}
 </article>`;
+}
+
+/** The engineer's evidence for this measure (config `evidence:` with `metric:`), under its card. */
+export function evidenceBeside(k: KeyMetric, data: ReportData): Html | string {
+  const items = data.evidence.filter((e) => e.metric === k.meta.key && (!k.service || e.metric.includes(":")));
+  if (!items.length) return "";
+  return html`<ul class="card-evidence" aria-label="Evidence">${items.map((e) => html`<li>${evidenceLine(e)}</li>`)}</ul>`;
 }
 
 /** "4 of 6 delivery measures improved clearly; 1 got worse; …" — the line a manager reads first. */

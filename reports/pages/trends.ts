@@ -5,23 +5,19 @@ import { oncallChart } from "../charts/oncall.ts";
 import { rateBandChart } from "../charts/rate-band.ts";
 import { STAGES, stagesChart, type StageRow } from "../charts/stages.ts";
 import { trendChart, type TrendRow } from "../charts/trend.ts";
-import { formatValue, hoursUnit, isoDate } from "../format.ts";
+import { formatValue, hoursUnit } from "../format.ts";
 import { html, slug, type Html } from "../html.ts";
 import type { ChartSpec } from "./figure.ts";
 import { legend } from "./figure.ts";
 import type { PageContext } from "./context.ts";
+import { planKey } from "./plan.ts";
 
 const round = (v: number | null | undefined, d = 2) => (v == null ? null : Math.round(v * 10 ** d) / 10 ** d);
 
-/** Legend shared by time series drawn over the plan. */
+/** Legend shared by time series drawn over the plan: the series, the windows, and the key to P1…/M1… codes. */
 export function planLegend(ctx: PageContext, extra: { label: string; color: string; kind?: "swatch" | "line" | "dash" | "band" }[] = []): Html {
   const items = [...extra, { label: "Baseline and final windows", color: PALETTE.window, kind: "band" as const }];
-  const milestones = ctx.plan.milestones;
-  return html`${legend(items)}${
-    milestones.length
-      ? html`<ol class="milestones">${milestones.map((m, i) => html`<li><b>M${i + 1}</b> ${isoDate(m.date)} · ${m.label}</li>`)}</ol>`
-      : ""
-  }`;
+  return html`${legend(items)}${planKey(ctx)}`;
 }
 
 function weekly<T extends { period_start: Date }>(rows: T[], value: (r: T) => number | null): TrendRow[] {

@@ -202,7 +202,8 @@ describe("escaping in the browser", () => {
           expect(errors).toEqual([]);
           expect(await page.title()).toContain(HOSTILE);
           if (file === "index.html") {
-            await expect(page.locator("ol.milestones").first().innerText()).resolves.toContain(HOSTILE);
+            await expect(page.locator("dl.plan-key").first().innerText()).resolves.toContain(HOSTILE);
+            await expect(page.locator("#plan-timeline").innerText()).resolves.toContain(HOSTILE);
             await expect(page.locator("#summary").innerText()).resolves.toContain(`POST /pay${HOSTILE}`);
             const scripts = await page.locator("script").count();
             expect(scripts).toBe(1);

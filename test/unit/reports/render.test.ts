@@ -43,10 +43,13 @@ describe("buildReport on the fixture", () => {
     expect(r.csv("deployments-weekly.csv").split("\r\n")[0]).toBe("week starting,deployments,rolling median (5 weeks)");
   });
 
-  it("shows the summary first with verdicts, tiers and sentences; insufficient data as words", async () => {
+  it("shows the scorecard first, then the plan timeline, then the summary with verdicts, tiers and sentences; insufficient data as words", async () => {
     const { index } = await build();
     const summary = index.slice(index.indexOf('id="summary"'), index.indexOf('id="trends"'));
-    expect(index.indexOf('id="summary"')).toBeLessThan(index.indexOf("<figure"));
+    expect(index.indexOf('id="scorecard"')).toBeGreaterThan(index.indexOf("</header>"));
+    expect(index.indexOf('id="scorecard"')).toBeLessThan(index.indexOf('id="plan-timeline"'));
+    expect(index.indexOf('id="plan-timeline"')).toBeLessThan(index.indexOf('id="summary"'));
+    expect(index.indexOf('id="summary"')).toBeLessThan(index.indexOf('<figure class="chart'));
     expect(summary).toContain("Median time to restore fell from 5.2\u00a0h to 1.1\u00a0h, −79\u00a0% (95\u00a0% CI −88\u00a0% to −61\u00a0%).");
     expect(summary).toContain("DORA 2024 tier: Medium → <strong>High</strong>");
     const ack = summary.slice(summary.indexOf('data-metric="time_to_acknowledge"'));
@@ -90,7 +93,7 @@ describe("buildReport on the fixture", () => {
   it("puts a target badge on every card with a target: met, not met, not assessed, in words and colour", async () => {
     const { index, slides } = await build();
     const badge = (page: string, metric: string) => {
-      const at = page.indexOf(`data-metric="${metric}"`);
+      const at = page.indexOf(`data-metric="${metric}"`, Math.max(0, page.indexOf('id="summary"')));
       const card = page.slice(at, page.indexOf("</article>", at));
       return /<p class="target ([a-z-]+)"><span aria-hidden="true">(.)<\/span> ([^<]*)<\/p>/.exec(card)?.slice(1).map((s) => s.replace(/\u00a0/g, " ").replaceAll("&lt;", "<").replaceAll("&gt;", ">"));
     };
@@ -197,7 +200,10 @@ describe("buildReport on the fixture", () => {
   it("leaves partial first and last weeks out of weekly charts and says so", async () => {
     const { index, csv } = await build();
     const rows = csv("deployments-weekly.csv").trim().split("\r\n");
-    expect(rows[1]!.startsWith("2025-10-06,")).toBe(true);
+    // Charts span the baseline with a 4-week lead-in to the plan's end: the data's first weeks (from 6 Oct) are not drawn.
+    expect(rows[1]!.startsWith("2025-11-03,")).toBe(true);
+    expect(index).toContain("4 weeks before the baseline window");
+    expect(index).toContain("4 earlier weeks of data are not drawn");
     expect(rows.at(-1)!.startsWith("2026-11-23,")).toBe(true); // the week of 30 Nov runs past the data
     expect(index).toContain("Weeks only partly covered by the data are left out (weeks starting 2026-11-30)");
   });
