@@ -30,9 +30,9 @@ export function migrationComments(): Map<string, string> {
 }
 
 /** The three header lines (grain, inputs, definition) of each transform file, by relation. */
-export function transformHeaders(): Map<string, string[]> {
+export async function transformHeaders(): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  for (const step of transformPlan()) {
+  for (const step of await transformPlan()) {
     if (step.kind !== "sql") continue;
     const header = readFileSync(step.file, "utf8")
       .split("\n")
@@ -62,7 +62,7 @@ export async function warehouseDocs(config: Config): Promise<string> {
     const tableComments = new Map(
       (await w.all<{ t: string; comment: string | null }>("SELECT schema_name || '.' || table_name AS t, comment FROM duckdb_tables()")).map((r) => [r.t, r.comment ?? ""]),
     );
-    const headers = transformHeaders();
+    const headers = await transformHeaders();
     const lines = [
       "# The warehouse",
       "",

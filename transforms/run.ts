@@ -79,8 +79,13 @@ export function transformSettings(env: NodeJS.ProcessEnv = process.env): Record<
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
-/** All transform files, ordered so each runs after the relations it reads. */
-export function plan(root = ROOT): TransformStep[] {
+/**
+ * All transform files, ordered so each runs after the relations it reads. What a file reads is
+ * declared: a SQL file's `-- inputs:` header, a TypeScript transform's `reads`. A SQL file whose
+ * text names a relation it does not declare (or declares one it never names) is refused, naming
+ * the file, since a missing declaration would let it run before its input is rebuilt.
+ */
+export async function plan(root = ROOT): Promise<TransformStep[]> {
   const steps: TransformStep[] = [];
   for (const [folder, schema] of LAYERS) {
     let files: string[];
@@ -92,21 +97,56 @@ export function plan(root = ROOT): TransformStep[] {
     for (const f of files) {
       const file = join(root, folder, f);
       const name = f.replace(/\.(sql|ts)$/, "");
-      const kind = f.endsWith(".sql") ? "sql" : "ts";
-      // a TS transform's SQL strings name what it reads just as a SQL file does
-      const text = readFileSync(file, "utf8");
-      const reads = referencedRelations(kind === "sql" ? text : text.replace(/\/\/.*$/gm, ""));
-      const materialize = kind === "sql" ? materializationOf(text) : "table";
-      steps.push({ relation: `${schema}.${name}`, file, kind, reads, materialize });
+      if (f.endsWith(".sql")) {
+        const text = readFileSync(file, "utf8");
+        const reads = declaredInputs(text, file);
+        const named = referencedRelations(text);
+        const undeclared = named.filter((r) => !reads.includes(r));
+        const unused = reads.filter((r) => !named.includes(r));
+        if (undeclared.length || unused.length) {
+          throw new Error(
+            `transforms: ${file}: the "-- inputs:" header must list exactly the relations the SQL reads` +
+              (undeclared.length ? `; not declared: ${undeclared.join(", ")}` : "") +
+              (unused.length ? `; declared but not read: ${unused.join(", ")}` : ""),
+          );
+        }
+        steps.push({ relation: `${schema}.${name}`, file, kind: "sql", reads, materialize: materializationOf(text) });
+      } else {
+        const mod = (await import(pathToFileURL(file).href)) as { default?: TsTransform };
+        if (!mod.default || !Array.isArray(mod.default.reads)) throw new Error(`transforms: ${file} must export default a TsTransform with its reads`);
+        steps.push({ relation: `${schema}.${name}`, file, kind: "ts", reads: mod.default.reads.map((r) => r.toLowerCase()), materialize: "table" });
+      }
     }
   }
   return topoSort(steps);
 }
 
-/** Relations named as seeds.x / staging.x / intermediate.x / metrics.x in SQL text (comments stripped). */
+/**
+ * The relations a SQL file declares in its `-- inputs:` header line: `schema.name` items separated by
+ * commas, each optionally followed by a note in parentheses, the line ending in a full stop; or
+ * `none`. Anything else is an error naming the file.
+ */
+export function declaredInputs(sql: string, file = "SQL"): string[] {
+  const line = /^--\s*inputs:(.*)$/m.exec(sql)?.[1];
+  if (line === undefined) throw new Error(`transforms: ${file} has no "-- inputs:" header line`);
+  const items = line
+    .trim()
+    .replace(/\.$/, "")
+    .split(/,(?![^(]*\))/)
+    .map((item) => item.replace(/\([^)]*\)/g, "").trim());
+  if (items.length === 1 && items[0] === "none") return [];
+  for (const item of items) {
+    if (!/^(seeds|staging|intermediate|metrics|core|raw|sync)\.[a-z_][a-z0-9_]*$/.test(item)) {
+      throw new Error(`transforms: ${file}: "-- inputs:" item "${item}" is not a relation like intermediate.int_deployments (or "none")`);
+    }
+  }
+  return [...new Set(items)];
+}
+
+/** Relations named as schema.name in SQL text (comments stripped): what a declaration is checked against. */
 export function referencedRelations(sql: string): string[] {
   const text = sql.replace(/--.*$/gm, "");
-  return [...new Set([...text.matchAll(/\b(seeds|staging|intermediate|metrics)\.([a-z_][a-z0-9_]*)\b/gi)].map((m) => `${m[1]!.toLowerCase()}.${m[2]!.toLowerCase()}`))];
+  return [...new Set([...text.matchAll(/\b(seeds|staging|intermediate|metrics|core|raw|sync)\.([a-z_][a-z0-9_]*)\b/gi)].map((m) => `${m[1]!.toLowerCase()}.${m[2]!.toLowerCase()}`))];
 }
 
 function topoSort(steps: TransformStep[]): TransformStep[] {
@@ -148,7 +188,7 @@ export async function runTransforms(
   } = {},
 ): Promise<TransformResult> {
   const root = options.root ?? ROOT;
-  const steps = plan(root);
+  const steps = await plan(root);
   const result: TransformResult = { steps: [], checks: [] };
   const settings = transformSettings(options.env);
   await writeSeeds(w, config, options.fingerprint);

@@ -33,7 +33,7 @@ export async function withTransformWarehouse<T>(config: Config, fn: (w: Warehous
 
 /** Materializes `relation` and, first, every SQL relation it reads (transitively), as the runner does. */
 export async function materialize(w: Warehouse, relation: string): Promise<void> {
-  const steps = plan();
+  const steps = await plan();
   const byName = new Map(steps.map((s) => [s.relation, s]));
   const needed = new Set<string>();
   const visit = (name: string) => {

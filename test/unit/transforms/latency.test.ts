@@ -64,7 +64,7 @@ async function run(rows: Row[], fn: (w: Warehouse) => Promise<void>, cfg: Config
     await writeSeeds(w, cfg);
     await w.run(`SET TimeZone = '${cfg.timezone}'`);
     await w.run(`SET VARIABLE tz = '${cfg.timezone}'`);
-    for (const step of plan(root)) {
+    for (const step of await plan(root)) {
       await w.run(`CREATE OR REPLACE TABLE ${step.relation} AS\n${readFileSync(step.file, "utf8").trim().replace(/;\s*$/, "")}`);
     }
     await w.run("SET TimeZone = 'UTC'");
@@ -89,8 +89,8 @@ const p99 = (w: Warehouse, grain: string, route: string) =>
   );
 
 describe("latency transforms (histogram_quantile semantics)", () => {
-  it("orders the latency relations staging → intermediate → metrics", () => {
-    expect(plan(root).map((s) => s.relation)).toEqual([
+  it("orders the latency relations staging → intermediate → metrics", async () => {
+    expect((await plan(root)).map((s) => s.relation)).toEqual([
       "staging.stg_latency_buckets",
       "intermediate.int_latency_bound_days",
       "intermediate.int_latency_daily",

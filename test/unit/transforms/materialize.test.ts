@@ -12,7 +12,7 @@ describe("transform materialization", () => {
   });
 
   it("creates the staging projections (and int_lead_times, read once) as views and every other SQL relation as a table", async () => {
-    const steps = plan();
+    const steps = await plan();
     expect(steps.filter((s) => s.materialize === "view").map((s) => s.relation).sort()).toEqual([
       "intermediate.int_lead_times",
       "staging.stg_changes",

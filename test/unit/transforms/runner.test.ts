@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { plan, runTransforms } from "../../../transforms/run.ts";
+import { declaredInputs, plan, runTransforms } from "../../../transforms/run.ts";
 import { withMemoryWarehouse } from "../../helpers/db.ts";
 import { deployment, incident, testConfig } from "./helpers.ts";
 
@@ -50,7 +51,7 @@ describe("runTransforms", () => {
         expect({ table, columns: actual.slice(0, columns.length) }).toEqual({ table, columns });
       }
       // every step ran once and reported its rows; the checks filled metrics.data_quality
-      expect(result.steps.map((s) => s.relation)).toEqual(plan().map((s) => s.relation));
+      expect(result.steps.map((s) => s.relation)).toEqual((await plan()).map((s) => s.relation));
       expect(result.checks.map((c) => c.check)).toEqual([
         "changes_never_deployed",
         "deployments_without_changes",
@@ -65,8 +66,8 @@ describe("runTransforms", () => {
     });
   });
 
-  it("orders each file after the relations it reads, seeds first", () => {
-    const order = plan().map((s) => s.relation);
+  it("orders each file after the relations it reads, seeds first", async () => {
+    const order = (await plan()).map((s) => s.relation);
     const before = (a: string, b: string) => expect(order.indexOf(a)).toBeLessThan(order.indexOf(b));
     before("seeds.dora_tiers", "metrics.pdp_comparison");
     before("intermediate.int_deployments", "intermediate.int_incident_links");
@@ -76,12 +77,37 @@ describe("runTransforms", () => {
     before("metrics.restore_items", "metrics.pdp_comparison");
   });
 
-  it("keeps layers one-way: staging and intermediate relations read no metrics.* relation", () => {
+  it("keeps layers one-way: staging and intermediate relations read no metrics.* relation", async () => {
     // int_lead_time_groups is being reworked separately (issue 20 §4) and still reads metrics.lead_time_items
-    const upward = plan()
+    const upward = (await plan())
       .filter((s) => /^(staging|intermediate)\./.test(s.relation) && s.relation !== "intermediate.int_lead_time_groups")
       .flatMap((s) => s.reads.filter((r) => r.startsWith("metrics.")).map((r) => `${s.relation} reads ${r}`));
     expect(upward).toEqual([]);
+  });
+
+  it("orders by the declared inputs and refuses a SQL file whose declaration does not match what it reads", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dora-plan-"));
+    try {
+      mkdirSync(join(root, "staging"));
+      mkdirSync(join(root, "metrics"));
+      const write = (file: string, inputs: string, sql: string) => writeFileSync(join(root, file), `-- grain: x\n-- inputs: ${inputs}.\n-- definition: x\n${sql}\n`);
+      write("staging/stg_a.sql", "core.deployments", "SELECT * FROM core.deployments");
+      write("metrics/m.sql", "staging.stg_a (notes are allowed), seeds.settings", "SELECT * FROM staging.stg_a CROSS JOIN seeds.settings");
+      expect((await plan(root)).map((s) => [s.relation, s.reads])).toEqual([
+        ["staging.stg_a", ["core.deployments"]],
+        ["metrics.m", ["staging.stg_a", "seeds.settings"]],
+      ]);
+      // reads staging.stg_b without declaring it: it could run before stg_b is rebuilt
+      write("metrics/m.sql", "staging.stg_a", "SELECT * FROM staging.stg_a JOIN staging.stg_b USING (id)");
+      await expect(plan(root)).rejects.toThrow(/metrics[/\\]m\.sql.*not declared: staging\.stg_b/);
+      write("metrics/m.sql", "staging.stg_a, staging.stg_old", "SELECT * FROM staging.stg_a");
+      await expect(plan(root)).rejects.toThrow(/m\.sql.*declared but not read: staging\.stg_old/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+    expect(() => declaredInputs("-- inputs: the deployments table.\nSELECT 1", "x.sql")).toThrow(/x\.sql: "-- inputs:" item "the deployments table"/);
+    expect(() => declaredInputs("SELECT 1", "y.sql")).toThrow(/y\.sql has no "-- inputs:" header/);
+    expect(declaredInputs("-- inputs: none (published data).\nSELECT 1")).toEqual([]);
   });
 
   it("names the failing file when a transform fails", async () => {
