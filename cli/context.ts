@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { loadConfig, type LoadedConfig } from "../schemas/load-config.ts";
 import { createLogger, type Logger } from "../collectors/core/log.ts";
+import { registerConfigSecrets } from "../collectors/core/secrets.ts";
 import { Warehouse } from "../warehouse/warehouse.ts";
 import { Progress } from "./progress.ts";
 
@@ -13,8 +14,15 @@ export interface GlobalOptions {
 
 export const DEFAULT_CONFIG = "dora.config.yaml";
 
+/**
+ * Loads the config and registers every secret it names for redaction, so every command that reads
+ * a config (collect, run, doctor, report, rebuild, sql, export …) redacts all of them from its first
+ * request and first log line, whichever source turns out to echo which token.
+ */
 export function loadFromOptions(options: GlobalOptions): LoadedConfig {
-  return loadConfig(options.config ?? DEFAULT_CONFIG);
+  const loaded = loadConfig(options.config ?? DEFAULT_CONFIG);
+  registerConfigSecrets(loaded.config);
+  return loaded;
 }
 
 /** --warehouse wins over the config's `warehouse`; relative paths are relative to the working directory. */

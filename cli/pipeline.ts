@@ -3,7 +3,7 @@ import { SOURCES } from "../collectors/registry.ts";
 import { collectSource, type SourceResult } from "../collectors/core/runner.ts";
 import { withCollectSettings } from "../collectors/core/settings.ts";
 import type { Logger } from "../collectors/core/log.ts";
-import { readSecret } from "../collectors/core/secrets.ts";
+import { registerConfigSecrets } from "../collectors/core/secrets.ts";
 import type { Source } from "../collectors/core/stream.ts";
 import type { Config } from "../schemas/config.ts";
 import { runTransforms, type TransformResult } from "../transforms/run.ts";
@@ -51,7 +51,8 @@ export async function collectAll(
   const sources = enabledSources(config, options.only);
   if (sources.length === 0) throw new UsageError(NO_SOURCE_HELP);
   const runId = options.runId ?? randomUUID();
-  registerConfiguredSecrets(config);
+  // Also done when the CLI loads the config; repeated for callers that build a Config themselves.
+  registerConfigSecrets(config);
   return withCollectSettings(w, () => collectSources(w, sources, config, log, progress, options, runId));
 }
 
@@ -91,24 +92,6 @@ async function collectSources(
   }
   progress.done();
   return results;
-}
-
-/**
- * Reads every configured token before the first source runs, so redaction knows all of them from
- * the start: a PagerDuty token pasted into a GitLab merge request must not reach raw.pages just
- * because GitLab is collected first. A token that is missing or unreadable is left for its own
- * source to report.
- */
-export function registerConfiguredSecrets(config: Config): void {
-  for (const settings of Object.values(config.sources)) {
-    const env = (settings as { token_env?: unknown } | undefined)?.token_env;
-    if (typeof env !== "string") continue;
-    try {
-      readSecret(env);
-    } catch {
-      // reported by the source when it runs
-    }
-  }
 }
 
 export async function transformAll(w: Warehouse, config: Config, progress: Progress, fingerprint?: string): Promise<TransformResult> {

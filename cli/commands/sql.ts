@@ -2,7 +2,8 @@ import { createInterface } from "node:readline";
 import { Command, Option } from "commander";
 import { Warehouse, type Row } from "../../warehouse/warehouse.ts";
 import { exportWarehouse, type ExportFormat } from "../../warehouse/export.ts";
-import { loadFromOptions, makeProgress, warehousePath, type GlobalOptions } from "../context.ts";
+import { DEFAULT_CONFIG, loadFromOptions, makeProgress, warehousePath, type GlobalOptions } from "../context.ts";
+import { ConfigError } from "../../schemas/load-config.ts";
 import { UsageError } from "../errors.ts";
 import { withGlobals } from "../options.ts";
 import { table } from "../progress.ts";
@@ -13,7 +14,20 @@ type OutputFormat = "table" | "csv" | "json";
 
 /** The warehouse path without requiring a config file (sql and export work on any warehouse). */
 function pathFor(flags: GlobalOptions): string {
-  const path = flags.warehouse ? resolve(flags.warehouse) : warehousePath(flags, existsSync(flags.config ?? "dora.config.yaml") ? loadFromOptions(flags) : undefined);
+  const hasConfig = existsSync(flags.config ?? DEFAULT_CONFIG);
+  let path: string;
+  if (flags.warehouse) {
+    // The config is read only to register its secrets for redaction; with --warehouse a broken
+    // config does not stop a query.
+    try {
+      if (hasConfig) loadFromOptions(flags);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+    }
+    path = resolve(flags.warehouse);
+  } else {
+    path = warehousePath(flags, hasConfig ? loadFromOptions(flags) : undefined);
+  }
   if (!existsSync(path)) throw new UsageError(`warehouse ${path} does not exist (pass --warehouse PATH, e.g. demo/warehouse.duckdb)`);
   return path;
 }

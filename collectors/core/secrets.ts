@@ -29,8 +29,49 @@ export function readSecret(name: string, env: NodeJS.ProcessEnv = process.env): 
   return value;
 }
 
+/**
+ * Remembers a secret for redact(), with the forms it takes once written down elsewhere: trimmed (a
+ * variable set from a file keeps its newline), JSON-escaped (raw.pages stores bodies as JSON, where a
+ * password's `"` or `\` is escaped) and URL-encoded (a webhook URL or token inside a query string).
+ * Values under 4 characters are not registered: redacting them would blank ordinary words.
+ */
 export function registerSecret(value: string): void {
-  if (value.length >= 4) known.add(value);
+  const forms = new Set([value, value.trim()]);
+  for (const form of [...forms]) {
+    forms.add(JSON.stringify(form).slice(1, -1));
+    forms.add(encodeURIComponent(form));
+  }
+  for (const form of forms) if (form.length >= 4) known.add(form);
+}
+
+/**
+ * Registers every secret a config names, before the first request of any command: the value of each
+ * key ending in `_env`, at any depth (sources.*.token_env, sources.prometheus.auth.username_env /
+ * password_env / token_env, a webhook's url_env …), read from the variable or its `_FILE`. The walk
+ * follows the config's shape rather than a list of known keys, so a source or notifier added later
+ * is covered as soon as its schema names its secret `*_env` (the schema's EnvName). A secret that is
+ * missing or unreadable is left for the part that uses it to report. Returns the variable names found.
+ */
+export function registerConfigSecrets(config: unknown, env: NodeJS.ProcessEnv = process.env): string[] {
+  const names = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === "object") {
+      for (const [key, value] of Object.entries(node)) {
+        if (key.endsWith("_env") && typeof value === "string") names.add(value);
+        else walk(value);
+      }
+    }
+  };
+  walk(config);
+  for (const name of names) {
+    try {
+      readSecret(name, env);
+    } catch {
+      // reported by the source or notifier that needs it, with its own context
+    }
+  }
+  return [...names];
 }
 
 /** Replaces every known secret (and common token shapes) in text with "[redacted]". */
