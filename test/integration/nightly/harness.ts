@@ -5,9 +5,10 @@
  * comparable dump of a warehouse file.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Warehouse } from "../../../warehouse/warehouse.ts";
 import { manyDeployments, paymentsProject } from "../../sim/gitlab/fixtures.ts";
 import { SIM_TOKEN, startGitlabSim, type GitlabSim, type SimFault as GitlabFault } from "../../sim/gitlab/server.ts";
@@ -247,3 +248,19 @@ export async function query<T>(path: string, fn: (w: Warehouse) => Promise<T>): 
 export const prng = mulberry32;
 
 export const TOKENS_ENV = { GITLAB_TOKEN, PAGERDUTY_TOKEN };
+
+/** Every file under dir, recursively (what a run wrote, to scan for secrets). */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** A scanner for the given secrets: the names of those that appear in a text. */
+export function leakScanner(secrets: Record<string, string>): (text: string) => string[] {
+  return (text) =>
+    Object.entries(secrets)
+      .filter(([, value]) => text.includes(value))
+      .map(([name]) => name);
+}

@@ -7,7 +7,7 @@
  * report or the textfile. The values have no token shape a generic pattern would catch: only
  * registration of the configured secrets, before the first request, can redact them.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,9 +16,10 @@ import { startGithubSim, type GithubSim } from "../../sim/github/server.ts";
 import { startGitlabSim, type GitlabSim } from "../../sim/gitlab/server.ts";
 import { startPagerdutySim, type PagerdutySim } from "../../sim/pagerduty/server.ts";
 import { startPrometheusSim, type PrometheusSim } from "../../sim/prometheus/server.ts";
+import { addMonths } from "../../../schemas/config.ts";
 import { buildScaleOrg, firstDay, ORG, scaleConfig, type ScaleOrg } from "../../sim/scale/org.ts";
 import { scaleSeriesSource } from "../../sim/scale/prometheus.ts";
-import { dora, query, type DoraResult } from "./harness.ts";
+import { dora, filesUnder, leakScanner, query, type DoraResult } from "./harness.ts";
 
 const SECRETS = {
   MX_GITHUB_TOKEN: "mx-github-SECRET-7d1e",
@@ -60,22 +61,11 @@ afterAll(async () => {
   await Promise.all([github?.close(), gitlab?.close(), pagerduty?.close(), prometheus?.close()]);
 });
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
-/** The names of the secrets found in text. */
-function leaks(text: string): string[] {
-  return Object.entries(SECRETS)
-    .filter(([, value]) => text.includes(value))
-    .map(([name]) => name);
-}
+const leaks = leakScanner(SECRETS);
 
 describe("planted-secret matrix", () => {
-  it("no configured secret survives into logs, the warehouse, exports, the report or metrics", { timeout: 300_000 }, async () => {
+  it("no configured secret survives into logs, the warehouse, exports, the report or metrics", { timeout: 600_000 }, async () => {
     await withTempDir(async (dir) => {
       const warehouse = join(dir, "warehouse.duckdb");
       const config = scaleConfig(org, { github: github.url, gitlab: gitlab.url, pagerduty: pagerduty.url, prometheus: prometheus.url }, {
@@ -84,8 +74,10 @@ describe("planted-secret matrix", () => {
         pagerduty: "MX_PAGERDUTY_TOKEN",
       });
       config.sources.prometheus!.auth = { type: "basic", username_env: "MX_PROM_USER", password_env: "MX_PROM_PASSWORD" };
-      // One latency key path per service: the planted text is in Prometheus's errors, not its volume.
+      // One latency key path per service and the last month only: the planted text is in
+      // Prometheus's errors, not its volume.
       for (const service of Object.values(config.services)) service.latency = service.latency.slice(0, 1);
+      config.sources.prometheus!.from = addMonths(config.plan.start, config.plan.months - 1);
       const yaml = stringify({ ...config, warehouse, report: { ...config.report, out: join(dir, "report") }, monitoring: { ...config.monitoring, textfile: join(dir, "dora.prom") } });
       writeFileSync(join(dir, "dora.config.yaml"), yaml);
       // The GitLab token as a mounted file (`*_FILE`), the others as variables.

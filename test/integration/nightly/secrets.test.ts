@@ -4,13 +4,13 @@
  * item) and tokens pasted into API data, must leave no token in stdout/stderr, the warehouse (any
  * column of any table), the textfile metrics or the report folder.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTempDir } from "../../helpers/db.ts";
 import { paymentsProject, sha } from "../../sim/gitlab/fixtures.ts";
 import { startGithubSim, SimState, type GithubSim } from "../../sim/github/server.ts";
-import { configYaml, dora, GITLAB_TOKEN, PAGERDUTY_TOKEN, query, startSims, type Sims } from "./harness.ts";
+import { configYaml, dora, filesUnder, GITLAB_TOKEN, leakScanner, PAGERDUTY_TOKEN, query, startSims, type Sims } from "./harness.ts";
 
 // Shapes no generic pattern catches: only the registered-secret path can redact them.
 const GITHUB_TOKEN = "gh-nightly-SECRET-3f9a1c77e2d4";
@@ -47,18 +47,8 @@ afterAll(async () => {
   await sims?.close();
 });
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
-function leaks(text: string): string[] {
-  return Object.entries(TOKENS)
-    .filter(([, token]) => text.includes(token))
-    .map(([name]) => name);
-}
+const leaks = leakScanner(TOKENS);
 
 describe("secrets in a verbose nightly run", () => {
   it("appear in no log line, error, stored row, metric or report file", { timeout: 180_000 }, async () => {
