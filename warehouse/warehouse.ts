@@ -257,6 +257,7 @@ export class Warehouse {
     const temp = `write_${schema}_${name}`;
     // Straight to the connection: temp-table DDL must not flush the shape cache.
     await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${temp} AS SELECT ${tempList} FROM ${target} LIMIT 0`);
+    let failed = false;
     try {
       const tempColumns = [...used].map((c) => ({ name: c, type: known.get(c)! }));
       await this.appendChunks(temp, tempColumns, rows, table);
@@ -280,8 +281,15 @@ export class Warehouse {
       } else {
         await this.run(`${verb} INTO ${target} (${list}) SELECT ${select} FROM temp.${temp}`);
       }
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
-      await this.connection.run(`DROP TABLE IF EXISTS temp.${temp}`);
+      // After a failure inside a transaction DuckDB refuses every statement ("Current transaction is
+      // aborted"): the drop may fail too, and must not replace the error that says what went wrong.
+      // The temp table goes with the rollback or the next CREATE OR REPLACE.
+      if (failed) await this.connection.run(`DROP TABLE IF EXISTS temp.${temp}`).catch(() => undefined);
+      else await this.connection.run(`DROP TABLE IF EXISTS temp.${temp}`);
     }
     return rows.length;
   }

@@ -25,15 +25,15 @@ interface ReportFlags extends GlobalOptions {
 
 export function summary(results: SourceResult[]): string {
   return table(
-    results.map((r) => [r.source, r.status, r.rows, r.requests, `${(r.durationMs / 1000).toFixed(1)}s`, [r.error, skippedNote(r)].filter(Boolean).join("; ")]),
+    results.map((r) => [r.source, r.status, r.rows, r.requests, `${(r.durationMs / 1000).toFixed(1)}s`, [failedNote(r), r.error].filter(Boolean).join("; ")]),
     ["source", "status", "rows", "requests", "duration", "error"],
   );
 }
 
-// Skipped partitions are listed beside a source's error too: a failure must not hide a 401 elsewhere.
-function skippedNote(r: SourceResult): string {
-  const skipped = r.streams.flatMap((s) => s.skipped.map((k) => `${k.partition} skipped`));
-  return skipped.length ? skipped.join("; ") : "";
+// Failed partitions are named first, so a long error text cannot hide which repository failed.
+function failedNote(r: SourceResult): string {
+  const failed = [...new Set(r.streams.flatMap((s) => s.failedPartitions.map((k) => k.partition)))];
+  return failed.length ? `failed: ${failed.join(", ")}` : "";
 }
 
 function collectOptions(cmd: Command): Command {

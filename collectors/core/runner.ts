@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Row, Warehouse } from "../../warehouse/warehouse.ts";
-import { InvalidItemError, httpStatusOf } from "./errors.ts";
-import { redact } from "./secrets.ts";
+import { InvalidItemError, credentialsOf, httpStatusOf, isRefusal, isUnreachable, refusedMessage } from "./errors.ts";
+import { InvalidSecretError, MissingSecretError, redact } from "./secrets.ts";
 import type { AnyStream, CollectContext, FinishResult, RowsByTable, Source } from "./stream.ts";
 
 export interface StreamResult {
@@ -9,8 +9,22 @@ export interface StreamResult {
   partitions: number;
   pages: number;
   rows: number;
-  skipped: { partition: string; reason: string }[];
+  /** Partitions that failed while others of the stream were collected (each named in `error`). */
+  failedPartitions: { partition: string; reason: string }[];
   error?: string;
+}
+
+/**
+ * What a source's requests have shown so far, shared by its streams: whether the API has accepted
+ * the credentials (any page arrived), and, once the source cannot go on at all, why.
+ */
+export interface SourceRun {
+  source: string;
+  /** What an operator checks when the credentials are refused (the token variable …). */
+  credentials: string;
+  accepted: boolean;
+  /** Set when the whole source fails (credentials missing or refused, API unreachable): no stream goes on. */
+  halted?: string;
 }
 
 export interface SourceResult {
@@ -36,20 +50,23 @@ export async function collectSource(source: Source, ctx: CollectContext): Promis
     [ctx.runId, source.name],
   );
   const streams: StreamResult[] = [];
+  const run: SourceRun = { source: source.name, credentials: credentialsOf(source, ctx.config), accepted: false };
   for (const stream of source.streams) {
-    const result = await collectStream(stream, ctx);
+    const result = await collectStream(stream, ctx, run);
     streams.push(result);
     if (result.rows >= BATCH_LIMITS.rows) await checkpoint(ctx, stream.id);
+    // Missing or refused credentials, or an unreachable API, fail every stream alike: the others are not asked.
+    if (run.halted) break;
   }
   const failed = streams.filter((s) => s.error);
   const rows = streams.reduce((n, s) => n + s.rows, 0);
   const requests = ctx.requests.count - requestsBefore;
-  const error = failed.length ? failed.map((s) => (s.error!.startsWith(s.stream) ? s.error : `${s.stream}: ${s.error}`)).join("; ") : undefined;
+  const error = run.halted ?? (failed.length ? failed.map((s) => (s.error!.startsWith(s.stream) ? s.error : `${s.stream}: ${s.error}`)).join("; ") : undefined);
   await ctx.warehouse.run(
     "UPDATE sync.runs SET finished_at = now(), status = ?, rows = ?, requests = ?, error = ? WHERE run_id = ? AND source = ?",
-    [failed.length ? "failure" : "success", rows, requests, error ?? null, ctx.runId, source.name],
+    [error ? "failure" : "success", rows, requests, error ?? null, ctx.runId, source.name],
   );
-  return { source: source.name, status: failed.length ? "failure" : "success", rows, requests, durationMs: Date.now() - started, streams, error };
+  return { source: source.name, status: error ? "failure" : "success", rows, requests, durationMs: Date.now() - started, streams, error };
 }
 
 /**
@@ -70,12 +87,26 @@ async function checkpoint(ctx: CollectContext, stream: string): Promise<void> {
   }
 }
 
-export async function collectStream(stream: AnyStream, ctx: CollectContext): Promise<StreamResult> {
-  const result: StreamResult = { stream: stream.id, partitions: 0, pages: 0, rows: 0, skipped: [] };
+/**
+ * Collects a stream's partitions. A partition that fails is recorded and the others go on (their
+ * cursors move, the failed one's stays, so the next run fetches again only what failed), except:
+ * - a credential that is missing, or refused (401/403) before the source's API accepted any
+ *   request: the token is wrong, not one repository, so the source stops naming what to check;
+ * - a network failure (no HTTP answer) before anything was accepted: the API is unreachable, and
+ *   every other partition would only wait through the same retries;
+ * - a failed warehouse write: later pages could carry a cursor past the lost rows.
+ */
+export async function collectStream(stream: AnyStream, ctx: CollectContext, run?: SourceRun): Promise<StreamResult> {
+  const source = run ?? { source: stream.id.split(".")[0]!, credentials: "the source's credentials", accepted: false };
+  const result: StreamResult = { stream: stream.id, partitions: 0, pages: 0, rows: 0, failedPartitions: [] };
   const log = ctx.log.child({ stream: stream.id });
   const batch = new PageBatch(ctx, stream.id, result);
   // The stream sees its own pending writes: any warehouse call it makes first commits the batch.
   const streamCtx: CollectContext = { ...ctx, warehouse: readYourWrites(ctx.warehouse, batch) };
+  const fail = (message: string) => {
+    log.error(message);
+    result.error = result.error ? `${result.error}; ${message}` : message;
+  };
   let partitions: unknown[];
   let cursors: Map<string, string>;
   let concurrency: number;
@@ -84,8 +115,9 @@ export async function collectStream(stream: AnyStream, ctx: CollectContext): Pro
     cursors = ctx.full ? new Map() : await storedCursors(ctx.warehouse, stream.id);
     concurrency = Math.max(1, Math.floor(stream.concurrency?.(ctx) ?? 1));
   } catch (error) {
-    result.error = redact((error as Error).message);
-    log.error(result.error);
+    const halt = haltsSource(source, error);
+    if (halt) source.halted ??= halt;
+    fail(halt ?? redact((error as Error).message));
     return result;
   }
   let next = 0;
@@ -97,50 +129,56 @@ export async function collectStream(stream: AnyStream, ctx: CollectContext): Pro
     report();
     try {
       try {
-        await collectPartition(stream, streamCtx, batch, partition, key, cursors.get(key), result, report);
+        await collectPartition(stream, streamCtx, batch, partition, key, cursors.get(key), result, source, report);
       } catch (error) {
         // What was fetched and validated before a failure is kept (with its cursor), as page by page.
         await batch.flush();
         throw error;
       }
       result.partitions++;
+      source.accepted = true;
     } catch (error) {
-      const status = httpStatusOf(error);
-      const message = redact(error instanceof Error ? error.message : String(error));
-      if (status === 404 || status === 401 || status === 403) {
-        // One repository or service we cannot see must not stop the others.
-        const reason = `${status === 404 ? "not found" : status === 401 ? "unauthorized (check the token)" : "forbidden (check the token's scopes)"}: ${message}`;
-        result.skipped.push({ partition: key, reason });
-        log.warn(`skipped ${key}: ${reason}`);
+      if (batch.failed) {
+        fail(redact(error instanceof Error ? error.message : String(error)));
+        stopped = true;
         return;
       }
-      const failure = error instanceof InvalidItemError ? message : `[${key}] ${message}`;
-      log.error(failure);
-      result.error = result.error ? `${result.error}; ${failure}` : failure;
-      // A bad item stops this stream for its partition only: the other repositories still go on.
-      if (error instanceof InvalidItemError && !batch.failed) return;
-      stopped = true;
+      const halt = haltsSource(source, error, key);
+      if (halt) {
+        // Other lanes stop too; the first reason is the source's error.
+        if (!source.halted) fail((source.halted = halt));
+        return;
+      }
+      const status = httpStatusOf(error);
+      const message = redact(error instanceof Error ? error.message : String(error));
+      const reason = status === 404 ? `not found: ${message}` : status === 401 || status === 403 ? `refused (HTTP ${status}) while other partitions were read; check the token's access to it: ${message}` : message;
+      result.failedPartitions.push({ partition: key, reason });
+      fail(error instanceof InvalidItemError ? message : `[${key}] ${reason}`);
     }
   };
   // `concurrency` partitions at a time (one for most streams); their pages share the batch.
   const lane = async () => {
-    while (!stopped && next < partitions.length) await collectOne(next++);
+    while (!stopped && !source.halted && next < partitions.length) await collectOne(next++);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, partitions.length) }, lane));
-  if (stopped) {
-    // Partitions other lanes finished before the stop are kept, unless the warehouse is what failed.
-    if (!batch.failed) await batch.flush().catch(() => undefined);
-    return result;
-  }
   try {
-    await batch.flush();
+    // Partitions finished before a stop are kept, unless the warehouse is what failed.
+    if (!batch.failed) await batch.flush();
   } catch (error) {
-    result.error = redact((error as Error).message);
-    log.error(result.error);
+    fail(redact((error as Error).message));
     return result;
   }
-  log.info(`done`, { partitions: result.partitions, pages: result.pages, rows: result.rows });
+  if (!result.error) log.info(`done`, { partitions: result.partitions, pages: result.pages, rows: result.rows });
   return result;
+}
+
+/** The source-level error an error amounts to (see collectStream), if it does. */
+function haltsSource(source: SourceRun, error: unknown, key?: string): string | undefined {
+  if (error instanceof MissingSecretError || error instanceof InvalidSecretError) return `${source.source}: ${error.message}`;
+  if (source.accepted) return undefined;
+  if (isRefusal(error)) return refusedMessage(source, error);
+  if (isUnreachable(error)) return `${source.source}: ${key ? `[${key}] ` : ""}${redact(error instanceof Error ? error.message : String(error))}`;
+  return undefined;
 }
 
 async function storedCursors(w: Warehouse, stream: string): Promise<Map<string, string>> {
@@ -334,6 +372,7 @@ async function collectPartition(
   key: string,
   stored: string | undefined,
   result: StreamResult,
+  source: SourceRun,
   report: () => void,
 ) {
   let since = stored;
@@ -342,6 +381,7 @@ async function collectPartition(
 
   let maxCursor = stored;
   for await (const page of stream.pages(ctx, partition, since)) {
+    source.accepted = true;
     result.pages++;
     const fetchedAt = new Date();
     const body = JSON.stringify(page.items);

@@ -10,6 +10,14 @@ export class MissingSecretError extends Error {
   }
 }
 
+/** A secret whose value cannot be a token (a space or control character inside it). */
+export class InvalidSecretError extends Error {
+  readonly code = "SECRET_INVALID";
+  constructor(readonly envName: string) {
+    super(`${envName} holds a space, line break or control character inside the value: set it to the token alone`);
+  }
+}
+
 /**
  * Reads a secret from the environment variable `name`, or from the file named by `${name}_FILE`
  * (Docker/Kubernetes secrets). Secrets never come from the config file.
@@ -24,8 +32,15 @@ export function readSecret(name: string, env: NodeJS.ProcessEnv = process.env): 
       throw new Error(`${name}_FILE=${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? "error"})`, { cause: error });
     }
   }
+  // `export X=$(cat file)` and Kubernetes env values often carry a trailing newline; an HTTP header
+  // cannot, and fetch then fails like a network error on every retry. Surrounding whitespace is
+  // dropped; whitespace or control characters inside are refused.
+  value = value?.trim();
   if (value === undefined || value === "") throw new MissingSecretError(name);
+  // Registered even when refused: a mistyped secret is still a secret.
   registerSecret(value);
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\x00-\x1f\x7f]/.test(value)) throw new InvalidSecretError(name);
   return value;
 }
 

@@ -105,6 +105,11 @@ export interface Source {
   /** Is this source configured? (say what to configure otherwise) */
   enabled: (config: Config) => boolean;
   streams: AnyStream[];
+  /**
+   * What to check when the API refuses the credentials (401/403), e.g. "the token in GITHUB_TOKEN".
+   * Default: the variable named by `sources.<name>.token_env`.
+   */
+  credentials?: (config: Config) => string;
   /** A cheap authenticated call for `dora doctor`: a detail line, plus warnings with their fix. */
   check?: (ctx: CollectContext) => Promise<string | SourceCheck>;
 }

@@ -15,6 +15,10 @@ export interface GithubClient {
   rest: GithubRest;
   /** @octokit/graphql bound to the same auth, base URL, throttling, retries and request count. */
   graphql: GithubGraphql;
+  /** Where GraphQL queries go (named in errors). */
+  graphqlUrl: string;
+  /** Attempts after the first, and the first wait (ms, doubling), for answers the plugins do not retry. */
+  retry: { retries: number; baseMs: number };
 }
 
 export interface ClientOptions {
@@ -56,7 +60,7 @@ export function createGithubClient({ settings, token, log, requests }: ClientOpt
   });
   const graphqlUrl = settings.graphql_url ?? defaultGraphqlUrl(settings.base_url);
   const graphql = rest.graphql.defaults({ url: graphqlUrl });
-  return { rest, graphql };
+  return { rest, graphql, graphqlUrl, retry: { retries: settings.retries, baseMs: settings.retry_base_ms } };
 }
 
 /**

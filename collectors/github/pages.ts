@@ -80,15 +80,25 @@ function notFound(repo: string): Error {
 
 /**
  * GraphQL through the same client. GitHub answers a missing repository with 200 and a NOT_FOUND error
- * in the body; it becomes a 404 like REST's, so the runner skips that repository alone.
+ * in the body; it becomes a 404 like REST's, so the runner fails that repository alone.
+ * An answer that is not JSON (a proxy's HTML page, a truncated body) reaches us as no data at all:
+ * it is retried like a 5xx, then reported as not JSON with the URL, as REST pages are.
  */
 export async function graphqlQuery<T = unknown>(client: GithubClient, query: string, variables: Record<string, unknown>): Promise<T> {
-  try {
-    return await client.graphql<T>(query, variables);
-  } catch (error) {
-    const errors = (error as { errors?: { type?: string; message?: string }[] }).errors;
-    if (errors?.some((e) => e.type === "NOT_FOUND")) throw Object.assign(notFound(`${String(variables.owner)}/${String(variables.name)}`), { cause: error });
-    if (errors?.length) throw new Error(`GitHub GraphQL: ${errors.map((e) => e.message).join("; ")}`, { cause: error });
-    throw error;
+  for (let attempt = 0; ; attempt++) {
+    let data: unknown;
+    try {
+      data = await client.graphql<T>(query, variables);
+    } catch (error) {
+      const errors = (error as { errors?: { type?: string; message?: string }[] }).errors;
+      if (errors?.some((e) => e.type === "NOT_FOUND")) throw Object.assign(notFound(`${String(variables.owner)}/${String(variables.name)}`), { cause: error });
+      if (errors?.length) throw new Error(`GitHub GraphQL: ${errors.map((e) => e.message).join("; ")}`, { cause: error });
+      throw error;
+    }
+    if (data !== null && typeof data === "object") return data as T;
+    if (attempt >= client.retry.retries) {
+      throw new Error(`GitHub answered POST ${client.graphqlUrl} with a body that is not JSON (${attempt + 1} attempts)`);
+    }
+    await new Promise((r) => setTimeout(r, client.retry.baseMs * 2 ** attempt));
   }
 }

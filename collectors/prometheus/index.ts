@@ -48,6 +48,11 @@ export function createPrometheusSource(options: PrometheusSourceOptions = {}): S
       (Object.values(config.services).some((s) => s.latency.some((k) => k.metric) || s.availability) ||
         config.kpis.some((k) => k.promql !== undefined) ||
         Boolean(config.cost_per_transaction)),
+    credentials: (config) => {
+      const auth = config.sources.prometheus?.auth;
+      const names = auth?.type === "bearer" ? `the token in ${auth.token_env}` : auth?.type === "basic" ? `the user and password in ${auth.username_env} and ${auth.password_env}` : "whether the server needs credentials";
+      return `${names} (sources.prometheus.auth)${Object.keys(config.sources.prometheus?.headers ?? {}).length ? " and the tenant header (sources.prometheus.headers)" : ""}`;
+    },
     streams: [
       latencyStream({ now: options.now, client: clientFor }),
       availabilityStream({ now: options.now, client: clientFor }),

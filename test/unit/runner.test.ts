@@ -22,10 +22,12 @@ interface Plan {
   /** Pages per partition, each with `perPage` items. */
   pages: number;
   perPage?: number;
-  /** Throw an HTTP 500 instead of yielding this page (1-based) of this partition. */
-  failAt?: { partition: string; page: number };
+  /** Throw an HTTP error (default 500) instead of yielding this page (1-based) of this partition. */
+  failAt?: { partition: string; page: number; status?: number };
   /** Put an invalid item on this page of this partition. */
   invalidAt?: { partition: string; page: number };
+  /** A second stream after the first (to see whether it is asked). */
+  secondStream?: boolean;
   /** Put a row with an unknown column on this page (the warehouse write fails). */
   badRowAt?: { partition: string; page: number };
 }
@@ -47,7 +49,7 @@ function testSource(plan: Plan, seen: { since: Map<string, string | undefined>; 
       for (let page = 1; page <= plan.pages; page++) {
         // Let other partitions' requests interleave, as real HTTP does.
         await new Promise((r) => setTimeout(r, (page * 7 + partition.length) % 3));
-        if (plan.failAt?.partition === partition && plan.failAt.page === page) throw Object.assign(new Error("server error"), { status: 500 });
+        if (plan.failAt?.partition === partition && plan.failAt.page === page) throw Object.assign(new Error("server error"), { status: plan.failAt.status ?? 500 });
         const items: unknown[] = [];
         for (let i = 0; i < perPage; i++) {
           const n = (page - 1) * perPage + i;
@@ -78,7 +80,8 @@ function testSource(plan: Plan, seen: { since: Map<string, string | undefined>; 
       seen.finishCounts.set(partition, row?.n ?? -1);
     },
   });
-  return { name: "test", enabled: () => true, streams: [stream] };
+  const second = defineStream<Item, string>({ ...stream, id: "test.second", partitions: () => ["z"], finish: undefined });
+  return { name: "test", enabled: () => true, streams: plan.secondStream ? [stream, second] : [stream], credentials: () => "the token in TEST_TOKEN" };
 }
 
 /** The warehouse with its transactions counted (a proxy over the real one). */
@@ -94,13 +97,14 @@ function counting(w: Warehouse): { w: Warehouse; transactions: () => number } {
   return { w: proxy, transactions: () => n };
 }
 
-async function run(w: Warehouse, plan: Plan, committed?: () => number) {
+async function run(w: Warehouse, plan: Plan & { full?: boolean }, committed?: () => number) {
   const seen = { since: new Map<string, string | undefined>(), finishCounts: new Map<string, number>(), progress: [] as (StreamProgress & { committed: number })[] };
   const ctx: CollectContext = {
     progress: (p) => seen.progress.push({ ...p, committed: committed?.() ?? 0 }),
     config: {} as Config,
     log: createLogger({ level: "error", write: () => undefined }),
     runId: `run-${Math.random()}`,
+    full: plan.full,
     requests: { count: 0 },
     state: new Map(),
     warehouse: w,
@@ -229,7 +233,7 @@ describe("collector runner: batched page writes", () => {
     });
   });
 
-  it("with partitions collected at once, a failing request stops the stream; every partition's cursor stays at rows it has", async () => {
+  it("with partitions collected at once, a failing partition stays in its partition: the others are collected whole, the run names it, the next run fetches only what failed", async () => {
     await withTempDir(async (dir) => {
       const w = await Warehouse.open(join(dir, "w.duckdb"));
       try {
@@ -237,7 +241,9 @@ describe("collector runner: batched page writes", () => {
         const partitions = ["a", "b", "c", "d"];
         const { result } = await run(w, { pages: 12, partitions, concurrency: 3, failAt: { partition: "b", page: 5 } });
         expect(result.status).toBe("failure");
-        expect(result.error).toMatch(/\[b\] server error/);
+        expect(result.error).toBe("test.items: [b] server error");
+        expect(result.streams[0]!.failedPartitions).toEqual([{ partition: "b", reason: "server error" }]);
+        expect(result.streams[0]!.partitions).toBe(3);
         const stored = await cursors(w);
         for (const p of partitions) {
           const have = await ids(w, p);
@@ -245,10 +251,14 @@ describe("collector runner: batched page writes", () => {
           expect(have).toEqual(Array.from({ length: have.length }, (_, i) => i));
           expect(stored[p]).toBe(have.length ? at(p, have.length - 1) : undefined);
         }
+        for (const p of ["a", "c", "d"]) expect(await ids(w, p)).toHaveLength(36);
         expect(await ids(w, "b")).toHaveLength(12);
-        // The next run completes every partition from where it stopped.
+        // The next run asks the others only for what is newer than their cursor, and b from its own.
         const again = await run(w, { pages: 12, partitions, concurrency: 3 });
         expect(again.result.status).toBe("success");
+        expect(again.result.streams[0]!.rows).toBe(24);
+        expect(again.seen.since.get("b")).toBe(at("b", 11));
+        for (const p of ["a", "c", "d"]) expect(again.seen.since.get(p)).toBe(at(p, 35));
         for (const p of partitions) expect(await ids(w, p)).toHaveLength(36);
       } finally {
         w.close();
@@ -313,6 +323,43 @@ describe("collector runner: batched page writes", () => {
         // Fetched but not committed: the batch being written, the one filling, the page in hand.
         const backlog = Math.max(...seen.progress.map((p) => p.pages - p.committed));
         expect(backlog).toBeLessThanOrEqual(2 * 2 + 1);
+      } finally {
+        w.close();
+      }
+    });
+  });
+
+  it("credentials refused on the source's first request fail the source, naming what to check; its other streams are not asked", async () => {
+    await withTempDir(async (dir) => {
+      const w = await Warehouse.open(join(dir, "w.duckdb"));
+      try {
+        for (const status of [401, 403]) {
+          const { result, seen } = await run(w, { pages: 3, partitions: ["a", "b", "c"], failAt: { partition: "a", page: 1, status }, secondStream: true });
+          expect(result.status).toBe("failure");
+          expect(result.error).toBe(`test: the API refused the credentials (HTTP ${status} ${status === 401 ? "unauthorized" : "forbidden"}); check the token in TEST_TOKEN — server error`);
+          expect(result.streams.map((s) => s.stream)).toEqual(["test.items"]);
+          expect([...seen.since.keys()]).toEqual(["a"]);
+          const logged = await w.one<{ status: string; error: string }>("SELECT status, error FROM sync.runs WHERE source = 'test' ORDER BY started_at DESC LIMIT 1");
+          expect(logged).toEqual({ status: "failure", error: result.error });
+        }
+      } finally {
+        w.close();
+      }
+    });
+  });
+
+  it("a 403 or 404 on one partition after others were read is a failed partition: the rest are collected, the source fails naming it", async () => {
+    await withTempDir(async (dir) => {
+      const w = await Warehouse.open(join(dir, "w.duckdb"));
+      try {
+        for (const status of [403, 404]) {
+          const { result } = await run(w, { pages: 3, partitions: ["a", "b", "c"], failAt: { partition: "b", page: 1, status }, secondStream: true, full: true });
+          expect(result.status).toBe("failure");
+          expect(result.streams.map((s) => s.stream)).toEqual(["test.items", "test.second"]);
+          expect(result.streams[0]!.failedPartitions.map((f) => f.partition)).toEqual(["b"]);
+          expect(result.error).toMatch(status === 404 ? /^test\.items: \[b\] not found: server error$/ : /^test\.items: \[b\] refused \(HTTP 403\) while other partitions were read/);
+          expect(await ids(w, "c")).toHaveLength(9);
+        }
       } finally {
         w.close();
       }

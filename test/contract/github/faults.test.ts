@@ -125,6 +125,26 @@ describe("github collector: paging and faults", () => {
     });
   });
 
+  it("a GraphQL answer that is not JSON is retried; when it stays so, the stream fails saying 'not JSON' with the URL", async () => {
+    const state = new SimState();
+    seedMany(state, "acme/api", 2);
+    state.mergePull("acme/api", { how: "squash", commits: [{ message: "x", authoredAt: "2026-02-03T00:00:00Z" }], openedAt: "2026-02-03T01:00:00Z", mergedAt: "2026-02-03T02:00:00Z" });
+    sim = await startGithubSim({ token: TOKEN, state, faults: [{ path: /^\/graphql$/, status: 200, raw: "<html>502 Bad Gateway</html>", times: 1 }] });
+    await withMemoryWarehouse(async (w) => {
+      const once = await runGithub(w, githubConfig(sim!.url, { api: { github: ["acme/api"] } }));
+      expect(once.result.status, once.result.error).toBe("success");
+      expect(sim!.faults[0]!.times).toBe(0);
+      expect(await count(w, "SELECT count(*) AS n FROM core.pull_requests")).toBe(1);
+    });
+    sim.faults.push({ path: /^\/graphql$/, status: 200, raw: '{"data": {"repository": {"pullRequests": {"nod', times: 1000 });
+    await withMemoryWarehouse(async (w) => {
+      const run = await runGithub(w, githubConfig(sim!.url, { api: { github: ["acme/api"] } }));
+      const stream = run.result.streams.find((s) => s.stream === "github.pull_requests")!;
+      expect(stream.error).toMatch(/GitHub answered POST http:\/\/127\.0\.0\.1:\d+\/graphql with a body that is not JSON/);
+      expect(run.result.error).not.toMatch(/Cannot read properties/);
+    });
+  });
+
   it("a malformed item stops that stream for that repo, names repo, item and field; the rest goes on and nothing stored is lost", async () => {
     const state = new SimState();
     seedMany(state, "acme/web", 2);
@@ -158,30 +178,31 @@ describe("github collector: paging and faults", () => {
     });
   });
 
-  it("skips a repository that answers 404 with a clear line; the others are collected", async () => {
+  it("a repository that answers 404 is a failed partition named in a clear line; the others are collected", async () => {
     const state = new SimState();
     seedMany(state, "acme/api", 2);
     sim = await startGithubSim({ token: TOKEN, state });
     await withMemoryWarehouse(async (w) => {
       const run = await runGithub(w, githubConfig(sim!.url, { gone: { github: ["acme/gone"] }, api: { github: ["acme/api"] } }));
-      expect(run.result.status, run.lines.join("\n")).toBe("success");
-      const skipped = run.lines.filter((l) => l.includes("skipped acme/gone: not found"));
-      expect(skipped.length).toBeGreaterThanOrEqual(2); // REST (deployments) and GraphQL (pull requests)
-      expect(run.result.streams.find((s) => s.stream === "github.pull_requests")!.skipped).toEqual([
+      expect(run.result.status, run.lines.join("\n")).toBe("failure");
+      const failed = run.lines.filter((l) => l.includes("[acme/gone] not found"));
+      expect(failed.length).toBeGreaterThanOrEqual(2); // REST (deployments) and GraphQL (pull requests)
+      expect(run.result.streams.find((s) => s.stream === "github.pull_requests")!.failedPartitions).toEqual([
         { partition: "acme/gone", reason: expect.stringContaining("repository acme/gone not found") },
       ]);
       expect(await count(w, "SELECT count(*) AS n FROM core.deployments WHERE repo = 'acme/api'")).toBe(2);
     });
   });
 
-  it("a wrong token is reported per repository as unauthorized, and never printed", async () => {
+  it("a wrong token fails the source naming GITHUB_TOKEN, and is never printed", async () => {
     const state = new SimState();
     seedMany(state, "acme/api", 1);
     // A fake token in GitHub's shape, joined at run time so secret scanners do not flag a fixture.
     sim = await startGithubSim({ token: ["ghp", "someOtherTokenAAAAAAAAAAAAAAAAAAAAAA"].join("_"), state });
     await withMemoryWarehouse(async (w) => {
       const run = await runGithub(w, githubConfig(sim!.url, { api: { github: ["acme/api"] } }));
-      expect(run.lines.some((l) => l.includes("skipped acme/api: unauthorized (check the token)"))).toBe(true);
+      expect(run.result.status).toBe("failure");
+      expect(run.result.error).toMatch(/^github: the API refused the credentials \(HTTP 401 unauthorized\); check the token in DORA_TEST_GITHUB_TOKEN \(sources\.github\.token_env\)/);
       expect(run.lines.join("\n")).not.toContain(TOKEN);
     });
   });

@@ -199,15 +199,16 @@ describe("gitlab collector against the simulator (gitbeaker over HTTP)", () => {
     });
   });
 
-  it("a project that does not exist is skipped; the others are collected", async () => {
+  it("a project that does not exist is a failed partition; the others are collected", async () => {
     const s = await start({ state: { projects: [paymentsProject()] } });
     await withMemoryWarehouse(async (w) => {
       const ctx = makeContext(w, s.url, { services: { payments: ["acme/payments"], ghost: ["acme/ghost"] } });
       const result = await collectSource(gitlabSource, ctx);
-      expect(result.status, result.error).toBe("success");
-      // gitlab.incidents is off here (no labels), so it has no partitions to skip (issues.test.ts covers it).
+      expect(result.status, result.error).toBe("failure");
+      expect(result.error).toMatch(/\[acme\/ghost\] not found/);
+      // gitlab.incidents is off here (no labels), so it has no partitions (issues.test.ts covers it).
       for (const stream of result.streams.filter((st) => st.stream !== "gitlab.incidents")) {
-        expect(stream.skipped).toEqual([{ partition: "acme/ghost", reason: expect.stringMatching(/^not found: .*404 Project Not Found/) }]);
+        expect(stream.failedPartitions).toEqual([{ partition: "acme/ghost", reason: expect.stringMatching(/^not found: .*404 Project Not Found/) }]);
       }
       expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.deployments"))!.n).toBe(10);
     });
@@ -227,7 +228,10 @@ describe("gitlab collector against the simulator (gitbeaker over HTTP)", () => {
       process.env[TOKEN_ENV] = "wrong-token-RECOGNISABLE-0000";
       const bad = makeContext(w, s.url);
       const denied = await collectSource(gitlabSource, bad);
-      expect(denied.streams[0]!.skipped[0]!.reason).toMatch(/^unauthorized \(check the token\): .*401 Unauthorized/);
+      expect(denied.status).toBe("failure");
+      expect(denied.error).toMatch(new RegExp(`^gitlab: the API refused the credentials \\(HTTP 401 unauthorized\\); check the token in ${TOKEN_ENV} .*401 Unauthorized`));
+      // Refused on the first request: the other streams are not asked.
+      expect(denied.streams).toHaveLength(1);
       expect(JSON.stringify(denied) + bad.logs.join("\n")).not.toContain("wrong-token-RECOGNISABLE-0000");
     });
   });

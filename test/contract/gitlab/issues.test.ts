@@ -150,15 +150,15 @@ describe("gitlab.incidents: labelled issues as incidents (gitbeaker against the 
     });
   });
 
-  it("a project that does not exist is skipped by gitlab.incidents too; the others are collected", async () => {
+  it("a project that does not exist is a failed partition of gitlab.incidents too; the others are collected", async () => {
     const s = (sim = await startGitlabSim({ state: { projects: [project()] } }));
     await withMemoryWarehouse(async (w) => {
       const ctx = makeContext(w, s.url, { services: { payments: [P], ghost: ["acme/ghost"] } });
       ctx.config.sources.gitlab!.incidents = { labels: ["incident"] };
       const result = await collectSource(gitlabSource, ctx);
-      expect(result.status, result.error).toBe("success");
+      expect(result.status, result.error).toBe("failure");
       const stream = result.streams.find((st) => st.stream === "gitlab.incidents")!;
-      expect(stream.skipped).toEqual([{ partition: "acme/ghost label:incident", reason: expect.stringMatching(/^not found: .*404 Project Not Found/) }]);
+      expect(stream.failedPartitions).toEqual([{ partition: "acme/ghost label:incident", reason: expect.stringMatching(/^not found: .*404 Project Not Found/) }]);
       expect((await incidentRows(w)).length).toBe(2);
     });
   });

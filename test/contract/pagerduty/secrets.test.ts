@@ -46,14 +46,14 @@ describe("pagerduty token handling", () => {
     }
   });
 
-  it("skips a service the token may not read and says to check the token, without the token", async () => {
+  it("a token the API refuses fails the source naming PAGERDUTY_TOKEN, without the token", async () => {
     const sim = await startPagerdutySim({ token: "another-token" });
     try {
       process.env.PAGERDUTY_TOKEN = SECRET;
       await withMemoryWarehouse(async (w) => {
         const { result } = await collect(w, sim, { ownClient: true });
-        const incidents = result.streams.find((s) => s.stream === "pagerduty.incidents");
-        expect(incidents?.skipped[0]?.reason).toMatch(/unauthorized \(check the token\)/);
+        expect(result.status).toBe("failure");
+        expect(result.error).toMatch(/^pagerduty: the API refused the credentials \(HTTP 401 unauthorized\); check the token in PAGERDUTY_TOKEN/);
         expect(JSON.stringify(result)).not.toContain(SECRET);
       });
     } finally {

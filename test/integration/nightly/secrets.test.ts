@@ -73,10 +73,10 @@ describe("secrets in a verbose nightly run", () => {
       const r = await dora(["run", "--verbose", "--no-pdf"], dir, {
         env: { GITHUB_TOKEN, GITLAB_TOKEN, PAGERDUTY_TOKEN_FILE: tokenFile },
       });
-      // The malformed item fails GitLab (exit 1); the 401 project is skipped; the 5xx were retried.
+      // The malformed item fails GitLab (exit 1); the 401 project is a failed partition; the 5xx were retried.
       expect(r.code, r.stderr).toBe(1);
       expect(r.stdout).toMatch(/gitlab\s+failure/);
-      expect(r.stdout).toMatch(/acme\/locked skipped/);
+      expect(r.stdout).toMatch(/gitlab\s+failure\s.*failed: .*acme\/locked/);
       expect(r.stderr).toMatch(/gitlab\.deployments \[acme\/leaky\] item 101: status/);
       expect(sims.gitlab.requests.some((q) => q.status === 502)).toBe(true);
       expect(sims.pagerduty.requests.some((q) => q.status === 500)).toBe(true);

@@ -58,6 +58,8 @@ export interface PrometheusSimOptions {
   faults?: PrometheusSimFault[];
   /** Points per series a range query may ask for (Prometheus: (end − start) / step ≤ 11,000). */
   maxPoints?: number;
+  /** Bearer token every request must carry (as a reverse proxy in front of Prometheus checks it); others get 401. */
+  token?: string;
 }
 
 export interface PrometheusSimRequest {
@@ -104,6 +106,7 @@ export async function startPrometheusSim(options: PrometheusSimOptions): Promise
         const fail = (status: number, errorType: string, error: string) => reply(status, { status: "error", errorType, error });
         try {
           if (req.method !== "GET" && req.method !== "POST") return fail(405, "bad_data", "method not allowed");
+          if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) return fail(401, "unauthorized", "unauthorized");
           if (url.pathname === "/api/v1/status/buildinfo") {
             return reply(200, { status: "success", data: { version: "2.42.0-sim", revision: "sim", branch: "HEAD", buildUser: "sim", buildDate: "20260101-00:00:00", goVersion: "go1.21" } });
           }
