@@ -47,9 +47,15 @@ export function parseConfig(text: string, file = "dora.config.yaml"): Config {
       }),
     );
   }
-  const data: unknown = doc.toJS() ?? {};
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {};
+  } catch (error) {
+    // yaml refuses aliases that expand beyond its limit ("billion laughs"): a config mistake, not a crash.
+    throw new ConfigError(file, [`cannot expand the YAML: ${(error as Error).message} (too many aliases; write the values out)`]);
+  }
   const result = Config.safeParse(data);
-  if (!result.success) throw new ConfigError(file, result.error.issues.map((issue) => describeIssue(issue, doc, lineCounter)));
+  if (!result.success) throw new ConfigError(file, result.error.issues.map((issue) => describeIssue(issue, doc, lineCounter, data)));
   return result.data;
 }
 
@@ -62,7 +68,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || "(top level)";
 }
 
-function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter): string {
+function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter, data: unknown): string {
   const path = issue.path as PropertyKey[];
   let message = issue.message;
   let where = path;
@@ -75,11 +81,31 @@ function describeIssue(issue: z.core.$ZodIssue, doc: Document, lc: LineCounter):
       })
       .join("; ");
     where = [...path, issue.keys[0] as string];
-  } else if (issue.code === "invalid_type" && issue.input === undefined) {
-    message = `missing (required, ${issue.expected})`;
+  } else if (issue.code === "invalid_type") {
+    // zod does not keep the input in its issues: look the value up, so a wrong type is not called missing.
+    const value = valueAt(data, path);
+    message = value === undefined ? `missing (required, ${issue.expected})` : `expected ${issue.expected}, got ${describeValue(value)}`;
   }
   const pos = (issue.code === "unrecognized_keys" ? keyPosition(doc, lc, where) : undefined) ?? positionOf(doc, lc, where) ?? positionOf(doc, lc, path);
   return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ""}${formatPath(issue.code === "unrecognized_keys" ? where : path)}: ${message}`;
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let node = data;
+  for (const part of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  return node;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null (an empty value)";
+  if (Array.isArray(value)) return "a list";
+  if (value instanceof Date) return `a date (${value.toISOString().slice(0, 10)})`;
+  if (typeof value === "object") return "a map";
+  if (typeof value === "string") return `text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value} ${String(value)}`;
 }
 
 /** Where a map key itself stands (an unknown key is reported at the key, not at its value). */

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, mkdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -98,7 +98,7 @@ export class Warehouse {
     const readOnly = options.readOnly ?? false;
     if (path !== ":memory:" && !readOnly) {
       try {
-        mkdirSync(dirname(path), { recursive: true });
+        makeFolder(dirname(path));
       } catch (error) {
         // Name the warehouse, not only the folder: "EEXIST: mkdir …" alone does not say what to fix.
         throw new Error(`cannot open warehouse ${path}: its folder cannot be created (${(error as Error).message})`, { cause: error });
@@ -330,6 +330,21 @@ export class Warehouse {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/**
+ * Creates a folder and its missing parents one level at a time. Node's recursive mkdir retries a
+ * parent that exists but refuses children (under /proc it answers ENOENT) without end; here the
+ * first refusal is the error.
+ */
+function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  for (let at = dir; !existsSync(at); at = dirname(at)) {
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const folder of missing) mkdirSync(folder);
+  if (!statSync(dir).isDirectory()) throw Object.assign(new Error(`ENOTDIR: ${dir} is not a folder`), { code: "ENOTDIR" });
 }
 
 /** Opens, runs fn, always closes. */

@@ -28,3 +28,20 @@ describe("warehouse write errors", () => {
     });
   });
 });
+
+describe("warehouse path", () => {
+  it("a folder that cannot exist (under /proc) fails at once naming the warehouse, instead of retrying mkdir", async () => {
+    const failed = await Warehouse.open("/proc/dora-test/warehouse.duckdb").then(
+      (w) => (w.close(), undefined),
+      (error: unknown) => error as Error,
+    );
+    expect(failed?.message).toMatch(/^cannot open warehouse \/proc\/dora-test\/warehouse\.duckdb: its folder cannot be created \(ENOENT/);
+  });
+
+  it("missing parent folders are still created", async () => {
+    await withTempDir(async (dir) => {
+      const w = await Warehouse.open(join(dir, "a", "b", "w.duckdb"));
+      w.close();
+    });
+  });
+});
