@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { SOURCES } from "../collectors/registry.ts";
-import { collectSource, type SourceResult } from "../collectors/core/runner.ts";
+import { collectSource, markAbandonedRuns, type SourceResult } from "../collectors/core/runner.ts";
 import { withCollectSettings } from "../collectors/core/settings.ts";
 import type { Logger } from "../collectors/core/log.ts";
 import { registerConfigSecrets } from "../collectors/core/secrets.ts";
@@ -53,6 +53,8 @@ export async function collectAll(
   const runId = options.runId ?? randomUUID();
   // Also done when the CLI loads the config; repeated for callers that build a Config themselves.
   registerConfigSecrets(config);
+  const abandoned = await markAbandonedRuns(w);
+  if (abandoned) log.warn(`${abandoned} earlier run row(s) were still 'running' (the process was killed or crashed): marked 'abandoned' in sync.runs`);
   return withCollectSettings(w, () => collectSources(w, sources, config, log, progress, options, runId));
 }
 

@@ -52,7 +52,10 @@ export interface ReportData {
   dataRange: { from: Date | null; to: Date | null };
   /** Week starts left out of weekly charts because the data covers them only in part. */
   partialWeeks: Date[];
+  /** The oldest of the sources' last successful collections: the data is as fresh as its stalest source. */
   lastSync: { finished_at: Date | null; source: string | null } | null;
+  /** Per source: its last successful collection, and whether its newest run failed (or was abandoned). */
+  collections: { source: string; last_success: Date | null; newest_status: string; newest_at: Date | null }[];
   missing: string[];
   /** The engineer's own evidence (config `evidence:`), by phase index (0-based; null = no phase). */
   evidence: { date: Date; phase: number | null; title: string; link: string | null; number: number | null; unit: string | null; metric: string | null; markdown: string | null }[];
@@ -213,12 +216,15 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     ["metrics.deployment_frequency"],
     `SELECT min(period_start) AS "from", max(period_start) AS "to" FROM metrics.deployment_frequency WHERE grain = 'week'`,
   );
-  const lastSync = (
-    await query<{ finished_at: Date | null; source: string | null }>(
-      ["sync.runs"],
-      "SELECT finished_at, source FROM sync.runs WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1",
-    )
-  )[0] ?? null;
+  // The newest run of a source may have failed: what is shown is from its last successful one.
+  const collections = await query<ReportData["collections"][number]>(
+    ["sync.runs"],
+    `SELECT source, max(finished_at) FILTER (WHERE status = 'success') AS last_success,
+            arg_max(status, started_at) AS newest_status, max(started_at) AS newest_at
+     FROM sync.runs GROUP BY source ORDER BY source`,
+  );
+  const succeeded = collections.filter((c) => c.last_success).sort((a, b) => a.last_success!.getTime() - b.last_success!.getTime());
+  const lastSync = succeeded[0] ? { finished_at: succeeded[0].last_success, source: succeeded[0].source } : null;
 
   // Weeks only partly covered by the data (the first and the last) would show as false dips.
   const tz = str(settings.timezone) ?? "UTC";
@@ -306,6 +312,7 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     deploymentsWithChanges: withChanges,
     dataRange: range[0] ?? { from: null, to: null },
     lastSync,
+    collections,
     missing: [...missing].sort(),
     evidence,
     phaseNotes,

@@ -46,8 +46,8 @@ export async function collectSource(source: Source, ctx: CollectContext): Promis
   const started = Date.now();
   const requestsBefore = ctx.requests.count;
   await ctx.warehouse.run(
-    "INSERT OR REPLACE INTO sync.runs (run_id, source, started_at, status) VALUES (?, ?, now(), 'running')",
-    [ctx.runId, source.name],
+    "INSERT OR REPLACE INTO sync.runs (run_id, source, started_at, status, pid) VALUES (?, ?, now(), 'running', ?)",
+    [ctx.runId, source.name, process.pid],
   );
   const streams: StreamResult[] = [];
   const run: SourceRun = { source: source.name, credentials: credentialsOf(source, ctx.config), accepted: false };
@@ -67,6 +67,20 @@ export async function collectSource(source: Source, ctx: CollectContext): Promis
     [error ? "failure" : "success", rows, requests, error ?? null, ctx.runId, source.name],
   );
   return { source: source.name, status: error ? "failure" : "success", rows, requests, durationMs: Date.now() - started, streams, error };
+}
+
+/**
+ * Marks runs still 'running' as 'abandoned'. Called by a run that holds the warehouse (DuckDB lets
+ * one process write at a time), so a 'running' row left is a process killed or crashed mid-way;
+ * the pid it recorded names it. Returns how many rows were marked.
+ */
+export async function markAbandonedRuns(w: Warehouse): Promise<number> {
+  const rows = await w.all<{ n: number }>(
+    `UPDATE sync.runs SET status = 'abandoned',
+       error = concat_ws('; ', error, 'abandoned: the process that ran it' || coalesce(' (pid ' || pid || ', which held the warehouse lock)', '') || ' ended before it finished')
+     WHERE status = 'running' RETURNING 1 AS n`,
+  );
+  return rows.length;
 }
 
 /**

@@ -9,7 +9,7 @@ import { servicesSection } from "./services.ts";
 import { LATENCY_LEGEND } from "./trends.ts";
 import { glossary, phaseNotes, planTimeline, scorecard } from "./plan.ts";
 import { summarySection } from "./summary.ts";
-import { methodsSection, qualitySection, type MethodsInfo } from "./trust.ts";
+import { collectionBanner, methodsSection, qualitySection, type MethodsInfo } from "./trust.ts";
 
 export interface ReportCharts {
   trends: ChartSpec[];
@@ -64,6 +64,7 @@ export function reportPage(ctx: PageContext, charts: ReportCharts, info: Methods
 <header class="top">
 <h1>${data.settings.title}</h1>
 <p class="sub">${subtitle(ctx)} · baseline versus final window · generated ${longDate(info.generatedAt)}</p>
+${collectionBanner(data)}
 <nav class="toc" aria-label="Sections"><a href="#scorecard-section">Scorecard</a><a href="#timeline">Timeline</a><a href="#summary">Summary</a><a href="#trends">Trends</a><a href="#reliability">Reliability</a><a href="#kpis">Plan KPIs</a><a href="#latency">Latency</a><a href="#flow">Lead time in detail</a><a href="#services">Per service</a><a href="#glossary">Glossary</a><a href="#appendix">Appendix</a></nav>
 </header>
 <section id="scorecard-section" aria-labelledby="scorecard-h">

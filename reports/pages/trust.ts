@@ -67,6 +67,23 @@ const DEFINITIONS: [string, string][] = [
   ["Before versus after", "The baseline window against the final window. Medians with bootstrap 95 % intervals and a rank test; rates with Wilson or rate-ratio intervals. Below the minimum sample size the verdict is “insufficient data”."],
 ];
 
+const utc = (d: Date) => `${d.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+
+/** Sources whose newest collection failed or was abandoned (a run still going is not a failure). */
+export function failedCollections(data: ReportData): ReportData["collections"] {
+  return data.collections.filter((c) => c.newest_status !== "success" && c.newest_status !== "running");
+}
+
+/** A banner when the newest run of any source failed: its figures are older than the last run. */
+export function collectionBanner(data: ReportData): Html | string {
+  const failed = failedCollections(data);
+  if (!failed.length) return "";
+  return html`<p class="note collection-failed" role="status"><b>The newest collection failed</b> for ${failed.map(
+    (c, i) =>
+      html`${i ? "; " : ""}${c.source} (${c.newest_status}${c.newest_at ? `, started ${utc(c.newest_at)}` : ""}): its figures come from ${c.last_success ? `its last successful collection, ${utc(c.last_success)}` : "no successful collection"}`,
+  )}. See sync.runs for the error.</p>`;
+}
+
 export interface MethodsInfo {
   generatedAt: Date;
   toolVersion: string;
@@ -89,7 +106,13 @@ export function methodsSection(data: ReportData, info: MethodsInfo, charts: Char
 <tr><th scope="row">DORA tiers</th><td>${s.tierYear ? `${s.tierYear} report thresholds` : "not set"} (verify against dora.dev before relying on them)</td></tr>
 <tr><th scope="row">Minimum sample</th><td>${s.minSample ?? "–"} observations per window</td></tr>
 <tr><th scope="row">Time zone</th><td>${s.timezone}; weeks start on Monday</td></tr>
-<tr><th scope="row">Data last collected</th><td>${lastSync ? `${lastSync.toISOString().replace("T", " ").slice(0, 16)} UTC (${data.lastSync?.source ?? "?"})` : "no collection run recorded"}</td></tr>
+<tr><th scope="row">Data last collected</th><td>${
+    data.collections.length
+      ? html`last successful collection per source: ${data.collections.map((c, i) => html`${i ? "; " : ""}${c.source} ${c.last_success ? utc(c.last_success) : "never"}`)}`
+      : lastSync
+        ? utc(lastSync)
+        : "no collection run recorded"
+  }</td></tr>
 <tr><th scope="row">Config fingerprint</th><td><code>${s.fingerprint ?? "not recorded"}</code></td></tr>
 <tr><th scope="row">Generated</th><td>${info.generatedAt.toISOString().replace("T", " ").slice(0, 16)} UTC</td></tr>
 <tr><th scope="row">Tool version</th><td>dora ${info.toolVersion}</td></tr>

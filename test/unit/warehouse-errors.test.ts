@@ -45,3 +45,28 @@ describe("warehouse path", () => {
     });
   });
 });
+
+describe("run log", () => {
+  it("runs left 'running' by a killed process are marked 'abandoned' with its pid; finished runs are untouched", async () => {
+    const { markAbandonedRuns } = await import("../../collectors/core/runner.ts");
+    await withTempDir(async (dir) => {
+      const w = await Warehouse.open(join(dir, "w.duckdb"));
+      try {
+        await w.run(
+          `INSERT INTO sync.runs (run_id, source, started_at, status, pid) VALUES
+             ('killed', 'gitlab', now(), 'running', 4242), ('old', 'gitlab', now(), 'running', NULL), ('done', 'gitlab', now(), 'success', 4000)`,
+        );
+        expect(await markAbandonedRuns(w)).toBe(2);
+        const rows = await w.all<{ run_id: string; status: string; error: string | null }>("SELECT run_id, status, error FROM sync.runs ORDER BY run_id");
+        expect(rows).toEqual([
+          { run_id: "done", status: "success", error: null },
+          { run_id: "killed", status: "abandoned", error: "abandoned: the process that ran it (pid 4242, which held the warehouse lock) ended before it finished" },
+          { run_id: "old", status: "abandoned", error: "abandoned: the process that ran it ended before it finished" },
+        ]);
+        expect(await markAbandonedRuns(w)).toBe(0);
+      } finally {
+        w.close();
+      }
+    });
+  });
+});

@@ -105,11 +105,15 @@ describe("dora collect killed with SIGKILL, then run again", () => {
       expect(Object.keys(after)).toEqual(Object.keys(reference));
       for (const table of Object.keys(reference)) expect(after[table], table).toEqual(reference[table]);
 
-      // Every killed run stays visible in the run log as still 'running' (no row claims success).
+      // Every killed run is marked 'abandoned' by the next run, with the pid that held the lock (no row claims success).
       const runs = await query(warehouse, (w) =>
         w.all<{ status: string; n: number }>("SELECT status, count(*)::INTEGER AS n FROM sync.runs GROUP BY status ORDER BY status"),
       );
       expect(runs.find((r) => r.status === "failure")).toBeUndefined();
+      expect(runs.find((r) => r.status === "running")).toBeUndefined();
+      expect(runs.find((r) => r.status === "abandoned")?.n).toBeGreaterThanOrEqual(1);
+      const abandoned = await query(warehouse, (w) => w.all<{ error: string }>("SELECT error FROM sync.runs WHERE status = 'abandoned'"));
+      for (const r of abandoned) expect(r.error).toMatch(/^abandoned: the process that ran it \(pid \d+, which held the warehouse lock\) ended before it finished$/);
       console.log(
         `crash-safety: clean run ${clean.ms} ms, ${requests} requests, ${referenceCounts["raw.pages"]} pages; ${landed}/${KILLS} kills landed: ${outcomes.join(", ")}; final run ${last.ms} ms; sync.runs ${JSON.stringify(runs)}`,
       );
