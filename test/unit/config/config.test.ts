@@ -1,20 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseConfig, ConfigError } from "../../../schemas/load-config.ts";
+import { parseConfig } from "../../../schemas/load-config.ts";
+import { problems } from "./problems.ts";
 import { resolvePlan, addMonths } from "../../../schemas/config.ts";
 import { configJsonSchema } from "../../../schemas/json-schema.ts";
 
 const minimal = "plan:\n  start: 2025-12-01\nservices:\n  api: {}\n";
 
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, "dora.config.yaml");
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe("config", () => {
   it("accepts the commented example that `dora init` writes", () => {

@@ -3,18 +3,9 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../../../schemas/load-config.ts";
+import { problems } from "./problems.ts";
 import { withTempDir } from "../../helpers/db.ts";
 
-function problems(text: string): string[] {
-  try {
-    parseConfig(text, "dora.config.yaml");
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 const BASE = "plan:\n  start: 2026-01-05\nservices:\n  api:\n    git: [/tmp/x]\nsources:\n  git: {}\n";
 
