@@ -14,6 +14,8 @@ export interface RunOutcome {
   results: SourceResult[];
   /** Transform or report failure of this run (the sources' own errors are in results). */
   stageError?: string;
+  /** The chat digest, when `notify:` is configured: a failed one is counted here, it does not fail the run. */
+  notify?: { sent: boolean; error?: string };
 }
 
 /**
@@ -29,7 +31,7 @@ export async function runMetricsText(w: Warehouse, outcome: RunOutcome): Promise
   // it must never move, let alone move back, while nothing succeeds.
   const lastOk = await w.one<{ t: number | null }>(
     `SELECT epoch(max(finished)) AS t FROM (
-       SELECT run_id, max(finished_at) AS finished, bool_and(status = 'success' AND error IS NULL) AS ok FROM sync.runs GROUP BY run_id) WHERE ok`,
+       SELECT run_id, max(finished_at) AS finished, bool_and(status = 'success' AND error IS NULL) AS ok FROM sync.runs WHERE source <> 'notify' GROUP BY run_id) WHERE ok`,
   );
   const lastSuccess = lastOk?.t ?? (outcome.success ? outcome.finishedAt.getTime() / 1000 : 0);
   const lines = [
@@ -54,6 +56,13 @@ export async function runMetricsText(w: Warehouse, outcome: RunOutcome): Promise
     "# HELP dora_rows_collected_total Rows written by collections, all runs.",
     "# TYPE dora_rows_collected_total counter",
     ...totals.map((t) => `dora_rows_collected_total{source="${esc(t.source)}"} ${t.rows}`),
+    ...(outcome.notify
+      ? [
+          "# HELP dora_notify_success 0 when the last run's chat digest could not be sent (the run itself is not failed by it).",
+          "# TYPE dora_notify_success gauge",
+          `dora_notify_success ${outcome.notify.error ? 0 : 1}`,
+        ]
+      : []),
   ];
   return `${lines.join("\n")}\n`;
 }

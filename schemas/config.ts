@@ -6,6 +6,7 @@ import { GitCloneRef, GitSource } from "./sources/git.ts";
 import { PagerdutySource } from "./sources/pagerduty.ts";
 import { PrometheusSource } from "./sources/prometheus.ts";
 import { EventsSource } from "./sources/events.ts";
+import { Notify } from "./sources/notify.ts";
 import { FAMILIES, familyOf, isMetricKey, METRIC_KEYS } from "./metrics.ts";
 
 /** An ISO calendar date (YYYY-MM-DD) that exists; read in the configured time zone. */
@@ -330,6 +331,8 @@ export const Config = z.strictObject({
       pushgateway_url: Url.optional(),
     })
     .default({}),
+  /** Chat digest after each `dora run` (issue 24 §4). */
+  notify: Notify.optional(),
   /** Custom KPIs, compared baseline versus final like the DORA metrics. */
   kpis: z.array(Kpi).default([]),
   cost_per_transaction: CostPerTransaction.optional(),

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { accessSync, constants } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { Command } from "commander";
 import { SOURCES } from "../../collectors/registry.ts";
 import { silentLogger } from "../../collectors/core/log.ts";
-import { redact } from "../../collectors/core/secrets.ts";
+import { readSecret, redact } from "../../collectors/core/secrets.ts";
 import { findChromium } from "../../reports/pdf.ts";
 import { resolvePlan, type Config } from "../../schemas/config.ts";
 import { ConfigError } from "../../schemas/load-config.ts";
@@ -97,6 +99,7 @@ export function doctorCommand(): Command {
         } finally {
           w.close();
         }
+        checks.push(...outputChecks(config));
       }
       const chromium = findChromium();
       checks.push(
@@ -125,3 +128,30 @@ function fixFor(source: string, message: string): string {
   return "see the message";
 }
 
+/** The parts a run writes to or calls besides sources: the chat webhook and the monitoring textfile. */
+function outputChecks(config: Config): Check[] {
+  const checks: Check[] = [];
+  if (config.notify) {
+    const env = config.notify.url_env;
+    try {
+      const url = new URL(readSecret(env));
+      if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`${env} is not an http(s) URL`);
+      // The URL is the credential: only its host is shown.
+      checks.push({ check: "notify", ok: true, detail: `${config.notify.format} webhook on ${url.host} (sent only when something changed or failed)` });
+    } catch (error) {
+      const message = redact((error as Error).message.replace(/^Invalid URL.*/, `${env} is not a URL`));
+      checks.push({ check: "notify", ok: false, detail: message, fix: `export ${env} (or ${env}_FILE) with the incoming-webhook URL` });
+    }
+  }
+  const textfile = config.monitoring.textfile;
+  if (textfile) {
+    const dir = dirname(resolve(textfile));
+    try {
+      accessSync(dir, constants.W_OK);
+      checks.push({ check: "monitoring", ok: true, detail: `${textfile}: job health and DORA gauges written after each run` });
+    } catch {
+      checks.push({ check: "monitoring", ok: false, detail: `${dir} is not writable`, fix: "create the folder node_exporter's textfile collector reads, writable by this user" });
+    }
+  }
+  return checks;
+}

@@ -9,6 +9,7 @@ import { RunFailedError, UsageError } from "../errors.ts";
 import { parseDateOption, withGlobals } from "../options.ts";
 import { collectAll, reportAll, transformAll } from "../pipeline.ts";
 import { publishRunMetrics } from "../monitoring.ts";
+import { sendDigest } from "../notify.ts";
 import { table } from "../progress.ts";
 import { VERSION } from "../version.ts";
 
@@ -134,7 +135,10 @@ export function runCommand(): Command {
           stageError = (error as Error).message;
         }
         const success = !stageError && results.every((r) => r.status === "success");
-        for (const warning of await publishRunMetrics(w, loaded.config, { runId, startedAt, finishedAt: new Date(), success, results, stageError })) progress.line(`warning: ${warning}`);
+        const notify = await sendDigest(w, loaded.config, runId, results, stageError);
+        if (notify?.error) log.warn(notify.note);
+        else if (notify) log.info(notify.note);
+        for (const warning of await publishRunMetrics(w, loaded.config, { runId, startedAt, finishedAt: new Date(), success, results, stageError, notify })) progress.line(`warning: ${warning}`);
         return { results, report, stageError };
       });
       process.stdout.write(`${summary(results)}\n${report ? `${report.files[0] ?? out}\n` : ""}`);
