@@ -49,11 +49,12 @@ export function materializationOf(sql: string): "table" | "view" {
 }
 
 /**
- * DuckDB settings while the transforms run, from the environment (defaults suit a 2-core, few-GB
- * machine; 1M deployments and 92M latency bucket rows transform within them):
- * - DORA_TRANSFORMS_MEMORY_LIMIT (default 1GB): DuckDB's buffer memory; beyond it, sorts, joins and
- *   aggregations spill to the temp directory instead of growing. The process takes more than this
- *   (Node, DuckDB's own allocations outside the buffer pool): about 1.5× at 1M deployments.
+ * DuckDB settings while the transforms run, from the environment:
+ * - DORA_TRANSFORMS_MEMORY_LIMIT (default: DuckDB's own, 80 % of the machine's RAM): DuckDB's buffer
+ *   memory; beyond it, sorts, joins and aggregations spill to the temp directory instead of growing.
+ *   The default follows the machine, so every documented size transforms without the variable; set
+ *   it to keep the process smaller on a shared host (the process takes more than this: Node, and
+ *   DuckDB's allocations outside the buffer pool).
  * - DORA_TRANSFORMS_TEMP_DIRECTORY (default: DuckDB's, `<warehouse>.tmp` beside a file warehouse).
  * - DORA_TRANSFORMS_THREADS (default: DuckDB's, one per core); also the worker threads of
  *   intermediate.int_lead_time_groups.
@@ -61,23 +62,33 @@ export function materializationOf(sql: string): "table" | "view" {
  * The previous values are restored afterwards.
  */
 export function transformSettings(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const settings: Record<string, string> = {
-    memory_limit: env.DORA_TRANSFORMS_MEMORY_LIMIT?.trim() || "1GB",
-    preserve_insertion_order: "false",
-  };
+  const settings: Record<string, string> = { preserve_insertion_order: "false" };
+  const limit = env.DORA_TRANSFORMS_MEMORY_LIMIT?.trim();
+  if (limit) {
+    if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(limit)) {
+      throw new Error(`DORA_TRANSFORMS_MEMORY_LIMIT must be a size such as 1GB or 512MB, not "${limit}"`);
+    }
+    settings.memory_limit = limit;
+  }
   if (env.DORA_TRANSFORMS_TEMP_DIRECTORY?.trim()) settings.temp_directory = env.DORA_TRANSFORMS_TEMP_DIRECTORY.trim();
   if (env.DORA_TRANSFORMS_THREADS?.trim()) {
     const n = Number(env.DORA_TRANSFORMS_THREADS);
     if (!Number.isInteger(n) || n < 1) throw new Error(`DORA_TRANSFORMS_THREADS must be a positive integer, not "${env.DORA_TRANSFORMS_THREADS}"`);
     settings.threads = String(n);
   }
-  if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(settings.memory_limit!)) {
-    throw new Error(`DORA_TRANSFORMS_MEMORY_LIMIT must be a size such as 1GB or 512MB, not "${settings.memory_limit}"`);
-  }
   return settings;
 }
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/**
+ * DuckDB's own advice on running out of memory names `SET memory_limit`; a user sets it through the
+ * environment, so the message names the variable and the limit in force.
+ */
+async function memoryHint(w: Warehouse): Promise<string> {
+  const limit = (await w.one<{ v: string }>("SELECT current_setting('memory_limit')::VARCHAR AS v"))?.v;
+  return ` (DuckDB's memory limit during transforms is ${limit}: raise DORA_TRANSFORMS_MEMORY_LIMIT, or free memory on the machine; see transforms/README.md)`;
+}
 
 /**
  * All transform files, ordered so each runs after the relations it reads. What a file reads is
@@ -192,63 +203,54 @@ export async function runTransforms(
   const result: TransformResult = { steps: [], checks: [] };
   const settings = transformSettings(options.env);
   await writeSeeds(w, config, options.fingerprint);
-  const previous = await w.all<{ name: string; value: string | null }>(
-    `SELECT name, value FROM duckdb_settings() WHERE name IN (${Object.keys(settings).map(sqlString).join(", ")})`,
-  );
   await w.run(`SET TimeZone = ${sqlString(config.timezone)}`);
   await w.run(`SET VARIABLE tz = ${sqlString(config.timezone)}`);
   registerSqlFunctions(w);
   try {
-    for (const [name, value] of Object.entries(settings)) await w.run(`SET ${name} = ${sqlString(value)}`);
-    // a relation may change from table to view (or back) between versions: drop the other kind first
-    const existing = new Map(
-      (
-        await w.all<{ relation: string; kind: "table" | "view" }>(
-          `SELECT schema_name || '.' || table_name AS relation, 'table' AS kind FROM duckdb_tables() WHERE database_name = current_database()
-           UNION ALL
-           SELECT schema_name || '.' || view_name, 'view' FROM duckdb_views() WHERE database_name = current_database() AND NOT internal`,
-        )
-      ).map((r) => [r.relation, r.kind]),
-    );
-    for (const [i, step] of steps.entries()) {
-      options.onStep?.(step.relation, i, steps.length);
-      const started = Date.now();
-      if (step.kind === "sql") {
-        const sql = readFileSync(step.file, "utf8").trim().replace(/;\s*$/, "");
-        const kind = step.materialize === "view" ? "VIEW" : "TABLE";
-        try {
-          const other = existing.get(step.relation);
-          if (other && other !== step.materialize) await w.run(`DROP ${other === "view" ? "VIEW" : "TABLE"} ${step.relation}`);
-          await w.run(`CREATE OR REPLACE ${kind} ${step.relation} AS\n${sql}`);
-        } catch (error) {
-          const message = (error as Error).message;
-          // DuckDB's own advice names SET memory_limit; here the limit comes from the environment
-          const hint = /Out of Memory/i.test(message)
-            ? ` (DuckDB's memory limit during transforms is ${settings.memory_limit}: raise DORA_TRANSFORMS_MEMORY_LIMIT, see transforms/README.md)`
-            : "";
-          throw new Error(`transform ${step.relation} (${step.file}): ${message}${hint}`, { cause: error });
+    await w.withSettings(settings, async () => {
+      // a relation may change from table to view (or back) between versions: drop the other kind first
+      const existing = new Map(
+        (
+          await w.all<{ relation: string; kind: "table" | "view" }>(
+            `SELECT schema_name || '.' || table_name AS relation, 'table' AS kind FROM duckdb_tables() WHERE database_name = current_database()
+             UNION ALL
+             SELECT schema_name || '.' || view_name, 'view' FROM duckdb_views() WHERE database_name = current_database() AND NOT internal`,
+          )
+        ).map((r) => [r.relation, r.kind]),
+      );
+      for (const [i, step] of steps.entries()) {
+        options.onStep?.(step.relation, i, steps.length);
+        const started = Date.now();
+        if (step.kind === "sql") {
+          const sql = readFileSync(step.file, "utf8").trim().replace(/;\s*$/, "");
+          const kind = step.materialize === "view" ? "VIEW" : "TABLE";
+          try {
+            const other = existing.get(step.relation);
+            if (other && other !== step.materialize) await w.run(`DROP ${other === "view" ? "VIEW" : "TABLE"} ${step.relation}`);
+            await w.run(`CREATE OR REPLACE ${kind} ${step.relation} AS\n${sql}`);
+          } catch (error) {
+            const message = (error as Error).message;
+            const hint = /Out of Memory/i.test(message) ? await memoryHint(w) : "";
+            throw new Error(`transform ${step.relation} (${step.file}): ${message}${hint}`, { cause: error });
+          }
+        } else {
+          const mod = (await import(pathToFileURL(step.file).href)) as { default?: TsTransform } & Partial<TsTransform>;
+          const t = mod.default ?? (mod as TsTransform);
+          try {
+            await t.run(w, { config });
+          } catch (error) {
+            const message = (error as Error).message;
+            const hint = /Out of Memory/i.test(message) ? await memoryHint(w) : "";
+            throw new Error(`transform ${step.relation} (${step.file}): ${message}${hint}`, { cause: error });
+          }
         }
-      } else {
-        const mod = (await import(pathToFileURL(step.file).href)) as { default?: TsTransform } & Partial<TsTransform>;
-        const t = mod.default ?? (mod as TsTransform);
-        try {
-          await t.run(w, { config });
-        } catch (error) {
-          throw new Error(`transform ${step.relation} (${step.file}): ${(error as Error).message}`, { cause: error });
-        }
+        const rows = step.materialize === "view" ? null : ((await w.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${step.relation}`))?.n ?? 0);
+        result.steps.push({ relation: step.relation, ms: Date.now() - started, rows, materialize: step.materialize });
       }
-      const rows = step.materialize === "view" ? null : ((await w.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${step.relation}`))?.n ?? 0);
-      result.steps.push({ relation: step.relation, ms: Date.now() - started, rows, materialize: step.materialize });
-    }
-    result.checks = await runChecks(w, root);
+      result.checks = await runChecks(w, root);
+    });
   } finally {
     await w.run("SET TimeZone = 'UTC'");
-    for (const { name, value } of previous) {
-      // back to the default when it was the default (a size read back as "18.7 GiB" is rounded)
-      await w.run(`RESET ${name}`);
-      const now = (await w.one<{ v: string | null }>(`SELECT value AS v FROM duckdb_settings() WHERE name = ${sqlString(name)}`))?.v ?? null;
-      if (value !== null && now !== value) await w.run(`SET ${name} = ${sqlString(value)}`);
-    }
   }
   return result;
 }

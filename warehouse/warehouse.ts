@@ -211,6 +211,32 @@ export class Warehouse {
     }
   }
 
+  /**
+   * Runs fn with DuckDB settings applied (`SET name = 'value'`), then puts each back as it was, also
+   * when fn fails: RESET first, so a setting that was at its default stays one (a size read back as
+   * "18.7 GiB" is rounded and would not equal the default when set again), then SET the earlier
+   * value when it was not the default. Not re-entrant for the same setting names.
+   */
+  async withSettings<T>(settings: Readonly<Record<string, string>>, fn: () => Promise<T>): Promise<T> {
+    const names = Object.keys(settings);
+    if (names.length === 0) return fn();
+    const previous = await this.all<{ name: string; value: string | null }>(
+      `SELECT name, value FROM duckdb_settings() WHERE name IN (${names.map((n) => sqlLiteral(n)).join(", ")})`,
+    );
+    const unknown = names.filter((n) => !previous.some((p) => p.name === n));
+    if (unknown.length) throw new Error(`DuckDB has no setting ${unknown.join(", ")}`);
+    try {
+      for (const [name, value] of Object.entries(settings)) await this.connection.run(`SET ${name} = ${sqlLiteral(value)}`);
+      return await fn();
+    } finally {
+      for (const { name, value } of previous) {
+        await this.connection.run(`RESET ${name}`);
+        const now = (await this.one<{ v: string | null }>("SELECT value AS v FROM duckdb_settings() WHERE name = ?", [name]))?.v ?? null;
+        if (value !== null && now !== value) await this.connection.run(`SET ${name} = ${sqlLiteral(value)}`);
+      }
+    }
+  }
+
   /** Column names and types of a table, in table order. */
   async columns(table: string): Promise<{ name: string; type: DuckDBType }[]> {
     const [schema, name] = splitName(table);

@@ -6,7 +6,9 @@ import { Warehouse } from "../../warehouse/warehouse.ts";
 
 describe("collect settings", () => {
   it("reads the memory limit and temp directory from the environment, with defaults", () => {
-    expect(collectSettings({})).toEqual({ memory_limit: "512MB", allocator_flush_threshold: "16MB" });
+    // No limit of its own by default: DuckDB's (80 % of the machine's RAM) follows the machine.
+    expect(collectSettings({})).toEqual({ allocator_flush_threshold: "16MB" });
+    expect(collectSettings({ DORA_COLLECT_MEMORY_LIMIT: " " })).toEqual({ allocator_flush_threshold: "16MB" });
     expect(collectSettings({ DORA_COLLECT_MEMORY_LIMIT: "2GB", DORA_COLLECT_TEMP_DIRECTORY: "/tmp/x" })).toEqual({
       memory_limit: "2GB",
       allocator_flush_threshold: "16MB",

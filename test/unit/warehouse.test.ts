@@ -64,6 +64,36 @@ describe("warehouse", () => {
   });
 });
 
+describe("Warehouse.withSettings", () => {
+  const setting = (w: Warehouse, name: string) => w.one<{ v: string }>(`SELECT current_setting('${name}')::VARCHAR AS v`).then((r) => r!.v);
+
+  it("applies settings for fn and restores each, to its default or to the value set before, also when fn fails", async () => {
+    const w = await Warehouse.open(":memory:");
+    try {
+      const defaultLimit = await setting(w, "memory_limit");
+      await w.run("SET threads = 1");
+      const during = await w.withSettings({ memory_limit: "300MB", threads: "2" }, async () => [await setting(w, "memory_limit"), await setting(w, "threads")]);
+      expect(during).toEqual(["286.1 MiB", "2"]);
+      expect([await setting(w, "memory_limit"), await setting(w, "threads")]).toEqual([defaultLimit, "1"]);
+      await expect(w.withSettings({ memory_limit: "200MB" }, () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+      expect(await setting(w, "memory_limit")).toBe(defaultLimit);
+    } finally {
+      w.close();
+    }
+  });
+
+  it("refuses a setting DuckDB does not have before changing anything", async () => {
+    const w = await Warehouse.open(":memory:");
+    try {
+      let ran = false;
+      await expect(w.withSettings({ threads: "1", memory_limt: "1GB" }, async () => void (ran = true))).rejects.toThrow("DuckDB has no setting memory_limt");
+      expect(ran).toBe(false);
+    } finally {
+      w.close();
+    }
+  });
+});
+
 describe("natural-key tables (core.latency_buckets: no index, upserted by key)", () => {
   it("replaces rows by (service, route, bucket_start, le), the last of a batch winning, inside or outside a transaction", async () => {
     await withMemoryWarehouse(async (w) => {

@@ -1,6 +1,8 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { materializationOf, plan, runTransforms, transformSettings } from "../../../transforms/run.ts";
-import { withMemoryWarehouse } from "../../helpers/db.ts";
+import { withMemoryWarehouse, withTempDir } from "../../helpers/db.ts";
 import { deployment, testConfig } from "./helpers.ts";
 
 describe("transform materialization", () => {
@@ -37,7 +39,8 @@ describe("transform materialization", () => {
   });
 
   it("limits DuckDB's memory during the run (configurable) and restores the settings afterwards", async () => {
-    expect(transformSettings({})).toEqual({ memory_limit: "1GB", preserve_insertion_order: "false" });
+    // No limit of its own by default: DuckDB's (80 % of the machine's RAM) follows the machine.
+    expect(transformSettings({})).toEqual({ preserve_insertion_order: "false" });
     expect(transformSettings({ DORA_TRANSFORMS_MEMORY_LIMIT: "3GB", DORA_TRANSFORMS_THREADS: "2", DORA_TRANSFORMS_TEMP_DIRECTORY: "/tmp/x" })).toEqual({
       memory_limit: "3GB",
       preserve_insertion_order: "false",
@@ -51,6 +54,20 @@ describe("transform materialization", () => {
       const before = { memory: await setting("memory_limit"), order: await setting("preserve_insertion_order") };
       await runTransforms(w, testConfig(), { env: { DORA_TRANSFORMS_MEMORY_LIMIT: "700MB" } });
       expect({ memory: await setting("memory_limit"), order: await setting("preserve_insertion_order") }).toEqual(before);
+    });
+  });
+
+  it("names DORA_TRANSFORMS_MEMORY_LIMIT and the limit in force when a transform runs out of memory", async () => {
+    await withTempDir(async (root) => {
+      // A list aggregate cannot spill: 20M integers in one list need more than 64 MB.
+      mkdirSync(join(root, "metrics"));
+      writeFileSync(join(root, "metrics", "too_big.sql"), "SELECT list(i) AS l FROM range(20000000) t(i)\n");
+      await withMemoryWarehouse(async (w) => {
+        const run = runTransforms(w, testConfig(), { root, env: { DORA_TRANSFORMS_MEMORY_LIMIT: "64MB" } });
+        await expect(run).rejects.toThrow(/^transform metrics\.too_big \(.*too_big\.sql\): .*Out of Memory.*DuckDB's memory limit during transforms is 61\.0 MiB: raise DORA_TRANSFORMS_MEMORY_LIMIT/s);
+        // the limit is lifted again afterwards
+        expect((await w.one<{ v: string }>("SELECT current_setting('memory_limit')::VARCHAR AS v"))!.v).not.toBe("61.0 MiB");
+      });
     });
   });
 });
