@@ -56,8 +56,7 @@ export function materializationOf(sql: string): "table" | "view" {
  *   it to keep the process smaller on a shared host (the process takes more than this: Node, and
  *   DuckDB's allocations outside the buffer pool).
  * - DORA_TRANSFORMS_TEMP_DIRECTORY (default: DuckDB's, `<warehouse>.tmp` beside a file warehouse).
- * - DORA_TRANSFORMS_THREADS (default: DuckDB's, one per core); also the worker threads of
- *   intermediate.int_lead_time_groups.
+ * - DORA_TRANSFORMS_THREADS (default: DuckDB's, one per core).
  * preserve_insertion_order is off during the run: every table whose order matters says ORDER BY.
  * The previous values are restored afterwards.
  */

@@ -1,8 +1,7 @@
 -- grain: one row per grain (day, week, month), period and service, plus service '*' for all services.
--- inputs: intermediate.int_lead_time_groups, intermediate.int_period_grid.
+-- inputs: metrics.lead_time_groups, intermediate.int_period_grid.
 -- definition: lead time of the changes deployed in the period (by deployment finish, local zone): median, p90 and mean hours over changes with a positive lead time (counted in changes), stage medians over non-negative stages; changes with lead time ≤ 0 are counted in nonpositive_changes, not in the statistics.
--- The statistics come from intermediate.int_lead_time_groups (TypeScript: it takes the changes in slices
--- of whole weeks and months, so DuckDB never holds every value at once).
+-- The statistics come from metrics.lead_time_groups (one grain per statement, see lead_time_groups.ts).
 SELECT
   g.grain,
   g.period_start,
@@ -17,5 +16,5 @@ SELECT
   a.deploy_median_hours,
   coalesce(a.nonpositive_changes, 0) AS nonpositive_changes
 FROM intermediate.int_period_grid g
-LEFT JOIN intermediate.int_lead_time_groups a ON a.grain = g.grain AND a.period_start = g.period_start AND a.service = g.service
+LEFT JOIN metrics.lead_time_groups a ON a.grain = g.grain AND a.period_start = g.period_start AND a.service = g.service
 ORDER BY g.grain, g.period_start, g.service

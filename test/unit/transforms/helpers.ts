@@ -47,7 +47,7 @@ export async function materialize(w: Warehouse, relation: string): Promise<void>
   for (const step of steps) {
     if (!needed.has(step.relation)) continue;
     if (step.kind === "ts") {
-      // a TypeScript transform (e.g. intermediate.int_lead_time_groups) runs when its table is not there
+      // a TypeScript transform (e.g. metrics.lead_time_groups) runs when its table is not there
       // yet: one that needs the test's own config (kpi_values) is run by the test first
       const [schema, name] = step.relation.split(".");
       const exists = await w.one("SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, name]);

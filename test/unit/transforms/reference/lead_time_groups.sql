@@ -1,5 +1,5 @@
--- Reference for intermediate.int_lead_time_groups (TypeScript): the same statistics in one plain
--- statement with DuckDB's own aggregates. Fine for test data; at 1M deployments it needs several GB.
+-- Reference for metrics.lead_time_groups: the same statistics in one plain statement for all three
+-- grains, with DuckDB's own avg. Fine for test data; the transform runs one grain per statement.
 WITH by_period AS (
   SELECT 'day' AS grain, local_day AS period_start, * EXCLUDE (local_day) FROM metrics.lead_time_items
   UNION ALL
