@@ -78,9 +78,8 @@ describe("runTransforms", () => {
   });
 
   it("keeps layers one-way: staging and intermediate relations read no metrics.* relation", async () => {
-    // int_lead_time_groups is being reworked separately (issue 20 §4) and still reads metrics.lead_time_items
     const upward = (await plan())
-      .filter((s) => /^(staging|intermediate)\./.test(s.relation) && s.relation !== "intermediate.int_lead_time_groups")
+      .filter((s) => /^(staging|intermediate)\./.test(s.relation))
       .flatMap((s) => s.reads.filter((r) => r.startsWith("metrics.")).map((r) => `${s.relation} reads ${r}`));
     expect(upward).toEqual([]);
   });
