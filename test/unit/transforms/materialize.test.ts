@@ -61,7 +61,7 @@ describe("transform materialization", () => {
     await withTempDir(async (root) => {
       // A list aggregate cannot spill: 20M integers in one list need more than 64 MB.
       mkdirSync(join(root, "metrics"));
-      writeFileSync(join(root, "metrics", "too_big.sql"), "SELECT list(i) AS l FROM range(20000000) t(i)\n");
+      writeFileSync(join(root, "metrics", "too_big.sql"), "-- inputs: none\nSELECT list(i) AS l FROM range(20000000) t(i)\n");
       await withMemoryWarehouse(async (w) => {
         const run = runTransforms(w, testConfig(), { root, env: { DORA_TRANSFORMS_MEMORY_LIMIT: "64MB" } });
         await expect(run).rejects.toThrow(/^transform metrics\.too_big \(.*too_big\.sql\): .*Out of Memory.*DuckDB's memory limit during transforms is 61\.0 MiB: raise DORA_TRANSFORMS_MEMORY_LIMIT/s);
