@@ -9,8 +9,9 @@ import { githubBench } from "./github.ts";
 import { scaleCollectBench, scaleTransformsBench } from "./scale.ts";
 import { scaleMemoryBench } from "./scale-memory.ts";
 import { scaleCollectGitlabBench } from "./scale-collect-gitlab.ts";
+import { gitTagsBench } from "./git-tags.ts";
 
-const ALL: Record<string, Benchmark> = { demo: demoBench, ingest: ingestBench, report: reportBench, github: githubBench, "scale-collect": scaleCollectBench, "scale-collect-gitlab": scaleCollectGitlabBench, "scale-transforms": scaleTransformsBench, "scale-memory": scaleMemoryBench };
+const ALL: Record<string, Benchmark> = { demo: demoBench, ingest: ingestBench, report: reportBench, github: githubBench, "scale-collect": scaleCollectBench, "scale-collect-gitlab": scaleCollectGitlabBench, "scale-transforms": scaleTransformsBench, "scale-memory": scaleMemoryBench, "git-tags": gitTagsBench };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = wanted.filter((w) => !ALL[w]);

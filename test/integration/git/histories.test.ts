@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { rebuildFromRaw } from "../../../collectors/core/rebuild.ts";
 import { collectSource } from "../../../collectors/core/runner.ts";
 import { createLogger } from "../../../collectors/core/log.ts";
 import type { CollectContext } from "../../../collectors/core/stream.ts";
@@ -168,6 +169,46 @@ describe("local git: release tags as real repositories have them", () => {
           { title: "fix: crash on empty body", lead_time_hours: 2 },
           { title: "chore(release): 4.16.1 [skip ci]", lead_time_hours: 1 },
         ]);
+      });
+    }));
+});
+
+describe("local git: dora rebuild reproduces core.* from the stored pages", () => {
+  it("collect → rebuild --clean → every core.* table identical (collected_at aside): PR groups, duplicate tags, rollback, rework, path filters", () =>
+    withTempDir(async (tmp) => {
+      const repo = gitRepo(join(tmp, "mono"));
+      strategies.merge!(repo);
+      repo.lightweightTag("v1.1.0");
+      repo.lightweightTag("1.1.0");
+      repo.lightweightTag("api@1.0.0", "v1.0.0");
+      repo.commit("fix: null check", { at: "2026-01-15T09:00:00+01:00" }, "packages/api/fix.js");
+      repo.lightweightTag("api@1.1.0");
+      repo.commit("chore(release): 1.1.1", { at: "2026-01-15T09:30:00+01:00" });
+      repo.annotatedTag("v1.1.1", { at: "2026-01-15T10:00:00+01:00" });
+      repo.annotatedTag("v1.1.2", { at: "2026-01-16T10:00:00+01:00" }, "v1.0.0^{commit}"); // back to 1.0.0: a rollback
+      const services = { shop: { git: [repo.dir] }, api: { git: [{ path: repo.dir, tag_pattern: "^api@", paths: ["packages/api"] }] } };
+      await withMemoryWarehouse(async (w) => {
+        const ctx = ctxFor(w, services);
+        await collectAndTransform(w, ctx);
+        const tables = ["core.deployments", "core.changes", "core.pull_requests", "core.incidents"];
+        const snapshot = async () => {
+          const out: Record<string, unknown[]> = {};
+          for (const t of tables) out[t] = await w.all(`SELECT * EXCLUDE (collected_at) FROM ${t} ORDER BY ALL`);
+          return out;
+        };
+        const before = await snapshot();
+        const flags = (before["core.deployments"] as Row[]).map((d) => [d.service, d.ref, d.is_production, d.is_rollback, d.is_rework]);
+        expect(flags).toEqual(expect.arrayContaining([
+          ["shop", "v1.1.0", false, false, false],
+          ["shop", "v1.1.1", true, false, true],
+          ["shop", "v1.1.2", true, true, false],
+          // the api family's release ships only the fix touching packages/api
+          ["api", "api@1.1.0", true, false, true],
+        ]));
+        expect((before["core.changes"] as Row[]).filter((c) => c.service === "api").map((c) => c.title)).toEqual(["fix: null check"]);
+        expect((before["core.changes"] as Row[]).filter((c) => c.pr_id !== null)).toHaveLength(5);
+        await rebuildFromRaw(w, ctx.config, [gitSource], ctx.log, { clean: true });
+        expect(await snapshot()).toEqual(before);
       });
     }));
 });
