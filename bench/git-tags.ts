@@ -49,7 +49,7 @@ export function tagHistory(tags: number): string {
 
 export const gitTagsBench: Benchmark = {
   name: "local git: 10,000 release tags",
-  description: `A generated clone (git fast-import) with ${TAGS.toLocaleString("en")} release tags, ${(TAGS * 2.8).toLocaleString("en")} commits (a pull-request merge every fifth release): \`dora collect --source git\` and \`dora transform\` (CLI, on-disk warehouse), against bench/git-tags-plain.mjs, the same attribution in one \`git rev-list --parents\` plus a walk, and the shell way (\`git rev-list tag ^previous-tag\` per tag). Median of 3 runs for the script and the shell loop; one run of dora.`,
+  description: `A generated clone (git fast-import) with ${TAGS.toLocaleString("en")} release tags, ${(TAGS * 2.8).toLocaleString("en")} commits (a pull-request merge every fifth release): \`dora collect --source git\` and \`dora transform\` (CLI, on-disk warehouse), against bench/git-tags-plain.mjs, the same attribution in one \`git rev-list --parents\` plus a walk, and the shell way (\`git rev-list tag ^previous-tag\` per tag). Median of 3 runs for the script; one run of dora and of the shell loop.`,
   run: async () => {
     const dir = mkdtempSync(join(tmpdir(), "dora-bench-git-"));
     try {
