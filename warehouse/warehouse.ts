@@ -104,20 +104,11 @@ export class Warehouse {
         throw new Error(`cannot open warehouse ${path}: its folder cannot be created (${(error as Error).message})`, { cause: error });
       }
     }
-    let instance: DuckDBInstance;
-    try {
-      instance = await DuckDBInstance.create(path, {
-        ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
-        ...(options.sandbox ? SANDBOX_INSTANCE_OPTIONS : {}),
-      });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (/Could not set lock|Conflicting lock/i.test(message)) {
-        const pid = /PID (\d+)/.exec(message)?.[1];
-        throw new WarehouseLockedError(path, pid ? Number(pid) : undefined);
-      }
-      throw new Error(`cannot open warehouse ${path}: ${message}`, { cause: error });
-    }
+    if (!readOnly && path !== ":memory:" && existsSync(path) && statSync(path).size > 0) await checkIntact(path);
+    const instance = await createInstance(path, {
+      ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
+      ...(options.sandbox ? SANDBOX_INSTANCE_OPTIONS : {}),
+    });
     const connection = await instance.connect();
     const warehouse = new Warehouse(path, instance, connection, readOnly);
     try {
@@ -357,6 +348,53 @@ export class Warehouse {
     this.instance.closeSync();
   }
 }
+
+async function createInstance(path: string, settings: Record<string, string>): Promise<DuckDBInstance> {
+  try {
+    return await DuckDBInstance.create(path, settings);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/Could not set lock|Conflicting lock/i.test(message)) {
+      const pid = /PID (\d+)/.exec(message)?.[1];
+      throw new WarehouseLockedError(path, pid ? Number(pid) : undefined);
+    }
+    throw new Error(`cannot open warehouse ${path}: ${message}`, { cause: error });
+  }
+}
+
+/**
+ * Before a warehouse file is opened for writing, it is opened read-only and its length compared with
+ * the blocks its header lists (DuckDB: three 4 KiB headers, then total_blocks × block_size). A file
+ * cut short (a full disk, a partial copy) can still open, and a write to it extends it with blocks
+ * after a hole: refused here, the file stays as it was.
+ */
+async function checkIntact(path: string): Promise<void> {
+  const size = statSync(path).size;
+  const refuse = (why: string) =>
+    new Error(`cannot open warehouse ${path}: ${why}. Nothing was written to it: restore it from a backup, or move it aside and collect again (dora collect --full)`);
+  const instance = await createInstance(path, { access_mode: "READ_ONLY" }).catch((error: unknown) => {
+    if (error instanceof WarehouseLockedError) throw error;
+    throw refuse(`DuckDB cannot read it (${(error as Error).message.replace(/^cannot open warehouse \S+: /, "")})`);
+  });
+  const expected = await (async () => {
+    try {
+      const connection = await instance.connect();
+      try {
+        const reader = await connection.runAndReadAll("SELECT total_blocks, block_size FROM pragma_database_size()");
+        const [row] = reader.getRowObjectsJS() as { total_blocks: bigint | number; block_size: bigint | number }[];
+        return DUCKDB_HEADER_BYTES + Number(row?.total_blocks ?? 0) * Number(row?.block_size ?? 0);
+      } finally {
+        connection.closeSync();
+      }
+    } finally {
+      instance.closeSync();
+    }
+  })();
+  if (size < expected) throw refuse(`the file is ${size} bytes but its header lists ${expected} (it was truncated or damaged)`);
+}
+
+/** DuckDB's file starts with a main header and two database headers of 4 KiB each. */
+const DUCKDB_HEADER_BYTES = 3 * 4096;
 
 /**
  * Creates a folder and its missing parents one level at a time. Node's recursive mkdir retries a

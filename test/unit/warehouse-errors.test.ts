@@ -2,6 +2,7 @@
  * Errors a warehouse write meets reach the caller as DuckDB first said them, not as a later
  * statement's complaint about the aborted transaction.
  */
+import { copyFileSync, readFileSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Warehouse } from "../../warehouse/warehouse.ts";
@@ -67,6 +68,32 @@ describe("run log", () => {
       } finally {
         w.close();
       }
+    });
+  });
+});
+
+describe("a damaged warehouse file", () => {
+  it("a file cut short is refused before anything is written to it; the intact file opens", async () => {
+    await withTempDir(async (dir) => {
+      const intact = join(dir, "intact.duckdb");
+      const w = await Warehouse.open(intact);
+      await w.run("INSERT INTO sync.runs (run_id, source, started_at, status) SELECT 'r' || i, 's', now(), 'success' FROM range(100000) t(i)");
+      await w.run("CHECKPOINT");
+      w.close();
+      // Cut to 90 %: DuckDB still opens it and reads the rows, and a write would extend it past the hole.
+      const cut = join(dir, "cut.duckdb");
+      copyFileSync(intact, cut);
+      truncateSync(cut, Math.floor(statSync(intact).size * 0.9));
+      const before = readFileSync(cut);
+      const failed = await Warehouse.open(cut).then(
+        (opened) => (opened.close(), undefined),
+        (error: unknown) => error as Error,
+      );
+      expect(failed?.message).toMatch(/^cannot open warehouse \S+cut\.duckdb: the file is \d+ bytes but its header lists \d+ \(it was truncated or damaged\)\. Nothing was written to it/);
+      expect(readFileSync(cut).equals(before)).toBe(true);
+      const again = await Warehouse.open(intact);
+      expect((await again.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM sync.runs"))!.n).toBe(100000);
+      again.close();
     });
   });
 });
