@@ -56,6 +56,10 @@ export interface ReportData {
   lastSync: { finished_at: Date | null; source: string | null } | null;
   /** Per source: its last successful collection, and whether its newest run failed (or was abandoned). */
   collections: { source: string; last_success: Date | null; newest_status: string; newest_at: Date | null }[];
+  /** When the transforms last built metrics.* (metrics.transform_run); null when not recorded. */
+  transformedAt: Date | null;
+  /** A collection succeeded after the metrics were built: they do not show the latest data. */
+  stale: boolean;
   missing: string[];
   /** The engineer's own evidence (config `evidence:`), by phase index (0-based; null = no phase). */
   evidence: { date: Date; phase: number | null; title: string; link: string | null; number: number | null; unit: string | null; metric: string | null; markdown: string | null }[];
@@ -225,6 +229,9 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
   );
   const succeeded = collections.filter((c) => c.last_success).sort((a, b) => a.last_success!.getTime() - b.last_success!.getTime());
   const lastSync = succeeded[0] ? { finished_at: succeeded[0].last_success, source: succeeded[0].source } : null;
+  const transformedAt =
+    (await query<{ finished_at: Date | null }>(["metrics.transform_run"], "SELECT max(finished_at) AS finished_at FROM metrics.transform_run"))[0]?.finished_at ?? null;
+  const lastCollected = collections.reduce<Date | null>((a, c) => (c.last_success && (!a || c.last_success > a) ? c.last_success : a), null);
 
   // Weeks only partly covered by the data (the first and the last) would show as false dips.
   const tz = str(settings.timezone) ?? "UTC";
@@ -313,6 +320,8 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     dataRange: range[0] ?? { from: null, to: null },
     lastSync,
     collections,
+    transformedAt,
+    stale: transformedAt !== null && lastCollected !== null && lastCollected.getTime() > transformedAt.getTime(),
     missing: [...missing].sort(),
     evidence,
     phaseNotes,

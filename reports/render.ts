@@ -65,6 +65,7 @@ export async function buildReport(w: Warehouse, options: BuildReportOptions): Pr
   progress("reading metrics");
   const data = await loadReportData(w);
   if (data.missing.length) warnings.push(`Tables not found, their sections show "no data": ${data.missing.join(", ")}`);
+  if (data.stale) warnings.push("metrics.* were built before the latest successful collection: run dora transform, then the report");
 
   progress("rendering charts");
   const { document } = parseHTML("<!doctype html><html><head></head><body></body></html>");

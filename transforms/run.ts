@@ -182,7 +182,8 @@ function topoSort(steps: TransformStep[]): TransformStep[] {
 /**
  * Writes seeds.* from the config, then materializes every relation (CREATE OR REPLACE TABLE … AS
  * <file>, or VIEW for a file headed `-- materialize: view`) in dependency order, under the DuckDB
- * settings of transformSettings(), then runs transforms/checks/*.sql into metrics.data_quality.
+ * settings of transformSettings(), then runs transforms/checks/*.sql into metrics.data_quality and
+ * records the run in metrics.transform_run, all in one transaction (a failure changes no relation).
  * Periods are bucketed in the configured zone: the session TimeZone is set to it, and the zone is
  * also available to SQL as getvariable('tz').
  */
@@ -217,41 +218,57 @@ export async function runTransforms(
           )
         ).map((r) => [r.relation, r.kind]),
       );
-      for (const [i, step] of steps.entries()) {
-        options.onStep?.(step.relation, i, steps.length);
-        const started = Date.now();
-        if (step.kind === "sql") {
-          const sql = readFileSync(step.file, "utf8").trim().replace(/;\s*$/, "");
-          const kind = step.materialize === "view" ? "VIEW" : "TABLE";
-          try {
-            const other = existing.get(step.relation);
-            if (other && other !== step.materialize) await w.run(`DROP ${other === "view" ? "VIEW" : "TABLE"} ${step.relation}`);
-            await w.run(`CREATE OR REPLACE ${kind} ${step.relation} AS\n${sql}`);
-          } catch (error) {
-            const message = (error as Error).message;
-            const hint = /Out of Memory/i.test(message) ? await memoryHint(w) : "";
-            throw new Error(`transform ${step.relation} (${step.file}): ${message}${hint}`, { cause: error });
+      // read before the transaction: after a failed statement it accepts no query until rolled back
+      const oomHint = await memoryHint(w);
+      // one transaction: a failing step leaves every relation as the last complete run built it
+      await w.transaction(async () => {
+        for (const [i, step] of steps.entries()) {
+          options.onStep?.(step.relation, i, steps.length);
+          const started = Date.now();
+          if (step.kind === "sql") {
+            const sql = readFileSync(step.file, "utf8").trim().replace(/;\s*$/, "");
+            const kind = step.materialize === "view" ? "VIEW" : "TABLE";
+            try {
+              const other = existing.get(step.relation);
+              if (other && other !== step.materialize) await w.run(`DROP ${other === "view" ? "VIEW" : "TABLE"} ${step.relation}`);
+              await w.run(`CREATE OR REPLACE ${kind} ${step.relation} AS\n${sql}`);
+            } catch (error) {
+              const message = (error as Error).message;
+              const hint = /Out of Memory/i.test(message) ? oomHint : "";
+              throw new Error(`transform ${step.relation} (${step.file}): ${message}${hint}`, { cause: error });
+            }
+          } else {
+            const mod = (await import(pathToFileURL(step.file).href)) as { default?: TsTransform } & Partial<TsTransform>;
+            const t = mod.default ?? (mod as TsTransform);
+            try {
+              await t.run(w, { config });
+            } catch (error) {
+              const message = (error as Error).message;
+              const hint = /Out of Memory/i.test(message) ? oomHint : "";
+              throw new Error(`transform ${step.relation} (${step.file}): ${message}${hint}`, { cause: error });
+            }
           }
-        } else {
-          const mod = (await import(pathToFileURL(step.file).href)) as { default?: TsTransform } & Partial<TsTransform>;
-          const t = mod.default ?? (mod as TsTransform);
-          try {
-            await t.run(w, { config });
-          } catch (error) {
-            const message = (error as Error).message;
-            const hint = /Out of Memory/i.test(message) ? await memoryHint(w) : "";
-            throw new Error(`transform ${step.relation} (${step.file}): ${message}${hint}`, { cause: error });
-          }
+          const rows = step.materialize === "view" ? null : ((await w.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${step.relation}`))?.n ?? 0);
+          result.steps.push({ relation: step.relation, ms: Date.now() - started, rows, materialize: step.materialize });
         }
-        const rows = step.materialize === "view" ? null : ((await w.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${step.relation}`))?.n ?? 0);
-        result.steps.push({ relation: step.relation, ms: Date.now() - started, rows, materialize: step.materialize });
-      }
-      result.checks = await runChecks(w, root);
+        result.checks = await runChecks(w, root);
+        await recordRun(w, steps.length, options.fingerprint);
+      });
     });
   } finally {
     await w.run("SET TimeZone = 'UTC'");
   }
   return result;
+}
+
+/**
+ * metrics.transform_run: when the relations were last built, in one row. The report compares it with
+ * the latest successful collection to say when metrics are older than the data.
+ */
+async function recordRun(w: Warehouse, relations: number, fingerprint: string | undefined): Promise<void> {
+  await w.run("CREATE OR REPLACE TABLE metrics.transform_run (finished_at TIMESTAMPTZ, relations INTEGER, config_fingerprint VARCHAR)");
+  // the clock, not now(): inside a transaction now() is the transaction's start
+  await w.run("INSERT INTO metrics.transform_run VALUES (?::TIMESTAMPTZ, ?, ?)", [new Date().toISOString(), relations, fingerprint ?? null]);
 }
 
 /** Each checks/<name>.sql returns the offending rows; their counts go to metrics.data_quality. */

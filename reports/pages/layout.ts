@@ -45,6 +45,7 @@ h3 { font-size: 16px; margin: 0; }
 .lead { font-size: 17px; margin: 0 0 18px; }
 .note { color: var(--muted); font-size: 13px; }
 .note.collection-failed { color: var(--ink); background: var(--bad-bg); border-left: 4px solid var(--bad); padding: 6px 10px; }
+.stale { border-left: 4px solid #d55e00; padding: 8px 12px; margin: 8px 0; }
 .muted { color: var(--muted); }
 .no-data { color: var(--muted); background: var(--soft); border: 1px dashed var(--line); border-radius: 6px; padding: 14px 16px; font-size: 14px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 14px; }

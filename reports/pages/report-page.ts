@@ -34,6 +34,17 @@ export function subtitle(ctx: PageContext): string {
   return parts.join(" · ");
 }
 
+/** Says so when a collection succeeded after the metrics were built (run `dora transform`). */
+export function staleNote(ctx: PageContext): Html | string {
+  const { transformedAt, lastSync, stale } = ctx.data;
+  if (!stale || !transformedAt) return "";
+  return html`<p class="stale" role="alert">Metrics are older than the data: built ${isoStamp(transformedAt)}, before the collection of ${
+    lastSync?.finished_at ? isoStamp(lastSync.finished_at) : "a later run"
+  }. Run <code>dora transform</code> (or <code>dora run</code>) and build the report again.</p>`;
+}
+
+const isoStamp = (d: Date) => `${d.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+
 /** What the charts' time axis covers, and how much older data is not drawn. */
 function spanNote(ctx: PageContext): Html | string {
   const [from] = ctx.xDomain ?? [];
@@ -65,7 +76,7 @@ export function reportPage(ctx: PageContext, charts: ReportCharts, info: Methods
 <h1>${data.settings.title}</h1>
 <p class="sub">${subtitle(ctx)} · baseline versus final window · generated ${longDate(info.generatedAt)}</p>
 ${collectionBanner(data)}
-<nav class="toc" aria-label="Sections"><a href="#scorecard-section">Scorecard</a><a href="#timeline">Timeline</a><a href="#summary">Summary</a><a href="#trends">Trends</a><a href="#reliability">Reliability</a><a href="#kpis">Plan KPIs</a><a href="#latency">Latency</a><a href="#flow">Lead time in detail</a><a href="#services">Per service</a><a href="#glossary">Glossary</a><a href="#appendix">Appendix</a></nav>
+${staleNote(ctx)}<nav class="toc" aria-label="Sections"><a href="#scorecard-section">Scorecard</a><a href="#timeline">Timeline</a><a href="#summary">Summary</a><a href="#trends">Trends</a><a href="#reliability">Reliability</a><a href="#kpis">Plan KPIs</a><a href="#latency">Latency</a><a href="#flow">Lead time in detail</a><a href="#services">Per service</a><a href="#glossary">Glossary</a><a href="#appendix">Appendix</a></nav>
 </header>
 <section id="scorecard-section" aria-labelledby="scorecard-h">
 <h2 id="scorecard-h">Plan scorecard</h2>

@@ -109,6 +109,36 @@ describe("runTransforms", () => {
     expect(declaredInputs("-- inputs: none (published data).\nSELECT 1")).toEqual([]);
   });
 
+  it("leaves every relation as the last complete run built it when a later step fails", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dora-atomic-"));
+    try {
+      mkdirSync(join(root, "metrics"));
+      const write = (file: string, inputs: string, sql: string) => writeFileSync(join(root, file), `-- grain: x\n-- inputs: ${inputs}.\n-- definition: x\n${sql}\n`);
+      write("metrics/a_count.sql", "core.deployments", "SELECT count(*)::INTEGER AS n FROM core.deployments");
+      // runs after a_count and fails once there is more than one deployment
+      write("metrics/b_fails.sql", "metrics.a_count", "SELECT CASE WHEN n > 1 THEN error('b_fails: too many') ELSE n END AS n FROM metrics.a_count");
+      await withMemoryWarehouse(async (w) => {
+        await w.upsert("core.deployments", [deployment("api", "2026-01-12T10:00:00Z", { deployment_id: "d1" })]);
+        await runTransforms(w, testConfig(), { root });
+        const before = await w.one<{ finished_at: Date }>("SELECT finished_at FROM metrics.transform_run");
+        expect(before?.finished_at).toBeInstanceOf(Date);
+
+        await w.upsert("core.deployments", [deployment("api", "2026-01-13T10:00:00Z", { deployment_id: "d2" })]);
+        await expect(runTransforms(w, testConfig(), { root })).rejects.toThrow(/transform metrics\.b_fails .*too many/);
+        // a_count was rebuilt (n = 2) before b_fails failed: the rollback restores n = 1, and the run record
+        expect(await w.one("SELECT n FROM metrics.a_count")).toEqual({ n: 1 });
+        expect(await w.one("SELECT n FROM metrics.b_fails")).toEqual({ n: 1 });
+        expect((await w.one<{ finished_at: Date }>("SELECT finished_at FROM metrics.transform_run"))?.finished_at).toEqual(before?.finished_at);
+        // the connection is usable after the rollback
+        await w.run("DELETE FROM core.deployments WHERE deployment_id = 'd2'");
+        await runTransforms(w, testConfig(), { root });
+        expect(await w.one("SELECT n FROM metrics.a_count")).toEqual({ n: 1 });
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("names the failing file when a transform fails", async () => {
     await withMemoryWarehouse(async (w) => {
       await w.run("DROP TABLE core.incidents");
