@@ -58,6 +58,8 @@ export interface ReportData {
   collections: { source: string; last_success: Date | null; newest_status: string; newest_at: Date | null }[];
   /** When the transforms last built metrics.* (metrics.transform_run); null when not recorded. */
   transformedAt: Date | null;
+  /** The newest successful collection of any source. */
+  collectedAt: Date | null;
   /** A collection succeeded after the metrics were built: they do not show the latest data. */
   stale: boolean;
   missing: string[];
@@ -321,6 +323,7 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     lastSync,
     collections,
     transformedAt,
+    collectedAt: lastCollected,
     stale: transformedAt !== null && lastCollected !== null && lastCollected.getTime() > transformedAt.getTime(),
     missing: [...missing].sort(),
     evidence,

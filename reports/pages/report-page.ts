@@ -36,11 +36,9 @@ export function subtitle(ctx: PageContext): string {
 
 /** Says so when a collection succeeded after the metrics were built (run `dora transform`). */
 export function staleNote(ctx: PageContext): Html | string {
-  const { transformedAt, lastSync, stale } = ctx.data;
-  if (!stale || !transformedAt) return "";
-  return html`<p class="stale" role="alert">Metrics are older than the data: built ${isoStamp(transformedAt)}, before the collection of ${
-    lastSync?.finished_at ? isoStamp(lastSync.finished_at) : "a later run"
-  }. Run <code>dora transform</code> (or <code>dora run</code>) and build the report again.</p>`;
+  const { transformedAt, collectedAt, stale } = ctx.data;
+  if (!stale || !transformedAt || !collectedAt) return "";
+  return html`<p class="stale" role="alert">Metrics are older than the data: built ${isoStamp(transformedAt)}, before the collection of ${isoStamp(collectedAt)}. Run <code>dora transform</code> (or <code>dora run</code>) and build the report again.</p>`;
 }
 
 const isoStamp = (d: Date) => `${d.toISOString().replace("T", " ").slice(0, 16)} UTC`;
