@@ -1,4 +1,6 @@
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 export const PDF_SKIPPED = "PDF skipped: Chromium not found (install the 'chromium' package or set CHROMIUM_PATH)";
@@ -29,10 +31,47 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-/** Prints an HTML file to an A4 PDF with headless Chromium (the page's print stylesheet applies). */
+const PROFILE_PREFIX = "dora-chromium-";
+
+/**
+ * Removes Chromium profiles left in the temp folder by report processes that were killed while
+ * printing (each profile is named after the pid that made it; one whose process is gone is stale).
+ * Profiles of running processes are left alone. Returns the folders removed.
+ */
+export function removeStaleProfiles(dir: string = tmpdir()): string[] {
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const pid = new RegExp(`^${PROFILE_PREFIX}(\\d+)-`).exec(name)?.[1];
+    if (!pid || alive(Number(pid))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Prints an HTML file to an A4 PDF with headless Chromium (the page's print stylesheet applies). The
+ * profile is a folder of ours, named after this process, removed after printing; a process killed
+ * mid-print leaves it, and the next print removes it (removeStaleProfiles).
+ */
 export async function printPdf(htmlFile: string, pdfFile: string, executablePath: string): Promise<void> {
   const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  removeStaleProfiles();
+  const profile = mkdtempSync(join(tmpdir(), `${PROFILE_PREFIX}${process.pid}-`));
+  const browser = await chromium.launchPersistentContext(profile, { executablePath, args: CHROMIUM_ARGS, headless: true }).catch((error: unknown) => {
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  });
   try {
     const page = await browser.newPage();
     // Offline by construction: anything but the file itself is refused.
@@ -42,5 +81,6 @@ export async function printPdf(htmlFile: string, pdfFile: string, executablePath
     await page.pdf({ path: pdfFile, format: "A4", printBackground: true, preferCSSPageSize: true, displayHeaderFooter: false });
   } finally {
     await browser.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 }
