@@ -31,6 +31,19 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
+export interface PrintOptions {
+  /** Query string for the page, e.g. "?print" (slides lay out one per page). */
+  query?: string;
+  /** Footer text beside the page number (the plan's name); no footer without it. */
+  footer?: string;
+}
+
+/** Page footer: the plan's name and "page n of N", in the bottom margin of every page. */
+export function footerTemplate(text: string): string {
+  const safe = text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<div style="font: 8px system-ui, sans-serif; color: #616e7c; width: 100%; padding: 0 12mm; display: flex; justify-content: space-between;"><span>${safe}</span><span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`;
+}
+
 const PROFILE_PREFIX = "dora-chromium-";
 
 /**
@@ -60,11 +73,11 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Prints an HTML file to an A4 PDF with headless Chromium (the page's print stylesheet applies). The
+ * Prints an HTML file to PDF with headless Chromium (the page's print stylesheet and @page size apply). The
  * profile is a folder of ours, named after this process, removed after printing; a process killed
  * mid-print leaves it, and the next print removes it (removeStaleProfiles).
  */
-export async function printPdf(htmlFile: string, pdfFile: string, executablePath: string): Promise<void> {
+export async function printPdf(htmlFile: string, pdfFile: string, executablePath: string, options: PrintOptions = {}): Promise<void> {
   const { chromium } = await import("playwright-core");
   removeStaleProfiles();
   const profile = mkdtempSync(join(tmpdir(), `${PROFILE_PREFIX}${process.pid}-`));
@@ -76,9 +89,17 @@ export async function printPdf(htmlFile: string, pdfFile: string, executablePath
     const page = await browser.newPage();
     // Offline by construction: anything but the file itself is refused.
     await page.route(/^(?!file:)/, (route) => route.abort());
-    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: "load" });
+    await page.goto(pathToFileURL(htmlFile).href + (options.query ?? ""), { waitUntil: "load" });
     await page.emulateMedia({ media: "print" });
-    await page.pdf({ path: pdfFile, format: "A4", printBackground: true, preferCSSPageSize: true, displayHeaderFooter: false });
+    await page.pdf({
+      path: pdfFile,
+      format: "A4",
+      printBackground: true,
+      preferCSSPageSize: true,
+      displayHeaderFooter: options.footer !== undefined,
+      headerTemplate: "<span></span>",
+      footerTemplate: options.footer !== undefined ? footerTemplate(options.footer) : undefined,
+    });
   } finally {
     await browser.close();
     rmSync(profile, { recursive: true, force: true });

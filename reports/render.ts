@@ -94,11 +94,14 @@ export async function buildReport(w: Warehouse, options: BuildReportOptions): Pr
       if (pdf === true) throw new Error(PDF_SKIPPED.replace("PDF skipped", "cannot print the PDF"));
       warnings.push(PDF_SKIPPED);
     } else {
-      progress("printing report.pdf");
+      progress("printing report.pdf and slides.pdf");
       const file = join(options.out, "report.pdf");
+      const slidesFile = join(options.out, "slides.pdf");
       try {
-        await printPdf(join(options.out, "index.html"), file, chromium);
+        await printPdf(join(options.out, "index.html"), file, chromium, { footer: data.settings.title });
         files.push(file);
+        await printPdf(join(options.out, "slides.html"), slidesFile, chromium, { query: "?print" });
+        files.push(slidesFile);
       } catch (error) {
         // "auto" never costs the user the HTML report; an explicit request for the PDF fails loudly.
         const message = `PDF skipped: Chromium at ${chromium} failed: ${(error as Error).message.split("\n")[0]}`;

@@ -156,6 +156,8 @@ table.scorecard .change { font-weight: 600; }
 .result.met { color: var(--good); } .result.not-met { color: #a84300; } .result.not-assessed, .result.no-target, .result.not-measured { color: var(--muted); font-weight: 500; }
 ul.card-evidence { margin: 8px 0 0; padding: 6px 0 0 16px; border-top: 1px dashed var(--line); font-size: 12.5px; color: #3e4c59; }
 ul.card-evidence li::marker { color: #E69F00; }
+.print-only { display: none; }
+.print-only.interval { font-size: 11.5px; color: var(--muted); }
 [hidden] { display: none !important; }
 @media (max-width: 640px) {
   dl.definitions { grid-template-columns: 1fr; } .grid2, .multiples { grid-template-columns: 1fr; }
@@ -181,7 +183,10 @@ ul.card-evidence li::marker { color: #E69F00; }
   table.scorecard { font-size: 9pt; } table.scorecard tr { break-inside: avoid; page-break-inside: avoid; }
   section { margin-top: 18pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
-  section#trends, section#services, section#quality, section#methods { break-before: page; page-break-before: always; }
+  .screen-only { display: none !important; }
+  .print-only { display: block !important; }
+  details.notes > *:not(summary) { display: block; }
+  .collapse > summary { display: none; }
   .cards { grid-template-columns: repeat(2, 1fr); gap: 8pt; }
   .card { padding: 8pt 10pt; }
   .values { font-size: 18pt; }

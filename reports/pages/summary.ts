@@ -1,6 +1,6 @@
 import type { ReportData } from "../data.ts";
 import type { ComparisonRow } from "../../schemas/metrics.ts";
-import { formatChange, formatMetric, unitSuffix, formatValue, isPlanKpi, longDate, metricMeta, PLAN_KPI_METRICS, rowMeta, sentence, SUMMARY_METRICS, targetText, tierLabel, type MetricMeta } from "../format.ts";
+import { formatChange, formatInterval, formatMetric, unitSuffix, formatValue, isPlanKpi, longDate, metricMeta, PLAN_KPI_METRICS, rowMeta, sentence, SUMMARY_METRICS, targetText, tierLabel, type MetricMeta } from "../format.ts";
 import { html, type Html } from "../html.ts";
 import { evidenceLine } from "./evidence.ts";
 
@@ -147,7 +147,8 @@ function cell(k: KeyMetric | undefined, data: ReportData): Html {
   const v = values(k);
   const s = sentence(k.row, k.meta, data.settings.minSample);
   if (!v) return html`<td class="insufficient" title="${s}">insufficient data</td>`;
-  return html`<td title="${s}"><span class="pair-values">${v.from} → <b>${v.to}</b></span> <span class="change ${v.tone}">${v.arrow} ${v.change}</span></td>`;
+  const interval = formatInterval(k.row, k.meta);
+  return html`<td title="${s}"><span class="pair-values">${v.from} → <b>${v.to}</b></span> <span class="change ${v.tone}">${v.arrow} ${v.change}</span>${interval ? html`<span class="print-only interval">${interval}</span>` : ""}</td>`;
 }
 
 /** Key paths as one table: p99 and SLO attainment, baseline → final, with the verdicts. */
@@ -163,7 +164,7 @@ export function keyPathTable(paths: KeyMetric[], data: ReportData): Html {
   }
   const targets = new Map(data.keyPaths.map((k) => [`${k.service}\u0000${k.route}`, k]));
   return html`<div class="table-wrap"><table class="services paths">
-<caption>Key paths, baseline → final; hover a value for the full sentence with its 95 % interval.</caption>
+<caption>Key paths, baseline → final<span class="screen-only">; hover a value for the full sentence with its 95 % interval</span>.</caption>
 <thead><tr><th scope="col">Service</th><th scope="col">Key path</th><th scope="col">p99 latency</th><th scope="col">SLO attainment</th><th scope="col">SLO</th><th scope="col">Verdict</th></tr></thead>
 <tbody>${[...groups.entries()].map(([id, g]) => {
     const t = targets.get(id);

@@ -2,6 +2,7 @@
  * User path: demo → transforms → report, opened in real headless Chromium from file://.
  * Screenshots go to test/output/screenshots/ for a person to look at.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -81,7 +82,7 @@ function chartIds(): string[] {
 describe("report of the default demo in headless Chromium", () => {
   it("writes index.html, slides.html, report.pdf and the chart CSVs", () => {
     const names = built.files.map((f) => f.slice(join(dir, "report").length + 1));
-    expect(names).toEqual(expect.arrayContaining(["index.html", "slides.html", "report.pdf"]));
+    expect(names).toEqual(expect.arrayContaining(["index.html", "slides.html", "report.pdf", "slides.pdf"]));
     expect(built.warnings).toEqual([]);
     expect(chartIds().length).toBeGreaterThanOrEqual(15);
     const pdf = readFileSync(join(dir, "report", "report.pdf"));
@@ -182,6 +183,152 @@ describe("report of the default demo in headless Chromium", () => {
     } finally {
       await context.close();
     }
+  });
+});
+
+/** Share of non-white pixels per row band of a PPM page image: the page's fill ratio (0–1). */
+function fillRatio(ppm: Buffer): number {
+  // P6 header: "P6\n<w> <h>\n255\n"
+  const header = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(ppm.subarray(0, 40).toString("latin1"))!;
+  const [w, h] = [Number(header[1]), Number(header[2])];
+  const data = ppm.subarray(header[0].length);
+  // The last row with ink below the top margin tells how far down the page is used.
+  let last = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      if (data[i]! < 235 || data[i + 1]! < 235 || data[i + 2]! < 235) {
+        last = y;
+        break;
+      }
+    }
+  }
+  // The footer (page number) sits in the bottom margin: it does not count as content.
+  return last / (h * 0.93);
+}
+
+describe("presentation: scorecard, timeline, slides, PDF and phone layout", () => {
+  it("index.html opens with the scorecard, then the plan timeline with every phase's full name and milestone", async () => {
+    const { page, context } = await open(join(dir, "report", "index.html"), { viewport: { width: 1280, height: 900 } });
+    try {
+      const order = await page.evaluate(() => ["scorecard", "plan-timeline", "summary"].map((id) => document.getElementById(id)!.getBoundingClientRect().top));
+      expect(order[0]).toBeLessThan(order[1]!);
+      expect(order[1]).toBeLessThan(order[2]!);
+      const rows = await page.locator("#scorecard tbody tr").count();
+      expect(rows).toBeGreaterThanOrEqual(12);
+      const timeline = await page.locator("#plan-timeline").innerText();
+      for (const phase of demoConfig().plan.phases) expect(timeline).toContain(phase.name);
+      for (const m of demoConfig().plan.milestones) expect(timeline).toContain(m.label);
+      // The engineer's evidence is on the timeline and beside the metric it supports.
+      expect(timeline).toContain("Game day: payments database failover");
+      await expect(page.locator('#summary [data-metric="time_to_restore"] .card-evidence').innerText()).resolves.toContain("min to restore");
+      // Tick labels of the timeline axis never overlap.
+      const ticks = await page.locator("#plan-timeline .tl-tick").evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => [r.left, r.right] as const));
+      for (let i = 1; i < ticks.length; i++) expect(ticks[i]![0]).toBeGreaterThanOrEqual(ticks[i - 1]![1] - 0.5);
+      // Chart text: no two phase/milestone code labels overprint on the trend chart.
+      const labels = await page.locator("#chart-deployments-weekly svg text").evaluateAll((els) =>
+        els
+          .filter((e) => /^(P\d+|M\d+(–\d+)?)$/.test(e.textContent ?? ""))
+          .map((e) => {
+            const r = e.getBoundingClientRect();
+            return { x1: r.left, x2: r.right, y1: r.top, y2: r.bottom };
+          }),
+      );
+      expect(labels.length).toBeGreaterThan(6);
+      for (let i = 0; i < labels.length; i++)
+        for (let j = i + 1; j < labels.length; j++) {
+          const [a, b] = [labels[i]!, labels[j]!];
+          expect(a.x2 <= b.x1 || b.x2 <= a.x1 || a.y2 <= b.y1 || b.y2 <= a.y1, `labels ${i} and ${j} overlap`).toBe(true);
+        }
+      await page.locator("#scorecard-section").screenshot({ path: join(SHOTS, "scorecard.png") });
+      await page.locator("#timeline").screenshot({ path: join(SHOTS, "timeline.png") });
+      const text = await page.evaluate(() => {
+        const appendix = document.getElementById("appendix")!;
+        const clone = document.body.cloneNode(true) as HTMLElement;
+        clone.querySelector("#appendix")?.remove();
+        clone.querySelectorAll("details.alt").forEach((d) => d.remove());
+        return [clone.innerText, appendix.innerText.length] as const;
+      });
+      // Internal names only in the appendix.
+      expect(text[0]).not.toMatch(/metrics\.pdp_comparison|incident_window_hours|seeds\./);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("phone (390 px): no horizontal overflow, scorecard and charts readable", async () => {
+    const { page, context } = await open(join(dir, "report", "index.html"), { viewport: { width: 390, height: 844 } });
+    try {
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: join(SHOTS, "phone-top.png") });
+      await page.locator("#timeline").screenshot({ path: join(SHOTS, "phone-timeline.png") });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("every slide at 1920×1080: story order, nothing past the slide, chart text ≥ 16 px, notes with N, click to move", async () => {
+    const { page, context, errors } = await open(join(dir, "report", "slides.html"), { viewport: { width: 1920, height: 1080 } });
+    try {
+      const classes = await page.locator(".slide").evaluateAll((els) => els.map((e) => e.className));
+      const kinds = classes.map((c) => (c.match(/\b(title|timeline-slide|scorecard-slide|metric-slide|reliability-slide|evidence-slide|next-slide|appendix)\b/) ?? [""])[0]);
+      // title → timeline → scorecard → metrics → reliability → evidence → next → appendix
+      const firstOf = (k: string) => kinds.indexOf(k);
+      const story = ["title", "timeline-slide", "scorecard-slide", "metric-slide", "reliability-slide", "evidence-slide", "next-slide", "appendix"].map(firstOf);
+      expect(story.every((i) => i >= 0)).toBe(true);
+      expect([...story].sort((a, b) => a - b)).toEqual(story);
+      for (let i = 1; i <= classes.length; i++) {
+        await expect.poll(() => page.locator("body").getAttribute("data-slide")).toBe(String(i));
+        const check = await page.evaluate(() => {
+          const s = document.querySelector(".slide.active")!;
+          const box = s.getBoundingClientRect();
+          const outside = Array.from(s.querySelectorAll("*")).filter((e) => !e.closest("aside.notes")).map((e) => e.getBoundingClientRect()).filter((r) => r.height > 0 && (r.bottom > box.bottom + 1 || r.right > box.right + 1)).length;
+          const sizes = Array.from(s.querySelectorAll("svg")).flatMap((svg) => {
+            const scale = svg.getBoundingClientRect().width / (svg.viewBox.baseVal?.width || svg.getBoundingClientRect().width);
+            return Array.from(svg.querySelectorAll("text")).filter((t) => (t.textContent ?? "").trim()).map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+          });
+          return { outside, minFont: sizes.length ? Math.min(...sizes) : null };
+        });
+        expect(check.outside, `slide ${i}: elements past the slide`).toBe(0);
+        if (check.minFont != null) expect(check.minFont, `slide ${i}: chart text`).toBeGreaterThanOrEqual(16);
+        await page.screenshot({ path: join(SHOTS, `slide-1080p-${String(i).padStart(2, "0")}.png`) });
+        if (i < classes.length) await page.keyboard.press("ArrowRight");
+      }
+      await page.keyboard.press("Home");
+      await page.mouse.click(1700, 500);
+      await expect.poll(() => page.locator("body").getAttribute("data-slide")).toBe("2");
+      await expect(page.locator("#slide-no").textContent()).resolves.toBe("2");
+      await page.keyboard.press("n");
+      await expect(page.locator(".slide.active aside.notes").isVisible()).resolves.toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("report.pdf and slides.pdf: page numbers and the plan's name in the footer, no hover text, no mostly blank page", async () => {
+    const pdf = join(dir, "report", "report.pdf");
+    const slidesPdf = join(dir, "report", "slides.pdf");
+    expect(statSync(slidesPdf).size).toBeGreaterThan(20_000);
+    const out = join(dir, "pages");
+    mkdirSync(out, { recursive: true });
+    execFileSync("pdftoppm", ["-r", "30", pdf, join(out, "report")]);
+    execFileSync("pdftoppm", ["-r", "20", slidesPdf, join(out, "slides")]);
+    const reportPages = readdirSync(out).filter((f) => f.startsWith("report")).sort();
+    const slidePages = readdirSync(out).filter((f) => f.startsWith("slides")).sort();
+    expect(reportPages.length).toBeGreaterThan(3);
+    const slideCount = (readFileSync(join(dir, "report", "slides.html"), "utf8").match(/<section class="slide /g) ?? []).length;
+    expect(slidePages.length).toBe(slideCount);
+    const ratios = reportPages.map((f) => fillRatio(readFileSync(join(out, f))));
+    ratios.slice(0, -1).forEach((r, i) => expect(r, `report.pdf page ${i + 1} is ${Math.round(r * 100)} % filled`).toBeGreaterThanOrEqual(0.3));
+    const text = execFileSync("pdftotext", ["-layout", pdf, "-"]).toString();
+    expect(text).not.toMatch(/\bhover\b/i);
+    expect(text).toContain(`Page 1 of ${reportPages.length}`);
+    expect(text).toContain("Acme Payments");
+    // Intervals that are hover-only on screen are printed.
+    expect(text).toMatch(/95 % CI/);
+    execFileSync("pdftoppm", ["-png", "-r", "40", "-f", "1", "-l", "2", pdf, join(SHOTS, "report-pdf-page")]);
   });
 });
 
