@@ -156,6 +156,8 @@ table.scorecard .change { font-weight: 600; }
 .result.met { color: var(--good); } .result.not-met { color: #a84300; } .result.not-assessed, .result.no-target, .result.not-measured { color: var(--muted); font-weight: 500; }
 ul.card-evidence { margin: 8px 0 0; padding: 6px 0 0 16px; border-top: 1px dashed var(--line); font-size: 12.5px; color: #3e4c59; }
 ul.card-evidence li::marker { color: #E69F00; }
+details.collapse { margin-top: 12px; }
+details.collapse > summary { cursor: pointer; color: var(--good); font-size: 14px; width: fit-content; }
 .print-only { display: none; }
 .print-only.interval { font-size: 11.5px; color: var(--muted); }
 [hidden] { display: none !important; }
@@ -171,7 +173,7 @@ ul.card-evidence li::marker { color: #E69F00; }
   table.scorecard th, table.scorecard td { border: 0; padding: 2px 0; }
   table.scorecard td.num { text-align: left; }
   table.scorecard td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 12px; }
-  .cards { grid-template-columns: 1fr; }
+  .cards, .grid3 { grid-template-columns: minmax(0, 1fr); } .card { min-width: 0; overflow-wrap: anywhere; } .values { font-size: 22px; }
   dl.plan-key > div { display: block; }
 }
 @page { size: A4; margin: 14mm 12mm 16mm; }

@@ -5,7 +5,7 @@ import type { PageContext } from "./context.ts";
 import { figure, type ChartSpec } from "./figure.ts";
 import { page, REPORT_CSS, REPORT_SCRIPT } from "./layout.ts";
 import { kpiSection } from "./kpis.ts";
-import { servicesSection } from "./services.ts";
+import { collapsed, servicesSection } from "./services.ts";
 import { LATENCY_LEGEND } from "./trends.ts";
 import { glossary, phaseNotes, planTimeline, scorecard } from "./plan.ts";
 import { summarySection } from "./summary.ts";
@@ -102,7 +102,7 @@ ${trend("oncall-load")}
 ${kpiSection(ctx, charts.kpis)}
 <section id="latency" aria-labelledby="latency-h">
 <h2 id="latency-h">Latency of key paths</h2>
-${charts.latency.length ? html`<p class="lead">Weekly 99th-percentile latency of each key path against its SLO threshold; below the dashed line is within the objective.</p>${LATENCY_LEGEND}<div class="grid3">${charts.latency.map(figure)}</div>` : html`<p class="no-data">No data: no key paths with latency are configured (services.&lt;name&gt;.latency), or metrics.latency_p99 is empty.</p>`}
+${charts.latency.length ? html`<p class="lead">Weekly 99th-percentile latency of each key path against its SLO threshold; below the dashed line is within the objective.</p>${LATENCY_LEGEND}${collapsed(charts.latency, 18, 9, (shown) => html`<div class="grid3">${shown.map(figure)}</div>`, "key paths")}` : html`<p class="no-data">No data: no key paths with latency are configured (services.&lt;name&gt;.latency), or metrics.latency_p99 is empty.</p>`}
 </section>
 <section id="flow" aria-labelledby="flow-h">
 <h2 id="flow-h">Lead time and restore time in detail</h2>

@@ -77,6 +77,15 @@ export function serviceTable(data: ReportData): Html {
   )}</tbody></table></div>`;
 }
 
+/**
+ * Many charts stay one click away: beyond `limit` only the first `keep` show and the rest sit in a
+ * collapsed <details>, so 50 services do not push the page to tens of thousands of pixels.
+ */
+export function collapsed(charts: ChartSpec[], limit: number, keep: number, wrap: (c: ChartSpec[]) => Html, noun: string): Html {
+  if (charts.length <= limit) return wrap(charts);
+  return html`${wrap(charts.slice(0, keep))}<details class="collapse"><summary>Show all ${charts.length} ${noun} (${charts.length - keep} more)</summary>${wrap(charts.slice(keep))}</details>`;
+}
+
 export function servicesSection(ctx: PageContext, charts: ChartSpec[]): Html {
   const { data } = ctx;
   return html`<section id="services" aria-labelledby="services-h">
@@ -91,6 +100,6 @@ ${legend([
   { label: "Rolling median (5 weeks)", color: PALETTE.accent, kind: "line" },
   { label: "Baseline and final windows", color: PALETTE.window, kind: "band" },
 ])}
-<div class="multiples">${charts.map(figure)}</div>
+${collapsed(charts, 12, 6, (shown) => html`<div class="multiples">${shown.map(figure)}</div>`, "services")}
 </section>`;
 }

@@ -163,18 +163,35 @@ export function keyPathTable(paths: KeyMetric[], data: ReportData): Html {
     groups.set(id, g);
   }
   const targets = new Map(data.keyPaths.map((k) => [`${k.service}\u0000${k.route}`, k]));
-  return html`<div class="table-wrap"><table class="services paths">
-<caption>Key paths, baseline → final<span class="screen-only">; hover a value for the full sentence with its 95 % interval</span>.</caption>
-<thead><tr><th scope="col">Service</th><th scope="col">Key path</th><th scope="col">p99 latency</th><th scope="col">SLO attainment</th><th scope="col">SLO</th><th scope="col">Verdict</th></tr></thead>
-<tbody>${[...groups.entries()].map(([id, g]) => {
-    const t = targets.get(id);
+  const rows = [...groups.entries()].map(([id, g]) => {
     const verdicts = [g.p99?.row?.verdict, g.slo?.row?.verdict].filter(Boolean) as string[];
     const worst = verdicts.includes("worse") ? "worse" : verdicts.every((v) => v === "improved") && verdicts.length ? "improved" : verdicts.includes("insufficient data") ? "insufficient data" : "no clear change";
-    return html`<tr data-service="${g.service}"><td>${g.service}</td><th scope="row"><code>${g.route}</code></th>${cell(g.p99, data)}${cell(g.slo, data)}<td class="muted">${
-      t?.threshold != null ? html`≤ ${formatValue(t.threshold, "seconds")}${t.target != null ? html` for ${Number((t.target * 100).toFixed(3))}\u00a0%` : ""}` : "–"
-    }</td><td><span class="chip ${worst.replace(/ /g, "-")}">${verdicts.length ? VERDICT_LABEL[worst] : "No data"}</span></td></tr>`;
-  })}</tbody></table></div>`;
+    return { id, g, verdicts, worst };
+  });
+  // Worst first: paths that got worse, then no clear change, then too few data, then improvements (smallest first).
+  const rank: Record<string, number> = { worse: 0, "no clear change": 1, "insufficient data": 2, improved: 3 };
+  rows.sort((a, b) => rank[a.worst]! - rank[b.worst]! || (b.g.p99?.row?.change_pct ?? 0) - (a.g.p99?.row?.change_pct ?? 0));
+  const head = html`<thead><tr><th scope="col">Service</th><th scope="col">Key path</th><th scope="col">p99 latency</th><th scope="col">SLO attainment</th><th scope="col">SLO</th><th scope="col">Verdict</th></tr></thead>`;
+  const body = (part: typeof rows) =>
+    part.map(({ id, g, verdicts, worst }) => {
+      const t = targets.get(id);
+      return html`<tr data-service="${g.service}"><td>${g.service}</td><th scope="row"><code>${g.route}</code></th>${cell(g.p99, data)}${cell(g.slo, data)}<td class="muted">${
+        t?.threshold != null ? html`≤ ${formatValue(t.threshold, "seconds")}${t.target != null ? html` for ${Number((t.target * 100).toFixed(3))}\u00a0%` : ""}` : "–"
+      }</td><td><span class="chip ${worst.replace(/ /g, "-")}">${verdicts.length ? VERDICT_LABEL[worst] : "No data"}</span></td></tr>`;
+    });
+  const first = rows.slice(0, KEY_PATH_ROWS);
+  const rest = rows.slice(KEY_PATH_ROWS);
+  return html`<div class="table-wrap"><table class="services paths">
+<caption>Key paths, worst first, baseline → final<span class="screen-only">; hover a value for the full sentence with its 95 % interval</span>.</caption>
+${head}<tbody>${body(first)}</tbody></table></div>${
+    rest.length
+      ? html`<details class="collapse more-paths"><summary>All ${rows.length} key paths (${rest.length} more)</summary><div class="table-wrap"><table class="services paths">${head}<tbody>${body(rest)}</tbody></table></div></details>`
+      : ""
+  }`;
 }
+
+/** Key-path rows shown before the rest collapse (50 services have 150 paths). */
+export const KEY_PATH_ROWS = 10;
 
 export function summarySection(data: ReportData): Html {
   const keys = keyMetrics(data);
@@ -187,7 +204,7 @@ export function summarySection(data: ReportData): Html {
 <div class="cards">${main.map((k) => card(k, data))}${pathCount <= MAX_PATH_CARDS ? paths.map((k) => card(k, data)) : ""}</div>
 ${pathCount > MAX_PATH_CARDS ? html`<h3 class="sub-h">Key paths</h3>${keyPathTable(paths, data)}` : ""}
 ${planKpiGroup(data)}
-<p class="note">Baseline ${rangeText(data.windows.baseline)} compared with final ${rangeText(data.windows.final)}. Changes are relative to the baseline; intervals are 95 % bootstrap or Wilson intervals from metrics.pdp_comparison. Blue marks a change in the good direction, vermillion in the bad one.</p>
+<p class="note">Baseline ${rangeText(data.windows.baseline)} compared with final ${rangeText(data.windows.final)}. Changes are relative to the baseline; intervals are 95 % bootstrap or Wilson intervals (methods in the appendix). Blue marks a change in the good direction, vermillion in the bad one.</p>
 </section>`;
 }
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 import { chromiumForTests } from "../helpers/chromium.ts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { demoConfig, loadDemo } from "../../collectors/demo/index.ts";
 import { CHROMIUM_ARGS } from "../../reports/pdf.ts";
 import { buildReport } from "../../reports/render.ts";
@@ -19,6 +19,8 @@ import { withTempDir } from "../helpers/db.ts";
 import { OUTPUT } from "../unit/reports/snapshot.ts";
 
 const SHOTS = join(OUTPUT, "screenshots");
+// Each test drives Chromium over a 600 kB page on a shared 2-core machine: minutes, not the 60 s default.
+vi.setConfig({ testTimeout: 240_000 });
 let dir: string;
 let cleanup: () => void;
 let browser: Browser;
