@@ -106,7 +106,7 @@ describe("buildReport on the fixture", () => {
     expect(badge(index, "deployment_frequency")).toBeUndefined(); // no target in the plan: no badge
     expect(index).toMatch(/\.target\.met \{ color: var\(--good\)/);
     // the plan KPI slide: the same cards with their badges
-    const kpiSlide = slides.slice(slides.indexOf('class="slide kpi-slide"'));
+    const kpiSlide = slides.slice(slides.indexOf('class="slide kpi-slide'));
     expect(kpiSlide.slice(0, kpiSlide.indexOf("</section>"))).toContain("Plan KPIs");
     expect(badge(kpiSlide, "pipeline_time_p90")).toEqual(["not-met", "✗", "Target < 20 min: not met"]);
     expect(badge(kpiSlide, "kpi:flaky_test_share")).toEqual(["not-assessed", "–", "Target < 2 %: not assessed"]);
