@@ -127,7 +127,9 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     await query<Row>(
       [cmpTable],
       `SELECT metric, service, unit, direction, baseline_value, final_value, change_pct, better, ci_low, ci_high, interval_of,
-              p_value, n_baseline, n_final, tier_baseline, tier_final, tier_year, verdict, target, target_op, target_of, target_met
+              p_value, n_baseline, n_final, tier_baseline, tier_final, tier_year, verdict, target, target_op, target_of, target_met,
+              status, measured_by, window_kind, baseline_from, baseline_to, final_from, final_to, baseline_days_covered, final_days_covered,
+              window_days, n_open_baseline, n_open_final, q_value, interval_kind, fdr_family
        FROM ${cmpTable} ORDER BY service, metric`,
     )
   ).map(toComparison);
@@ -354,7 +356,7 @@ function toComparison(r: Row): ComparisonRow {
     better: typeof r.better === "boolean" ? r.better : null,
     ci_low: num(r.ci_low),
     ci_high: num(r.ci_high),
-    interval_of: oneOf(r.interval_of, ["change_pct", "final_value"] as const),
+    interval_of: oneOf(r.interval_of, ["change_pct", "final_value", "difference"] as const),
     p_value: num(r.p_value),
     n_baseline: num(r.n_baseline) ?? 0,
     n_final: num(r.n_final) ?? 0,
@@ -366,5 +368,26 @@ function toComparison(r: Row): ComparisonRow {
     target_op: oneOf(r.target_op, ["<", "<=", ">", ">="] as const),
     target_of: oneOf(r.target_of, ["final_value", "change_pct"] as const),
     target_met: typeof r.target_met === "boolean" ? r.target_met : null,
+    status: r.status === "not measured" ? "not measured" : "measured",
+    measured_by: str(r.measured_by),
+    window_kind: oneOf(r.window_kind, ["final", "interim", "none"] as const) ?? "final",
+    baseline_from: dateText(r.baseline_from),
+    baseline_to: dateText(r.baseline_to),
+    final_from: dateText(r.final_from),
+    final_to: dateText(r.final_to),
+    baseline_days_covered: num(r.baseline_days_covered),
+    final_days_covered: num(r.final_days_covered),
+    window_days: num(r.window_days),
+    n_open_baseline: num(r.n_open_baseline),
+    n_open_final: num(r.n_open_final),
+    q_value: num(r.q_value),
+    interval_kind: str(r.interval_kind),
+    fdr_family: oneOf(r.fdr_family, ["dora", "dora_services", "key_paths", "kpis"] as const) ?? "dora",
   };
+}
+
+/** A DATE column as "YYYY-MM-DD" (DuckDB hands DATEs over as Date at UTC midnight, or as text). */
+function dateText(v: unknown): string | null {
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  return typeof v === "string" ? v.slice(0, 10) : null;
 }

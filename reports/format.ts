@@ -241,7 +241,13 @@ export function normalizeVerdict(v: unknown): Verdict {
 
 /** The fields of a metrics.pdp_comparison row that its wording needs. */
 export type ComparisonLike = Pick<ComparisonRow, "metric" | "baseline_value" | "final_value" | "change_pct" | "ci_low" | "ci_high" | "verdict"> &
-  Partial<Pick<ComparisonRow, "unit" | "interval_of" | "n_baseline" | "n_final">>;
+  Partial<
+    Pick<
+      ComparisonRow,
+      | "unit" | "interval_of" | "n_baseline" | "n_final" | "measured_by" | "window_kind" | "final_from" | "final_to" | "q_value" | "p_value"
+      | "n_open_baseline" | "n_open_final" | "baseline_days_covered" | "final_days_covered" | "window_days" | "baseline_from" | "baseline_to"
+    >
+  >;
 
 /** True when the interval is of the change in % (else it is of the final value, e.g. for rates). */
 export function intervalIsOfChange(intervalOf: string | null | undefined): boolean {
@@ -250,6 +256,12 @@ export function intervalIsOfChange(intervalOf: string | null | undefined): boole
 
 export function formatInterval(row: ComparisonLike, meta: MetricMeta): string | null {
   if (row.ci_low == null || row.ci_high == null || !Number.isFinite(row.ci_low) || !Number.isFinite(row.ci_high)) return null;
+  if (row.interval_of === "difference") {
+    // the difference final − baseline in the metric's unit: shares in percentage points
+    const diff = (v: number) =>
+      meta.unit === "share" || inPoints(meta) ? `${v > 0 ? "+" : ""}${trim(v * 100, 2)}${NBSP}pp` : `${v > 0 ? "+" : ""}${formatMetric(v, meta, [row.ci_low!, row.ci_high!])}`;
+    return `95${NBSP}% CI of the difference ${diff(row.ci_low)} to ${diff(row.ci_high)}`;
+  }
   if (intervalIsOfChange(row.interval_of)) return `95${NBSP}% CI ${formatPct(row.ci_low)} to ${formatPct(row.ci_high)}`;
   const ctx = [row.ci_low, row.ci_high, row.baseline_value, row.final_value];
   return `95${NBSP}% CI of the final value ${formatMetric(row.ci_low, meta, ctx)} to ${formatMetric(row.ci_high, meta, ctx)}`;
@@ -276,6 +288,31 @@ export function formatChange(row: Pick<ComparisonLike, "change_pct" | "baseline_
  * Insufficient data is said in words and never shown as a number.
  */
 export function sentence(row: ComparisonLike, meta: MetricMeta = metricMeta(row.metric, row.unit), minSample?: number | null): string {
+  if (row.verdict === "not measured") return `${meta.noun}: not measured — configure ${row.measured_by ?? "its source"} to measure it.`;
+  if (row.window_kind === "none") return `${meta.noun}: no comparison yet (the plan has not started, or a window as long as the final one does not yet fit after the baseline).`;
+  const interim = row.window_kind === "interim" ? `Progress so far (interim, against ${row.final_from} … ${row.final_to}): ` : "";
+  return interim + verdictSentence(row, meta, minSample) + (row.verdict === "insufficient data" ? "" : evidence(row, meta));
+}
+
+/** n per window, p and q, open (censored) items and coverage, after the verdict sentence. */
+function evidence(row: ComparisonLike, meta: MetricMeta): string {
+  const parts: string[] = [];
+  if (row.n_baseline != null && row.n_final != null) parts.push(`${row.n_baseline} ${meta.sample} → ${row.n_final} ${meta.sample}`);
+  if (row.p_value != null && row.q_value != null) parts.push(`p${NBSP}=${NBSP}${row.p_value < 0.001 ? "<0.001" : row.p_value.toFixed(3)}${row.q_value != null ? `, q${NBSP}=${NBSP}${row.q_value < 0.001 ? "<0.001" : row.q_value.toFixed(3)}` : ""}`);
+  if (row.n_open_baseline || row.n_open_final) parts.push(`${row.n_open_baseline ?? 0} → ${row.n_open_final ?? 0} still open, counted as censored`);
+  const days = (covered: number | null | undefined, from: string | null | undefined, to: string | null | undefined) => {
+    if (covered == null || !from || !to) return null;
+    const total = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
+    return covered < total ? `data for ${covered} of ${total} days` : null;
+  };
+  const b = days(row.baseline_days_covered, row.baseline_from, row.baseline_to);
+  const f = days(row.final_days_covered, row.final_from, row.final_to);
+  if (b) parts.push(`baseline ${b}`);
+  if (f) parts.push(`${row.window_kind === "interim" ? "recent" : "final"} window ${f}`);
+  return parts.length ? ` ${parts.join("; ")}.` : "";
+}
+
+function verdictSentence(row: ComparisonLike, meta: MetricMeta, minSample?: number | null): string {
   if (row.verdict === "insufficient data" || row.baseline_value == null || row.final_value == null) {
     const counts =
       row.n_baseline != null && row.n_final != null
@@ -297,6 +334,7 @@ export function sentence(row: ComparisonLike, meta: MetricMeta = metricMeta(row.
 
 /** The short message of a slide: "Median lead time fell 78 %". */
 export function shortSentence(row: ComparisonLike, meta: MetricMeta = metricMeta(row.metric, row.unit)): string {
+  if (row.verdict === "not measured") return `${meta.noun}: not measured`;
   if (row.verdict === "insufficient data" || row.baseline_value == null || row.final_value == null) return `${meta.noun}: too little data to compare`;
   if (row.verdict === "no clear change") return `${meta.noun}: no clear change`;
   const verb = row.final_value > row.baseline_value ? "rose" : "fell";

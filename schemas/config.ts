@@ -247,6 +247,21 @@ export const Plan = z
     plan.phases.forEach((p, i) => {
       if (p.from > p.to) ctx.addIssue({ code: "custom", message: "from must not be after to", path: ["phases", i, "to"] });
     });
+    // a day in both windows would be counted in one and divided by the length of the other: the
+    // comparison needs two disjoint windows, the baseline first
+    const { baseline, final } = resolvePlan(plan);
+    if (baseline.to >= final.from) {
+      const explicit = plan.baseline !== undefined && plan.final !== undefined;
+      ctx.addIssue({
+        code: "custom",
+        path: [plan.final ? "final" : plan.baseline ? "baseline" : "months"],
+        message:
+          `the baseline window (${baseline.from} … ${baseline.to}${plan.baseline ? "" : ", the default: the plan's first two months"}) and the final window ` +
+          `(${final.from} … ${final.to}${plan.final ? "" : ", the default: the plan's last two months"}) ` +
+          (baseline.from > final.to ? "are in the wrong order: the baseline must end before the final window starts" : "overlap: a day can be in only one of them") +
+          (explicit ? "" : "; give plan.baseline and plan.final explicitly, without overlap (a baseline before plan.start is allowed)"),
+      });
+    }
   });
 
 /**
@@ -350,6 +365,8 @@ export const Config = z.strictObject({
       /** Below this many observations in either window the verdict is "insufficient data". */
       min_sample: z.number().int().min(1).default(8),
       out: z.string().default("report"),
+      /** Last day the report covers (default: yesterday in the configured zone); before the final window ends the comparison is interim. */
+      as_of: IsoDate.optional(),
     })
     .default({ title: "Development plan review", tier_year: 2024, min_sample: 8, out: "report" }),
 }).superRefine((c, ctx) => {
@@ -400,7 +417,7 @@ export interface ResolvedPlan {
   final: { from: string; to: string };
 }
 
-export function resolvePlan(plan: Config["plan"]): ResolvedPlan {
+export function resolvePlan(plan: Pick<Config["plan"], "start" | "months" | "baseline" | "final">): ResolvedPlan {
   const end = addDays(addMonths(plan.start, plan.months), -1);
   return {
     start: plan.start,
@@ -408,6 +425,45 @@ export function resolvePlan(plan: Config["plan"]): ResolvedPlan {
     baseline: plan.baseline ?? { from: plan.start, to: addDays(addMonths(plan.start, 2), -1) },
     final: plan.final ?? { from: addMonths(plan.start, plan.months - 2), to: end },
   };
+}
+
+/**
+ * What the report compares as of a day (the last day with data the report covers):
+ * - `final`: the final window has ended, baseline against final;
+ * - `interim`: the plan runs and the final window is not complete: baseline against the latest complete
+ *   window of the final window's length ("progress so far"), provided it starts after the baseline;
+ * - `too early`: that window would reach into the baseline, so there is nothing to compare yet;
+ * - `not started`: the plan starts after the day; no comparison.
+ * `compare` is the window the report compares the baseline with (null without a comparison).
+ */
+export interface ComparisonWindows {
+  kind: "final" | "interim" | "too early" | "not started";
+  asOf: string;
+  baseline: { from: string; to: string };
+  compare: { from: string; to: string } | null;
+  /** The configured final window, for the sentence saying when the final verdict comes. */
+  final: { from: string; to: string };
+}
+
+export function comparisonWindows(plan: ResolvedPlan, asOf: string): ComparisonWindows {
+  const base = { asOf, baseline: plan.baseline, final: plan.final };
+  if (asOf >= plan.final.to) return { ...base, kind: "final", compare: plan.final };
+  if (asOf < plan.start) return { ...base, kind: "not started", compare: null };
+  const length = daysBetween(plan.final.from, plan.final.to) + 1;
+  const from = addDays(asOf, -(length - 1));
+  if (from <= plan.baseline.to) return { ...base, kind: "too early", compare: null };
+  return { ...base, kind: "interim", compare: { from, to: asOf } };
+}
+
+/** Whole days from `a` to `b` (ISO dates). */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+}
+
+/** Today's date in a time zone, minus `back` days (ISO). */
+export function localDate(timeZone: string, back = 0, now = new Date()): string {
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
+  return addDays(today, -back);
 }
 
 export function addMonths(date: string, months: number): string {

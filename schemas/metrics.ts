@@ -17,12 +17,14 @@ export type Direction = "lower" | "higher";
  * How the two windows are compared (transforms/comparison/pdp_comparison.ts):
  * - median: medians, seeded bootstrap interval of the % change, Mann-Whitney p;
  * - quantile: a quantile (p90) with a bootstrap interval of its change;
- * - rate: successes ÷ trials, Wilson interval of the final rate, two-proportion p;
- * - poisson: events per week, rate-ratio interval;
- * - histogram: a value read from histogram buckets, no interval (a change under 5 % is no clear change);
- * - exact: a value from exact counts, no interval (same 5 % rule).
+ * - rate: successes ÷ trials, Newcombe interval of the difference, two-proportion p;
+ * - poisson: events per covered week, rate-ratio interval;
+ * - survival: durations that may still be running (open ones censored), Kaplan–Meier median, bootstrap
+ *   interval of its change, log-rank p;
+ * - days: a value from the summed counters or histogram buckets of a window's days, days resampled as
+ *   wholes (day-level bootstrap interval and p).
  */
-export type Comparison = "median" | "quantile" | "rate" | "poisson" | "histogram" | "exact";
+export type Comparison = "median" | "quantile" | "rate" | "poisson" | "survival" | "days";
 
 /** What kind of number the value is, which decides how it is rounded and shown. */
 export type Quantity = "per_week" | "hours" | "minutes" | "share" | "seconds" | "count" | "cost" | "text";
@@ -87,19 +89,19 @@ const ENTRIES = {
   deploy_days_per_week: dora({ unit: "days/week", quantity: "per_week", direction: "higher", comparison: "median", tiers: "deployment_frequency", measuredBy: DEPLOYMENTS }),
   lead_time: dora({ unit: "hours", quantity: "hours", direction: "lower", comparison: "median", tiers: "lead_time", measuredBy: DEPLOYMENTS }),
   change_failure_rate: dora({ unit: "share", quantity: "share", direction: "lower", comparison: "rate", tiers: "change_failure_rate", measuredBy: DEPLOYMENTS }),
-  time_to_restore: dora({ unit: "hours", quantity: "hours", direction: "lower", comparison: "median", tiers: "failed_deployment_recovery", measuredBy: INCIDENTS }),
+  time_to_restore: dora({ unit: "hours", quantity: "hours", direction: "lower", comparison: "survival", tiers: "failed_deployment_recovery", measuredBy: INCIDENTS }),
   failed_deployment_recovery: dora({ unit: "hours", quantity: "hours", direction: "lower", comparison: "median", tiers: "failed_deployment_recovery", measuredBy: INCIDENTS }),
-  time_to_acknowledge: dora({ unit: "minutes", quantity: "minutes", direction: "lower", comparison: "median", measuredBy: PAGES }),
+  time_to_acknowledge: dora({ unit: "minutes", quantity: "minutes", direction: "lower", comparison: "survival", measuredBy: PAGES }),
   rework_rate: dora({ unit: "share", quantity: "share", direction: "lower", comparison: "rate", measuredBy: DEPLOYMENTS }),
   pages_per_week: dora({ unit: "pages/week", quantity: "per_week", direction: "lower", comparison: "poisson", measuredBy: INCIDENTS }),
   after_hours_share: dora({ unit: "share", quantity: "share", direction: "lower", comparison: "rate", measuredBy: INCIDENTS }),
   pipeline_time: kpi({ unit: "minutes", quantity: "minutes", direction: "lower", comparison: "median", measuredBy: PIPELINES }),
   pipeline_time_p90: kpi({ unit: "minutes", quantity: "minutes", direction: "lower", comparison: "quantile", p: 0.9, measuredBy: PIPELINES }),
-  availability: kpi({ unit: "share", quantity: "share", direction: "higher", comparison: "rate", measuredBy: AVAILABILITY }),
-  error_budget_spent: kpi({ unit: "share", quantity: "share", direction: "lower", comparison: "exact", measuredBy: AVAILABILITY }),
+  availability: kpi({ unit: "share", quantity: "share", direction: "higher", comparison: "days", measuredBy: AVAILABILITY }),
+  error_budget_spent: kpi({ unit: "share", quantity: "share", direction: "lower", comparison: "days", measuredBy: AVAILABILITY }),
   burn_rate_episodes: kpi({ unit: "episodes/week", quantity: "text", direction: "lower", comparison: "poisson", measuredBy: AVAILABILITY }),
   // the stored unit carries the configured currency: "<currency>/transaction" (see metricSpec)
-  cost_per_transaction: kpi({ unit: "per transaction", quantity: "cost", direction: "lower", comparison: "median", measuredBy: [["sources.prometheus", "cost_per_transaction"]] }),
+  cost_per_transaction: kpi({ unit: "per transaction", quantity: "cost", direction: "lower", comparison: "median", measuredBy: [["sources.prometheus", "cost_per_transaction"], ["sources.demo", "cost_per_transaction"]] }),
 } satisfies Record<string, Entry>;
 
 export type MetricKey = keyof typeof ENTRIES;
@@ -112,8 +114,8 @@ export const METRIC_KEYS = Object.keys(ENTRIES) as MetricKey[];
 
 /** Keyed families: one metric per key path or custom KPI, `<prefix>:<name>`. */
 export const FAMILIES = {
-  latency_p99: { unit: "seconds", quantity: "seconds", direction: "lower", comparison: "histogram", family: "plan_kpi", measuredBy: LATENCY },
-  slo: { unit: "share", quantity: "share", direction: "higher", comparison: "rate", family: "plan_kpi", measuredBy: LATENCY },
+  latency_p99: { unit: "seconds", quantity: "seconds", direction: "lower", comparison: "days", family: "plan_kpi", measuredBy: LATENCY },
+  slo: { unit: "share", quantity: "share", direction: "higher", comparison: "days", family: "plan_kpi", measuredBy: LATENCY },
   /** Unit and direction come from the KPI's entry under `kpis:`. */
   kpi: { unit: "", quantity: "count", direction: "lower", comparison: "median", family: "plan_kpi", measuredBy: [["kpis"]] },
 } satisfies Record<string, Entry>;
@@ -181,7 +183,7 @@ export function isMeasured(key: string, config: Pick<Config, "sources" | "servic
   });
 }
 
-export const VERDICTS = ["improved", "worse", "no clear change", "insufficient data"] as const;
+export const VERDICTS = ["improved", "worse", "no clear change", "insufficient data", "not measured"] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 /** One row of metrics.pdp_comparison: one metric × service (service '*' = all services). */
@@ -197,8 +199,8 @@ export interface ComparisonRow {
   better: boolean | null;
   ci_low: number | null;
   ci_high: number | null;
-  /** What [ci_low, ci_high] bounds: the % change, or the final window's value (rates). */
-  interval_of: "change_pct" | "final_value" | null;
+  /** What [ci_low, ci_high] bounds: the % change, the final window's value, or the difference final − baseline (in the unit; shares as fractions). */
+  interval_of: "change_pct" | "final_value" | "difference" | null;
   p_value: number | null;
   n_baseline: number;
   n_final: number;
@@ -212,4 +214,28 @@ export interface ComparisonRow {
   target_of: "final_value" | "change_pct" | null;
   /** NULL without a target or with insufficient data. */
   target_met: boolean | null;
+  /** 'measured', or 'not measured' when the metric's source is not configured (values NULL, never 0). */
+  status: "measured" | "not measured";
+  /** The configurations that measure the metric, in words ("sources.pagerduty with services.<service>.pagerduty or …"). */
+  measured_by: string | null;
+  /** 'final', 'interim' (before the final window ends: the latest complete window of its length), or 'none' (no comparison yet). */
+  window_kind: "final" | "interim" | "none";
+  baseline_from: string | null;
+  baseline_to: string | null;
+  /** The compared window (final or interim). */
+  final_from: string | null;
+  final_to: string | null;
+  baseline_days_covered: number | null;
+  final_days_covered: number | null;
+  /** Days in the compared window. */
+  window_days: number | null;
+  /** Items still running at the window's report (open incidents, unacknowledged pages), censored. */
+  n_open_baseline: number | null;
+  n_open_final: number | null;
+  /** Benjamini–Hochberg adjusted p across the rows of the row's table (`fdr_family`). */
+  q_value: number | null;
+  /** Plain words for the interval: method and what it is of. */
+  interval_kind: string | null;
+  /** The table whose rows were adjusted together: dora (headline cards), dora_services, key_paths, kpis. */
+  fdr_family: "dora" | "dora_services" | "key_paths" | "kpis";
 }

@@ -51,8 +51,8 @@ export async function warehouseDocs(config: Config): Promise<string> {
   const w = await Warehouse.open(":memory:");
   try {
     await runTransforms(w, config, { fingerprint: "docs" });
-    const columns = await w.all<{ schema_name: string; table_name: string; column_name: string; data_type: string; is_nullable: boolean }>(
-      `SELECT schema_name, table_name, column_name, data_type, is_nullable FROM duckdb_columns()
+    const columns = await w.all<{ schema_name: string; table_name: string; column_name: string; data_type: string; is_nullable: boolean; comment: string | null }>(
+      `SELECT schema_name, table_name, column_name, data_type, is_nullable, comment FROM duckdb_columns()
         WHERE schema_name IN ${sqlList(SCHEMAS)} AND NOT internal ORDER BY schema_name, table_name, column_index`,
     );
     const keys = await w.all<{ t: string; cols: string[] }>(
@@ -93,7 +93,8 @@ export async function warehouseDocs(config: Config): Promise<string> {
         if (natural) lines.push(`Natural key (unique through upserts, no index): ${natural.split(",").map((c) => `\`${c.trim()}\``).join(", ")}.`, "");
         lines.push("| column | type | description |", "| --- | --- | --- |");
         for (const c of columns.filter((x) => x.schema_name === schema && x.table_name === table)) {
-          const doc = comments.get(`${name}.${c.column_name}`) ?? "";
+          // a migration's `-- comment`, else the COMMENT ON COLUMN a TS transform sets
+          const doc = comments.get(`${name}.${c.column_name}`) ?? c.comment ?? "";
           lines.push(`| \`${c.column_name}\` | ${c.data_type}${c.is_nullable ? "" : " NOT NULL"} | ${doc.replaceAll("|", "\\|")} |`);
         }
         lines.push("");

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parseTarget, resolvePlan, splitTargetKey, type Config } from "../schemas/config.ts";
+import { comparisonWindows, localDate, parseTarget, resolvePlan, splitTargetKey, type Config } from "../schemas/config.ts";
 import type { Warehouse } from "./warehouse.ts";
 
 /**
@@ -8,6 +8,8 @@ import type { Warehouse } from "./warehouse.ts";
  */
 export async function writeSeeds(w: Warehouse, config: Config, fingerprint = ""): Promise<void> {
   const plan = resolvePlan(config.plan);
+  // the report covers up to yesterday (the last complete day) unless report.as_of pins the day
+  const windows = comparisonWindows(plan, config.report.as_of ?? localDate(config.timezone, 1));
   await w.run(`
     CREATE SCHEMA IF NOT EXISTS seeds;
     CREATE OR REPLACE TABLE seeds.settings (
@@ -15,6 +17,8 @@ export async function writeSeeds(w: Warehouse, config: Config, fingerprint = "")
       incident_window_hours DOUBLE, ack_target_minutes DOUBLE, work_start VARCHAR, work_end VARCHAR,
       work_days INTEGER[], report_title VARCHAR, config_fingerprint VARCHAR, failure_urgencies VARCHAR[]);
     CREATE OR REPLACE TABLE seeds.plan_windows (window_name VARCHAR, from_date DATE, to_date DATE);
+    CREATE OR REPLACE TABLE seeds.comparison (window_kind VARCHAR, as_of DATE, baseline_from DATE, baseline_to DATE,
+      compare_from DATE, compare_to DATE, final_from DATE, final_to DATE);
     CREATE OR REPLACE TABLE seeds.phases (ord INTEGER, name VARCHAR, from_date DATE, to_date DATE);
     CREATE OR REPLACE TABLE seeds.milestones (date DATE, label VARCHAR);
     CREATE OR REPLACE TABLE seeds.services (service VARCHAR);
@@ -46,7 +50,21 @@ export async function writeSeeds(w: Warehouse, config: Config, fingerprint = "")
   await w.append("seeds.plan_windows", [
     { window_name: "plan", from_date: plan.start, to_date: plan.end },
     { window_name: "baseline", from_date: plan.baseline.from, to_date: plan.baseline.to },
-    { window_name: "final", from_date: plan.final.from, to_date: plan.final.to },
+    // the window compared with the baseline: the final window, or before it ends the latest complete
+    // window of its length ("progress so far"); every window-tagging transform reads this row
+    { window_name: "final", from_date: (windows.compare ?? plan.final).from, to_date: (windows.compare ?? plan.final).to },
+  ]);
+  await w.append("seeds.comparison", [
+    {
+      window_kind: windows.kind,
+      as_of: windows.asOf,
+      baseline_from: plan.baseline.from,
+      baseline_to: plan.baseline.to,
+      compare_from: windows.compare?.from ?? null,
+      compare_to: windows.compare?.to ?? null,
+      final_from: plan.final.from,
+      final_to: plan.final.to,
+    },
   ]);
   await w.append(
     "seeds.phases",

@@ -211,11 +211,17 @@ export function demoConfig(options: DemoOptions = {}): Config {
   };
   const evidence = DEMO_EVIDENCE.map(([month, day, item]) => ({ date: storyDate(start, months, month, day), phase: phaseAt(month + (day - 1) / 30), ...item }));
 
+  // the default windows (first and last two months) overlap in a plan of three months or less:
+  // there, the first month against the last
+  const windows =
+    months <= 3
+      ? { baseline: { from: start, to: addDays(addMonths(start, 1), -1) }, final: { from: addMonths(start, months - 1), to: addDays(addMonths(start, months), -1) } }
+      : {};
   return Config.parse({
     timezone: DEMO_TIMEZONE,
     evidence,
     next: DEMO_NEXT,
-    plan: { start, months, phases, milestones },
+    plan: { start, months, ...windows, phases, milestones },
     services: Object.fromEntries(serviceEntries),
     sources: { demo: { seed, services, months_before: monthsBefore } },
     failures: { incident_window_hours: 24 },

@@ -17,5 +17,7 @@ SELECT
   link_kind AS source_link_kind,
   coalesce(refs, []::VARCHAR[]) AS refs,
   url,
-  resolved_at IS NULL AS is_open
+  resolved_at IS NULL AS is_open,
+  -- when the incident was last seen as it is stored: an open incident has been open at least until then
+  coalesce(collected_at, updated_at, created_at) AS last_seen_at
 FROM core.incidents

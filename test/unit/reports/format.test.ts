@@ -20,18 +20,18 @@ const row = (over: Partial<ComparisonLike>): ComparisonLike => ({
 
 describe("sentences", () => {
   it("says the verdict in one plain sentence, as in the issue", () => {
-    expect(plain(sentence(row({})))).toBe("Median time to restore fell from 5.2 h to 1.1 h, −79 % (95 % CI −88 % to −61 %).");
+    expect(plain(sentence(row({})))).toBe("Median time to restore fell from 5.2 h to 1.1 h, −79 % (95 % CI −88 % to −61 %). 41 incidents → 36 incidents.");
   });
 
   it.each([
     ["rate with an interval of the final value", row({ metric: "change_failure_rate", baseline_value: 0.28, final_value: 0.105, change_pct: -62.5, ci_low: 0.077, ci_high: 0.14, interval_of: "final_value" }),
-      "Change failure rate fell from 28.0 % to 10.5 %, −63 % (95 % CI of the final value 7.7 % to 14.0 %)."],
+      "Change failure rate fell from 28.0 % to 10.5 %, −63 % (95 % CI of the final value 7.7 % to 14.0 %). 41 deployments → 36 deployments."],
     ["no clear change says so", row({ metric: "pages_per_week", baseline_value: 4.6, final_value: 4.4, change_pct: -4.3, ci_low: -40, ci_high: 54, verdict: "no clear change" }),
-      "Pages per week fell from 4.6 to 4.4, −4 % (95 % CI −40 % to +54 %) — not a clear change."],
+      "Pages per week fell from 4.6 to 4.4, −4 % (95 % CI −40 % to +54 %) — not a clear change. 41 weeks → 36 weeks."],
     ["hours shown in one unit for both values", row({ metric: "lead_time", baseline_value: 96, final_value: 21, change_pct: -78, ci_low: -79, ci_high: -77 }),
-      "Median lead time fell from 4.0 d to 0.9 d, −78 % (95 % CI −79 % to −77 %)."],
+      "Median lead time fell from 4.0 d to 0.9 d, −78 % (95 % CI −79 % to −77 %). 41 changes → 36 changes."],
     ["SLO attainment moves in percentage points", row({ metric: "slo:GET /cart", baseline_value: 0.9608, final_value: 0.999, change_pct: 3.98, ci_low: 0.9985, ci_high: 0.9994, interval_of: "final_value" }),
-      "SLO attainment of GET /cart rose from 96.08 % to 99.90 %, +3.82 pp (95 % CI of the final value 99.85 % to 99.94 %)."],
+      "SLO attainment of GET /cart rose from 96.08 % to 99.90 %, +3.82 pp (95 % CI of the final value 99.85 % to 99.94 %). 41 requests → 36 requests."],
   ])("%s", (_name, r, expected) => {
     expect(plain(sentence(r))).toBe(expected);
   });

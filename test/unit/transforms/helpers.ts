@@ -7,13 +7,17 @@ import { writeSeeds } from "../../../warehouse/seeds.ts";
 import type { Row, Warehouse } from "../../../warehouse/warehouse.ts";
 import { withMemoryWarehouse } from "../../helpers/db.ts";
 
-/** A config for transform tests: one year from 2026-01-05, baseline/final windows of two months. */
+/**
+ * A config for transform tests: one year from 2026-01-05, baseline/final windows of two months; the
+ * report is pinned as of 2027-01-31 (after the final window), so the comparison does not depend on today.
+ */
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
   return Config.parse({
     timezone: "Europe/Berlin",
     plan: { start: "2026-01-01", months: 12 },
     services: { api: {}, web: {} },
     ...overrides,
+    report: { as_of: "2027-01-31", ...(overrides.report as Record<string, unknown> | undefined) },
   });
 }
 

@@ -34,6 +34,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const config = Config.parse({
   timezone: "Europe/Berlin",
   plan: { start: "2026-01-01", months: 12 },
+  report: { as_of: "2027-01-31" },
   services: {
     api: {
       latency: [
