@@ -20,7 +20,7 @@ describe("metric registry (schemas/metrics.ts)", () => {
       expect(meta.label.length, key).toBeGreaterThan(0);
     }
     expect(metricMeta("slo:GET /x")).toMatchObject({ unit: "share", direction: "higher" });
-    expect(metricSpec("latency_p99:GET /x")).toMatchObject({ comparison: "histogram", unit: "seconds" });
+    expect(metricSpec("latency_p99:GET /x")).toMatchObject({ comparison: "days", unit: "seconds" });
     expect(metricSpec("nonsense")).toBeUndefined();
     expect(metricSpec("kpi:")).toBeUndefined();
   });
