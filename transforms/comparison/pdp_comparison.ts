@@ -428,6 +428,22 @@ async function loadSamples(
   return { samples: out, measures, open };
 }
 
+interface GoodTotal {
+  good: number;
+  total: number;
+}
+
+/** Σgood ÷ Σtotal over the days, each counted `weights[i]` times (a bootstrap resample). */
+function goodShare(days: readonly GoodTotal[], weights: readonly number[]): number | null {
+  let g = 0;
+  let t = 0;
+  days.forEach((d, i) => {
+    g += weights[i]! * d.good;
+    t += weights[i]! * d.total;
+  });
+  return t > 0 ? g / t : null;
+}
+
 interface LatencyDay {
   total: number;
   /** Cumulative counts at the route's common bounds. */
@@ -512,15 +528,7 @@ async function latencyRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]>
       const slo: DaySample<LatencyDay> = {
         kind: "days",
         days,
-        statistic: (ds, wt) => {
-          let g = 0;
-          let t = 0;
-          ds.forEach((d, i) => {
-            g += wt[i]! * d.good;
-            t += wt[i]! * d.total;
-          });
-          return t > 0 ? g / t : null;
-        },
+        statistic: goodShare,
         change: "difference",
         of: "the share within the threshold",
       };
@@ -804,16 +812,8 @@ async function kpiRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]> {
     );
     const services = [...new Set(rows.map((r) => r.service))].map((service) => ({ service })).sort(order);
     const weeks: PerWindow<number> = { baseline: ctx.covered.requests.baseline / 7, final: ctx.covered.requests.final / 7 };
-    type Day = { good: number; total: number };
-    const share = (ds: readonly Day[], wt: readonly number[]) => {
-      let g = 0;
-      let t = 0;
-      ds.forEach((d, i) => {
-        g += wt[i]! * d.good;
-        t += wt[i]! * d.total;
-      });
-      return t > 0 ? g / t : null;
-    };
+    type Day = GoodTotal;
+    const share = goodShare;
     for (const { service } of services) {
       const at = (x: WindowName) => rows.find((r) => r.service === service && r.window_name === x);
       const daysOf = (x: WindowName): Day[] => {
