@@ -166,7 +166,7 @@ details.collapse > summary { cursor: pointer; color: var(--good); font-size: 14p
   main { padding: 18px 14px 48px; }
   .tl { grid-template-columns: minmax(0, 46%) minmax(0, 1fr); font-size: 12px; }
   .tl-tick.minor { display: none; }
-  table.scorecard thead { display: none; }
+  table.scorecard thead { display: none; } table.scorecard caption { display: block; }
   table.scorecard, table.scorecard tbody { display: block; }
   table.scorecard tr { display: grid; grid-template-columns: 1fr 1fr; gap: 0 12px; padding: 8px 0; border-bottom: 1px solid var(--line); }
   table.scorecard tbody th { grid-column: 1 / -1; }
