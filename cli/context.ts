@@ -2,7 +2,6 @@ import { resolve } from "node:path";
 import { loadConfig, type LoadedConfig } from "../schemas/load-config.ts";
 import { createLogger, type Logger } from "../collectors/core/log.ts";
 import { registerConfigSecrets } from "../collectors/core/secrets.ts";
-import { Warehouse } from "../warehouse/warehouse.ts";
 import { Progress } from "./progress.ts";
 
 export interface GlobalOptions {
@@ -28,10 +27,6 @@ export function loadFromOptions(options: GlobalOptions): LoadedConfig {
 /** --warehouse wins over the config's `warehouse`; relative paths are relative to the working directory. */
 export function warehousePath(options: GlobalOptions, loaded?: LoadedConfig): string {
   return resolve(options.warehouse ?? loaded?.config.warehouse ?? "data/warehouse.duckdb");
-}
-
-export async function openWarehouse(path: string, readOnly = false): Promise<Warehouse> {
-  return Warehouse.open(path, { readOnly });
 }
 
 export function makeLogger(options: GlobalOptions): Logger {

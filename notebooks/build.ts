@@ -1,7 +1,7 @@
 // `npm run notebooks -- [--warehouse PATH] [--out DIR]`: exports the tables the notebooks read from a
 // warehouse (Arrow IPC, read-only open) and builds each notebook in src/ into one self-contained HTML
 // file (script, styles and data inline), so the output folder opens offline, even from file://.
-// Nothing in the pipeline imports this file (ARCHITECTURE §1).
+// Nothing in the pipeline imports this file (docs/architecture.md, layers).
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";

@@ -113,11 +113,9 @@ export class Warehouse {
     const warehouse = new Warehouse(path, instance, connection, readOnly);
     try {
       await connection.run("SET TimeZone = 'UTC'");
-      // DuckDB checkpoints when the WAL passes 16 MB, and a checkpoint rewrites the tables' indexes:
-      // with raw pages that came every few commits, so commits of a large backfill slowed as the file
-      // grew (88 ms each at 40 repositories, bench/scale-collect.ts). 64 MB makes them rarer; the WAL
-      // is replayed after a crash and checkpointed on close as before. Not more: rows written since the
-      // last checkpoint stay in memory (256 MB held ~180 MB of latency buckets in a Prometheus backfill).
+      // A checkpoint rewrites the tables' indexes, so frequent ones slow a large backfill's commits:
+      // checkpoint at 64 MB of WAL (DuckDB's default is 16 MB). Not more, since rows written since the
+      // last checkpoint stay in memory. The WAL is replayed after a crash. Figures: bench/RESULTS.md.
       if (!readOnly) await connection.run("SET checkpoint_threshold = '64MB'");
       if (!readOnly && options.migrate !== false) await warehouse.migrate();
       if (options.sandbox) await sandbox(connection, options.sandbox.writableDirs ?? []);

@@ -66,8 +66,7 @@ export function createGithubClient({ settings, token, log, requests }: ClientOpt
 /**
  * plugin-throttling spaces GraphQL requests 1 s apart, as if they were writes (they are POSTs). For
  * queries GitHub's secondary limits are 2,000 points a minute (1 point per query) and concurrency,
- * not spacing, so 1 s made a 200-repository backfill wait ~40 minutes on the limiter alone
- * (bench/scale-collect.ts). Query starts are spaced 40 ms apart, however many repositories are
+ * not spacing (bench/RESULTS.md has what the 1 s spacing cost). Query starts are spaced 40 ms apart, however many repositories are
  * collected at once (≤ 1,500 a minute, a quarter below the limit); dora makes no mutations. The
  * shape is the part of a Bottleneck group the plugin calls.
  */

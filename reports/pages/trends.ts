@@ -1,4 +1,4 @@
-import { DAY_MS, PALETTE, quantile, rollingMedian, toSvg } from "../charts/common.ts";
+import { PALETTE, quantile, rollingMedian, toSvg } from "../charts/common.ts";
 import { distributionChart, type DistributionRow } from "../charts/distribution.ts";
 import { latencyChart } from "../charts/latency.ts";
 import { oncallChart } from "../charts/oncall.ts";
@@ -200,4 +200,3 @@ export function stagesChartSpec(ctx: PageContext): ChartSpec {
   };
 }
 
-export const WEEK_MS = 7 * DAY_MS;

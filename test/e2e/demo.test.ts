@@ -8,7 +8,7 @@ import { Warehouse } from "../../warehouse/warehouse.ts";
 import { parseConfig } from "../../schemas/load-config.ts";
 import { withTempDir } from "../helpers/db.ts";
 
-/** The warehouse contract (ARCHITECTURE §3): tables and the columns every consumer relies on. */
+/** The warehouse contract (docs/architecture.md): tables and the columns every consumer relies on. */
 const CONTRACT: Record<string, string[]> = {
   "core.deployments": ["deployment_id", "source", "service", "repo", "environment", "is_production", "commit_sha", "started_at", "finished_at", "status", "original_status", "is_rollback", "is_rework"],
   "core.changes": ["change_id", "deployment_id", "service", "commit_sha", "pr_id", "authored_at", "committed_at", "pr_first_commit_at", "pr_opened_at", "first_review_at", "merged_at"],

@@ -1,6 +1,6 @@
 -- grain: one row per deployment record, any environment and status.
 -- inputs: core.deployments.
--- definition: core deployments renamed and cast; is_deployment marks what DORA counts as a deployment: a successful production deployment that finished (ARCHITECTURE §4).
+-- definition: core deployments renamed and cast; is_deployment marks what DORA counts as a deployment: a successful production deployment that finished (docs/architecture.md).
 -- materialize: view (a plain projection: copying it would only cost time and disk)
 SELECT
   deployment_id,

@@ -1,4 +1,4 @@
--- 001_init: the warehouse contract (ARCHITECTURE §3).
+-- 001_init: the warehouse contract (docs/architecture.md, "The warehouse contract").
 -- Timestamps are TIMESTAMPTZ (UTC); ids are deterministic '<source>:<entity>:<natural key>'.
 -- The trailing comment on a column is its documentation.
 

@@ -1,4 +1,4 @@
-// The four keys in plain JS, straight from generated rows, following ARCHITECTURE §4 — independent
+// The four keys in plain JS, straight from generated rows, following the definitions of docs/architecture.md — independent
 // of the SQL transforms, so the demo's story is checked on its own.
 import type { DemoRows, DeploymentRow, IncidentRow } from "../../../collectors/demo/generate.ts";
 import { LATENCY_BOUNDS } from "../../../collectors/demo/latency.ts";

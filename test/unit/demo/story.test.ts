@@ -1,5 +1,5 @@
 // The demo must tell its story whatever the seed: computed here in plain JS from the generated rows
-// (story-metrics.ts follows ARCHITECTURE §4), not from the SQL transforms, so neither can hide the other.
+// (story-metrics.ts follows the definitions of docs/architecture.md), not from the SQL transforms, so neither can hide the other.
 import { beforeAll, describe, expect, it } from "vitest";
 import { demoConfig } from "../../../collectors/demo/config.ts";
 import { generateDemo, type DemoRows } from "../../../collectors/demo/generate.ts";
