@@ -9,7 +9,6 @@
  * not read it without reaching into transform code. It holds no wording: labels and sentences are
  * the report's (reports/format.ts).
  */
-import type { Config } from "./config.ts";
 
 export type Direction = "lower" | "higher";
 
@@ -167,10 +166,11 @@ function lookup(config: unknown, path: string[]): unknown {
 }
 
 /**
- * Whether the config measures a metric for a service ('*': for any service). A keyed metric (e.g.
+ * Whether the config (a parsed Config; typed by shape so this module imports nothing from config.ts)
+ * measures a metric for a service ('*': for any service). A keyed metric (e.g.
  * `slo:<route>`) counts as measured when its family's configuration is present.
  */
-export function isMeasured(key: string, config: Pick<Config, "sources" | "services"> & Partial<Config>, service = "*"): boolean {
+export function isMeasured(key: string, config: { sources: object; services: Record<string, object> }, service = "*"): boolean {
   const spec = metricSpec(key);
   if (!spec) return false;
   const services = service === "*" ? Object.keys(config.services) : [service];
