@@ -249,7 +249,15 @@ export const Plan = z
     });
     // a day in both windows would be counted in one and divided by the length of the other: the
     // comparison needs two disjoint windows, the baseline first
-    const { baseline, final } = resolvePlan(plan);
+    const { baseline, final, start, end } = resolvePlan(plan);
+    // the final window is what the plan delivered: outside the plan it would judge other months
+    if (plan.final && (final.from < start || final.to > end)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["final"],
+        message: `the final window (${final.from} … ${final.to}) lies outside the plan (${start} … ${end}, plan.start and plan.months); move it inside the plan`,
+      });
+    }
     if (baseline.to >= final.from) {
       const explicit = plan.baseline !== undefined && plan.final !== undefined;
       ctx.addIssue({

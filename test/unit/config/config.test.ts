@@ -90,6 +90,14 @@ describe("plan windows", () => {
     expect(order.join("\n")).toMatch(/are in the wrong order/);
   });
 
+  it("refuses a final window outside the plan, naming the plan's dates (issue 19 §4)", () => {
+    const after = problems(plan("  months: 12\n  final: { from: 2027-06-01, to: 2027-07-31 }\n"));
+    expect(after.join("\n")).toMatch(/plan\.final: the final window \(2027-06-01 … 2027-07-31\) lies outside the plan \(2026-01-01 … 2026-12-31/);
+    const straddling = problems(plan("  months: 12\n  final: { from: 2026-11-01, to: 2027-01-31 }\n"));
+    expect(straddling.join("\n")).toMatch(/lies outside the plan/);
+    expect(problems(plan("  months: 12\n  final: { from: 2026-11-01, to: 2026-12-31 }\n"))).toEqual([]);
+  });
+
   it("accepts explicit disjoint windows of a 3-month plan, and a baseline before the plan start", () => {
     expect(problems(plan("  months: 3\n  baseline: { from: 2026-01-01, to: 2026-01-31 }\n  final: { from: 2026-03-01, to: 2026-03-31 }\n"))).toEqual([]);
     const config = parseConfig(plan("  months: 3\n  baseline: { from: 2025-10-01, to: 2025-12-31 }\n  final: { from: 2026-02-01, to: 2026-03-31 }\n"));
