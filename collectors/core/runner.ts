@@ -445,9 +445,9 @@ async function collectPartition(
   await batch.flushIfFull();
 }
 
-export async function writeRows(ctx: Pick<CollectContext, "warehouse">, rows: RowsByTable): Promise<number> {
+/** `collectedAt`: when the rows were seen (an open incident is censored there); default now. */
+export async function writeRows(ctx: Pick<CollectContext, "warehouse">, rows: RowsByTable, collectedAt = new Date()): Promise<number> {
   let n = 0;
-  const collectedAt = new Date();
   for (const [table, list] of Object.entries(rows)) {
     if (!list?.length) continue;
     const constants = table.startsWith("core.") ? { collected_at: collectedAt } : undefined;

@@ -124,6 +124,16 @@ const GIT_HOST = "https://git.acme.example";
 const CI_HOST = "https://ci.acme.example";
 const PAGER_HOST = "https://acme.pagerduty.example";
 
+function demoTimeline(config: Config): Timeline {
+  const clock = new Clock(config.timezone, config.oncall.working_hours);
+  return new Timeline(clock, config.plan.start, config.plan.months, config.sources.demo?.months_before ?? 2);
+}
+
+/** The instant the generated history ends: the demo is "collected" then, so open incidents are censored there. */
+export function demoCollectedAt(config: Config): Date {
+  return new Date(demoTimeline(config).endUtc);
+}
+
 /**
  * The demo organisation's delivery history: a pure function of the config and the seed (no clock,
  * no Math.random). Services come from `config.services`, the span from `config.plan` and
@@ -131,11 +141,9 @@ const PAGER_HOST = "https://acme.pagerduty.example";
  */
 export function generateDemo(config: Config, options: GenerateOptions = {}): DemoRows {
   const seed = options.seed ?? config.sources.demo?.seed ?? 42;
-  const monthsBefore = config.sources.demo?.months_before ?? 2;
   const services = Object.keys(config.services);
   const bucketSeconds = options.bucketSeconds ?? DEFAULT_BUCKET_SECONDS;
-  const clock = new Clock(config.timezone, config.oncall.working_hours);
-  const timeline = new Timeline(clock, config.plan.start, config.plan.months, monthsBefore);
+  const timeline = demoTimeline(config);
 
   const out: DemoRows = {
     "core.deployments": [],

@@ -2,7 +2,7 @@ import type { Config } from "../../schemas/config.ts";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
 import { writeRows } from "../core/runner.ts";
 import type { RowsByTable } from "../core/stream.ts";
-import { generateDemo, type DemoRows } from "./generate.ts";
+import { demoCollectedAt, generateDemo, type DemoRows } from "./generate.ts";
 
 export { demoConfig, demoServiceNames, type DemoOptions } from "./config.ts";
 export { generateDemo, type DemoRows } from "./generate.ts";
@@ -56,7 +56,7 @@ export async function loadDemo(warehouse: Warehouse, config: Config, options: Lo
       }
       for (const table of TABLES) {
         options.onProgress?.(`writing ${data[table].length} ${table.replace(/^core\./, "")}…`);
-        rows[table] = await writeRows({ warehouse }, { [table]: data[table] } as RowsByTable);
+        rows[table] = await writeRows({ warehouse }, { [table]: data[table] } as RowsByTable, demoCollectedAt(config));
       }
     });
   } catch (error) {

@@ -24,7 +24,7 @@ const GITLAB_CONFIG = (url: string) => `
 warehouse: warehouse.duckdb
 plan:
   start: 2026-01-01
-  months: 2
+  months: 4
 services:
   payments:
     gitlab: [acme/payments]

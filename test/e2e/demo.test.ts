@@ -31,8 +31,10 @@ async function metricSnapshot(w: Warehouse): Promise<Record<string, string>> {
   const tables = await w.all<{ t: string }>("SELECT schema_name || '.' || table_name AS t FROM duckdb_tables() WHERE schema_name = 'metrics' ORDER BY 1");
   const out: Record<string, string> = {};
   for (const { t } of tables) {
-    if (t === "metrics.data_quality") continue; // carries checked_at
-    const rows = await w.all(`SELECT * FROM ${t} ORDER BY ALL`);
+    if (t === "metrics.data_quality" || t === "metrics.transform_run") continue; // carry checked_at / finished_at
+    // the trailing-28-day gauges end at the run's time (as_of); their values are still compared
+    const columns = t === "metrics.dora_trailing" ? "* EXCLUDE (as_of)" : "*";
+    const rows = await w.all(`SELECT ${columns} FROM ${t} ORDER BY ALL`);
     out[t] = JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? String(v) : v));
   }
   return out;

@@ -1,5 +1,5 @@
 -- Incidents linked to no deployment (no explicit reference, and no deployment of the service within incident_window_hours before)
--- total: SELECT count(*) FROM metrics.incident_links
+-- total: SELECT count(*) FROM intermediate.int_incident_links
 SELECT incident_id, service
-FROM metrics.incident_links
+FROM intermediate.int_incident_links
 WHERE link_kind = 'none'

@@ -150,7 +150,9 @@ describe("scale simulator on GitLab and Prometheus: collected metrics equal the 
   });
 
   it("metrics.pdp_comparison agrees on every metric but the KPIs and cost (not served)", async () => {
-    const q = `SELECT * FROM metrics.pdp_comparison
+    // q_value is adjusted across every measured row of its table (Benjamini–Hochberg), and the truth
+    // measures rows these simulators do not serve, so it is compared through the verdict only.
+    const q = `SELECT * EXCLUDE (q_value) FROM metrics.pdp_comparison
                 WHERE metric NOT LIKE 'kpi:%' AND metric <> 'cost_per_transaction'
                 ORDER BY metric, service`;
     const got = await collected.all<Record<string, unknown>>(q);

@@ -12,7 +12,7 @@ const TRANSFORMS = join(HERE, "../../../transforms");
 const CHAIN = ["int_latency_bound_days", "int_latency_daily", "int_latency_window_buckets"];
 const REFERENCE = join(HERE, "reference/int_latency_window_buckets.sql");
 
-const config = Config.parse({ timezone: "Europe/Berlin", plan: { start: "2026-03-01", months: 2 }, services: { svc: {} } });
+const config = Config.parse({ timezone: "Europe/Berlin", plan: { start: "2026-03-01", months: 4 }, services: { svc: {} } });
 
 describe("int_latency_window_buckets (days resolved in one pass per day and bound)", () => {
   it("gives the same rows as the row-by-row reference on irregular data: hours without +Inf, zero totals, repeated rows, 5-minute and off-the-hour periods, a DST change", async () => {
