@@ -485,20 +485,15 @@ function resampleWeights(n: number, rand: () => number, into: number[]): number[
 export function bootstrapKmMedianChange(
   baseline: readonly Survival[],
   final: readonly Survival[],
-  { seed, resamples = 2000, level = 0.95 }: BootstrapOptions,
+  options: BootstrapOptions,
 ): { low: number; high: number; p: number } | null {
-  if (baseline.length === 0 || final.length === 0) return null;
-  const rand = mulberry32(seed);
-  const wb = new Array<number>(baseline.length).fill(0);
-  const wf = new Array<number>(final.length).fill(0);
-  const changes: number[] = [];
-  for (let r = 0; r < resamples; r++) {
-    const mb = kmMedian(kaplanMeier(baseline, resampleWeights(baseline.length, rand, wb)));
-    const mf = kmMedian(kaplanMeier(final, resampleWeights(final.length, rand, wf)));
-    if (mb !== null && mf !== null && mb !== 0) changes.push(100 * (mf / mb - 1));
-  }
-  if (changes.length < resamples * 0.99) return null;
-  return percentileSummary(changes, level);
+  return bootstrapDays(
+    baseline,
+    final,
+    (items, weights) => kmMedian(kaplanMeier(items, weights)),
+    (mf, mb) => (mb === 0 ? null : 100 * (mf / mb - 1)),
+    options,
+  );
 }
 
 /**
