@@ -4,8 +4,9 @@
 //
 // One statement per grain: a median needs every value of its group at once, so a statement holds
 // the values of one grain's groups (each change twice: its service and '*'), not all three grains';
-// past the memory limit DuckDB spills to its temp directory. The mean is fsum / count: a compensated
-// sum, so the order DuckDB's threads add the rows in hardly changes it.
+// past the memory limit DuckDB spills to its temp directory. The mean sums whole microseconds as
+// integers: a floating-point sum depends on the order DuckDB's threads add the rows in (the last bits
+// differed between two runs on the same data), an integer sum does not.
 import type { TsTransform } from "../run.ts";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
 
@@ -19,7 +20,7 @@ const groupsOf = (grain: keyof typeof PERIOD) => `
     count(*) FILTER (WHERE lead_time_hours > 0) AS changes,
     quantile_cont(lead_time_hours, 0.5) FILTER (WHERE lead_time_hours > 0) AS median_hours,
     quantile_cont(lead_time_hours, 0.9) FILTER (WHERE lead_time_hours > 0) AS p90_hours,
-    fsum(lead_time_hours) FILTER (WHERE lead_time_hours > 0) / count(*) FILTER (WHERE lead_time_hours > 0) AS mean_hours,
+    sum(round(lead_time_hours * 3600e6)::HUGEINT) FILTER (WHERE lead_time_hours > 0) / count(*) FILTER (WHERE lead_time_hours > 0) / 3600e6 AS mean_hours,
     quantile_cont(coding_hours, 0.5) FILTER (WHERE lead_time_hours > 0 AND coding_hours >= 0) AS coding_median_hours,
     quantile_cont(pickup_hours, 0.5) FILTER (WHERE lead_time_hours > 0 AND pickup_hours >= 0) AS pickup_median_hours,
     quantile_cont(review_hours, 0.5) FILTER (WHERE lead_time_hours > 0 AND review_hours >= 0) AS review_median_hours,
