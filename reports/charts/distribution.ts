@@ -35,7 +35,8 @@ export function durationTicks(min: number, max: number, most = 6): [number, stri
 
 /**
  * Baseline versus final as box plots on a log scale (durations are skewed: a median and quartiles
- * say more than a mean). Values ≤ 0 cannot sit on a log scale; they are counted in data quality.
+ * say more than a mean). Values ≤ 0 cannot sit on a log scale and are not drawn (a zero lead time
+ * still counts in the statistics; negative ones are counted in data quality).
  */
 export function distributionChart(rows: DistributionRow[], options: DistributionOptions): Element {
   const { width, height } = { ...DEFAULTS, ...options };

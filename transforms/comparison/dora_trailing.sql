@@ -35,7 +35,7 @@ lead AS (
   FROM services s
   LEFT JOIN (
     SELECT l.service, l.lead_time_hours FROM metrics.lead_time_items l, win
-    WHERE l.deployed_at > win.since AND l.deployed_at <= win.as_of AND l.lead_time_hours > 0
+    WHERE l.deployed_at > win.since AND l.deployed_at <= win.as_of AND l.lead_time_hours >= 0
   ) l ON s.service = '*' OR l.service = s.service
   GROUP BY s.service
 ),

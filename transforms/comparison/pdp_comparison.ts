@@ -326,7 +326,7 @@ async function loadSamples(
   // one list per service and window: far cheaper to hand to JS than one object per item
   const lists = await w.all<{ service: string; window_name: WindowName; lead: number[] }>(
     `SELECT service, window_name, list(lead_time_hours) AS lead
-     FROM metrics.lead_time_items WHERE window_name IN ('baseline', 'final') AND lead_time_hours > 0
+     FROM metrics.lead_time_items WHERE window_name IN ('baseline', 'final') AND lead_time_hours >= 0
      GROUP BY service, window_name`,
   );
   for (const r of lists) for (const v of r.lead ?? []) push("lead_time", r.service, r.window_name, v);

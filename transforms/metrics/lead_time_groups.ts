@@ -1,6 +1,6 @@
 // grain: one row per grain (day, week, month), period and service, plus service '*' for all services, with changes deployed in it.
 // inputs: metrics.lead_time_items.
-// definition: the lead-time statistics of metrics.lead_time for the periods with changes (metrics.lead_time adds the empty periods of the grid): DuckDB's quantile_cont and the mean over changes with a positive lead time, stage medians over non-negative stages.
+// definition: the lead-time statistics of metrics.lead_time for the periods with changes (metrics.lead_time adds the empty periods of the grid): DuckDB's quantile_cont and the mean over changes with a lead time of zero or more (zero: a lightweight release tag on its own commit; a negative one is clock skew), stage medians over non-negative stages.
 //
 // One statement per grain: a median needs every value of its group at once, so a statement holds
 // the values of one grain's groups (each change twice: its service and '*'), not all three grains';
@@ -17,15 +17,15 @@ const groupsOf = (grain: keyof typeof PERIOD) => `
     '${grain}' AS grain,
     ${PERIOD[grain]} AS period_start,
     CASE WHEN grouping(service) = 1 THEN '*' ELSE service END AS service,
-    count(*) FILTER (WHERE lead_time_hours > 0) AS changes,
-    quantile_cont(lead_time_hours, 0.5) FILTER (WHERE lead_time_hours > 0) AS median_hours,
-    quantile_cont(lead_time_hours, 0.9) FILTER (WHERE lead_time_hours > 0) AS p90_hours,
-    sum(round(lead_time_hours * 3600e6)::HUGEINT) FILTER (WHERE lead_time_hours > 0) / count(*) FILTER (WHERE lead_time_hours > 0) / 3600e6 AS mean_hours,
-    quantile_cont(coding_hours, 0.5) FILTER (WHERE lead_time_hours > 0 AND coding_hours >= 0) AS coding_median_hours,
-    quantile_cont(pickup_hours, 0.5) FILTER (WHERE lead_time_hours > 0 AND pickup_hours >= 0) AS pickup_median_hours,
-    quantile_cont(review_hours, 0.5) FILTER (WHERE lead_time_hours > 0 AND review_hours >= 0) AS review_median_hours,
-    quantile_cont(deploy_hours, 0.5) FILTER (WHERE lead_time_hours > 0 AND deploy_hours >= 0) AS deploy_median_hours,
-    count(*) FILTER (WHERE lead_time_hours <= 0) AS nonpositive_changes
+    count(*) FILTER (WHERE lead_time_hours >= 0) AS changes,
+    quantile_cont(lead_time_hours, 0.5) FILTER (WHERE lead_time_hours >= 0) AS median_hours,
+    quantile_cont(lead_time_hours, 0.9) FILTER (WHERE lead_time_hours >= 0) AS p90_hours,
+    sum(round(lead_time_hours * 3600e6)::HUGEINT) FILTER (WHERE lead_time_hours >= 0) / count(*) FILTER (WHERE lead_time_hours >= 0) / 3600e6 AS mean_hours,
+    quantile_cont(coding_hours, 0.5) FILTER (WHERE lead_time_hours >= 0 AND coding_hours >= 0) AS coding_median_hours,
+    quantile_cont(pickup_hours, 0.5) FILTER (WHERE lead_time_hours >= 0 AND pickup_hours >= 0) AS pickup_median_hours,
+    quantile_cont(review_hours, 0.5) FILTER (WHERE lead_time_hours >= 0 AND review_hours >= 0) AS review_median_hours,
+    quantile_cont(deploy_hours, 0.5) FILTER (WHERE lead_time_hours >= 0 AND deploy_hours >= 0) AS deploy_median_hours,
+    count(*) FILTER (WHERE lead_time_hours < 0) AS negative_changes
   FROM metrics.lead_time_items
   WHERE local_day IS NOT NULL
   GROUP BY GROUPING SETS ((${PERIOD[grain]}, service), (${PERIOD[grain]}))`;

@@ -5,7 +5,7 @@ import { deployment, materialize, testConfig, withTransformWarehouse } from "./h
 const change = (id: string, extra: Record<string, unknown>) => ({ change_id: id, source: "demo", service: "api", ...extra });
 
 describe("metrics.lead_time_items and metrics.lead_time", () => {
-  it("measures a squash-merged PR from its first commit, keeps non-positive values out of the statistics, and skips undeployed commits", async () => {
+  it("measures a squash-merged PR from its first commit, counts a zero lead time as an observation, keeps negative values out of the statistics, and skips undeployed commits", async () => {
     await withTransformWarehouse(testConfig(), async (w) => {
       await w.upsert("core.deployments", [deployment("api", "2026-02-04T12:00:00Z", { deployment_id: "d1" })]);
       await w.upsert("core.changes", [
@@ -21,6 +21,8 @@ describe("metrics.lead_time_items and metrics.lead_time", () => {
         }),
         // a direct commit, no PR
         change("direct", { deployment_id: "d1", commit_sha: "bbbbbbb2", committed_at: "2026-02-04T06:00:00Z" }),
+        // a lightweight release tag on its own commit: deployed the moment it was committed (lead time 0)
+        change("tagged", { deployment_id: "d1", commit_sha: "eeeeeee5", committed_at: "2026-02-04T12:00:00Z" }),
         // dated an hour after the deployment that shipped it (clock skew)
         change("skewed", { deployment_id: "d1", commit_sha: "ccccccc3", committed_at: "2026-02-04T13:00:00Z" }),
         // never deployed
@@ -37,26 +39,28 @@ describe("metrics.lead_time_items and metrics.lead_time", () => {
         { change_id: "skewed", lead_time_hours: -1, coding_hours: null, pickup_hours: null, review_hours: null, deploy_hours: null, window_name: "baseline" },
         // 02-04 12:00 − 02-01 12:00 = 72 h (not 24 h from the squash commit): coding 12, pickup 6, review 30, deploy 24
         { change_id: "squash", lead_time_hours: 72, coding_hours: 12, pickup_hours: 6, review_hours: 30, deploy_hours: 24, window_name: "baseline" },
+        { change_id: "tagged", lead_time_hours: 0, coding_hours: null, pickup_hours: null, review_hours: null, deploy_hours: null, window_name: "baseline" },
       ]);
 
       const week = await w.one<Record<string, unknown>>(
         "SELECT * EXCLUDE (grain, period_start) FROM metrics.lead_time WHERE grain = 'week' AND period_start = '2026-02-02' AND service = 'api'",
       );
-      // positive lead times 6 and 72: median = mean = 39; p90 = 6 + 0.9 · 66 = 65.4; the −1 h change is counted apart
-      expect(week).toMatchObject({ changes: 2, median_hours: 39, mean_hours: 39, coding_median_hours: 12, pickup_median_hours: 6, review_median_hours: 30, deploy_median_hours: 24, nonpositive_changes: 1 });
-      expect(week!.p90_hours).toBeCloseTo(65.4, 10);
+      // lead times 0, 6 and 72: median 6, mean 26; p90 = 6 + 0.8 · 66 = 58.8; the −1 h change is counted apart
+      expect(week).toMatchObject({ changes: 3, median_hours: 6, mean_hours: 26, coding_median_hours: 12, pickup_median_hours: 6, review_median_hours: 30, deploy_median_hours: 24, negative_changes: 1 });
+      expect(week!.p90_hours).toBeCloseTo(58.8, 10);
       const all = await w.one<{ changes: number }>("SELECT changes FROM metrics.lead_time WHERE grain = 'month' AND period_start = '2026-02-01' AND service = '*'");
-      expect(all!.changes).toBe(2);
+      expect(all!.changes).toBe(3);
 
       await materialize(w, "metrics.incident_links");
       await runChecks(w);
       const dq = await w.all<{ check_name: string; failing_rows: number; total_rows: number }>(
-        "SELECT check_name, failing_rows, total_rows FROM metrics.data_quality WHERE check_name IN ('nonpositive_lead_times', 'changes_never_deployed', 'deployments_without_changes') ORDER BY 1",
+        "SELECT check_name, failing_rows, total_rows FROM metrics.data_quality WHERE check_name IN ('negative_lead_times', 'changes_never_deployed', 'deployments_without_changes') ORDER BY 1",
       );
       expect(dq).toEqual([
-        { check_name: "changes_never_deployed", failing_rows: 1, total_rows: 4 },
+        { check_name: "changes_never_deployed", failing_rows: 1, total_rows: 5 },
         { check_name: "deployments_without_changes", failing_rows: 0, total_rows: 1 },
-        { check_name: "nonpositive_lead_times", failing_rows: 1, total_rows: 3 },
+        // only the negative one: a zero lead time is no data-quality alarm
+        { check_name: "negative_lead_times", failing_rows: 1, total_rows: 4 },
       ]);
     });
   });

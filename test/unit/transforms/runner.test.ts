@@ -58,7 +58,7 @@ describe("runTransforms", () => {
         "duplicate_release_tags",
         "incidents_resolved_before_created",
         "incidents_without_deployment",
-        "nonpositive_lead_times",
+        "negative_lead_times",
       ]);
       // the one incident names d1's commit; d2 shipped no recorded change
       expect(await w.one("SELECT caused_by_deployment_id, link_kind FROM metrics.incident_links")).toEqual({ caused_by_deployment_id: "d1", link_kind: "explicit" });

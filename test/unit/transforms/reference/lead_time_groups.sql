@@ -11,15 +11,15 @@ SELECT
   grain,
   period_start,
   CASE WHEN grouping(service) = 1 THEN '*' ELSE service END AS service,
-  count(*) FILTER (WHERE lead_time_hours > 0) AS changes,
-  quantile_cont(lead_time_hours, 0.5) FILTER (WHERE lead_time_hours > 0) AS median_hours,
-  quantile_cont(lead_time_hours, 0.9) FILTER (WHERE lead_time_hours > 0) AS p90_hours,
-  avg(lead_time_hours) FILTER (WHERE lead_time_hours > 0) AS mean_hours,
-  quantile_cont(coding_hours, 0.5) FILTER (WHERE lead_time_hours > 0 AND coding_hours >= 0) AS coding_median_hours,
-  quantile_cont(pickup_hours, 0.5) FILTER (WHERE lead_time_hours > 0 AND pickup_hours >= 0) AS pickup_median_hours,
-  quantile_cont(review_hours, 0.5) FILTER (WHERE lead_time_hours > 0 AND review_hours >= 0) AS review_median_hours,
-  quantile_cont(deploy_hours, 0.5) FILTER (WHERE lead_time_hours > 0 AND deploy_hours >= 0) AS deploy_median_hours,
-  count(*) FILTER (WHERE lead_time_hours <= 0) AS nonpositive_changes
+  count(*) FILTER (WHERE lead_time_hours >= 0) AS changes,
+  quantile_cont(lead_time_hours, 0.5) FILTER (WHERE lead_time_hours >= 0) AS median_hours,
+  quantile_cont(lead_time_hours, 0.9) FILTER (WHERE lead_time_hours >= 0) AS p90_hours,
+  avg(lead_time_hours) FILTER (WHERE lead_time_hours >= 0) AS mean_hours,
+  quantile_cont(coding_hours, 0.5) FILTER (WHERE lead_time_hours >= 0 AND coding_hours >= 0) AS coding_median_hours,
+  quantile_cont(pickup_hours, 0.5) FILTER (WHERE lead_time_hours >= 0 AND pickup_hours >= 0) AS pickup_median_hours,
+  quantile_cont(review_hours, 0.5) FILTER (WHERE lead_time_hours >= 0 AND review_hours >= 0) AS review_median_hours,
+  quantile_cont(deploy_hours, 0.5) FILTER (WHERE lead_time_hours >= 0 AND deploy_hours >= 0) AS deploy_median_hours,
+  count(*) FILTER (WHERE lead_time_hours < 0) AS negative_changes
 FROM by_period
 WHERE period_start IS NOT NULL
 GROUP BY GROUPING SETS ((grain, period_start, service), (grain, period_start))
