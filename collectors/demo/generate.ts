@@ -111,9 +111,9 @@ export interface GenerateOptions {
   /** Overrides `sources.demo.seed`. */
   seed?: number;
   /**
-   * Latency bucket period: 3600, 21600 or 86400 (default). One day keeps the default demo's
-   * generate-and-write well under 5 s (92k bucket rows; 6 h buckets are 368k rows and take ~2.5×
-   * as long) and still gives exact day/week/month p99s in the configured zone.
+   * Latency bucket period: 3600, 21600 or 86400 (default). One day is the coarsest period that still
+   * gives exact day/week/month p99s in the configured zone, and rows (and the demo's write time) grow
+   * with every shorter period (bench/RESULTS.md, notes moved from code comments).
    */
   bucketSeconds?: number;
 }

@@ -29,9 +29,9 @@ export async function* restPages<T>(
 
 /**
  * @octokit/request parses every answer with json-with-bigint, which on Node 20 runs a regular
- * expression over the text and a reviver over every value: about 10× JSON.parse, and a fifth of the
- * collector's CPU in a backfill (bench/scale-collect.ts). List pages are read raw and parsed here;
- * GitHub's ids fit in a double. Errors (4xx/5xx) are still parsed by Octokit.
+ * expression over the text and a reviver over every value, several times the cost of JSON.parse on
+ * the pages a backfill reads most (bench/RESULTS.md, notes moved from code comments). List pages are
+ * read raw and parsed here; GitHub's ids fit in a double. Errors (4xx/5xx) are still parsed by Octokit.
  */
 const RAW_BODY = { parseSuccessResponseBody: false } as const;
 

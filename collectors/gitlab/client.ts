@@ -2,28 +2,30 @@ import { Deployments, Environments, Groups, Issues, MergeRequestNotes, MergeRequ
 import { createRequesterFn } from "@gitbeaker/requester-utils";
 import type { Logger } from "../core/log.ts";
 import { silentLogger } from "../core/log.ts";
+import { AttemptFailed, RateLimitGate, retryAfterMs, sleepFor, withRetries, type RetryPolicy, type ServerWait } from "../core/retry.ts";
 import { redact } from "../core/secrets.ts";
 
 /**
  * gitbeaker with our own request handler. gitbeaker 43.8's handler retries 429/502 ten times within
- * ~0.26 s and never reads `Retry-After` / `RateLimit-Reset` (../shared/contracts/gitlab/NOTES.md), so
- * a rate-limited nightly run would burn its retries in a blink and fail. `requesterFn` is gitbeaker's
+ * ~0.26 s and never reads `Retry-After` / `RateLimit-Reset`, so a rate-limited nightly run would burn
+ * its retries in a blink and fail; this handler retries by the shared policy (core/retry.ts). `requesterFn` is gitbeaker's
  * documented transport hook: resources, query encoding and pagination stay gitbeaker's.
  */
 
-export const RETRY_DEFAULTS = {
-  /** Attempts after the first one, for 429, 5xx and network errors. */
-  maxRetries: 6,
-  /** Backoff when the server gives no wait: base × 2^attempt, capped. */
+/** Per-request retry settings: the shared policy plus a per-attempt timeout. */
+export interface RetryOptions extends RetryPolicy {
+  /** Per attempt; a rate-limit wait does not count against it. */
+  timeoutMs: number;
+}
+
+export const RETRY_DEFAULTS: RetryOptions = {
+  /** For 429, 5xx and network errors. */
+  attempts: 7,
   baseDelayMs: 1000,
   maxDelayMs: 60_000,
-  /** A server asking us to wait longer than this fails the request with a clear message instead. */
-  maxWaitMs: 15 * 60_000,
-  /** Per attempt; a rate-limit wait does not count against it. */
+  maxServerWaitMs: 15 * 60_000,
   timeoutMs: 120_000,
 };
-
-export type RetryOptions = typeof RETRY_DEFAULTS;
 
 export interface GitlabClientOptions {
   /** https://gitlab.com or a self-managed host (no /api/v4). */
@@ -53,22 +55,15 @@ export class GitlabRequestError extends Error {
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * How long the server asks us to wait, from its headers: `Retry-After` (seconds or an HTTP date),
  * else — when the quota is spent (a 429, or `RateLimit-Remaining: 0`) — `RateLimit-Reset` (Unix
  * seconds). GitLab sends RateLimit-Reset on every response, so on a 5xx it means nothing.
  * Undefined: use backoff.
  */
-export function serverWaitMs(headers: Headers, status: number, now = Date.now()): { ms: number; from: string } | undefined {
-  const retryAfter = headers.get("retry-after");
-  if (retryAfter !== null && retryAfter.trim() !== "") {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return { ms: Math.max(0, seconds * 1000), from: "Retry-After" };
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return { ms: Math.max(0, date - now), from: "Retry-After" };
-  }
+export function serverWaitMs(headers: Headers, status: number, now = Date.now()): ServerWait | undefined {
+  const retryAfter = retryAfterMs(headers, now);
+  if (retryAfter !== undefined) return { ms: retryAfter, from: "Retry-After" };
   const spent = status === 429 || headers.get("ratelimit-remaining")?.trim() === "0";
   const reset = headers.get("ratelimit-reset");
   if (spent && reset !== null && /^\d+$/.test(reset.trim())) return { ms: Math.max(0, Number(reset) * 1000 - now), from: "RateLimit-Reset" };
@@ -87,10 +82,10 @@ interface RequestOptions {
 
 function createRequestHandler(options: GitlabClientOptions) {
   const retry = { ...RETRY_DEFAULTS, ...options.retry };
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? sleepFor;
   const log = options.log ?? silentLogger;
   // When a successful response says the quota is spent, hold the next request until the reset.
-  let pausedUntil = 0;
+  const gate = new RateLimitGate("GitLab", log, sleep);
 
   return async function handle(endpoint: string, opts: RequestOptions) {
     const base = opts.prefixUrl?.endsWith("/") ? opts.prefixUrl : `${opts.prefixUrl ?? ""}/`;
@@ -98,53 +93,40 @@ function createRequestHandler(options: GitlabClientOptions) {
     url.search = opts.searchParams ?? "";
     const shown = `${url.pathname}${url.search}`;
     const method = opts.method;
-    for (let attempt = 0; ; attempt++) {
-      const hold = pausedUntil - Date.now();
-      if (hold > 0) {
-        log.info(`GitLab rate limit spent; waiting ${hold} ms for RateLimit-Reset`);
-        await sleep(hold);
-      }
+    return withRetries(retry, { label: `GitLab ${method} ${shown}`, log, sleep }, async () => {
+      await gate.pass();
       options.requests.count++;
       let response: Response;
       try {
         response = await fetch(url, { method, headers: opts.headers, body: opts.body, signal: AbortSignal.timeout(retry.timeoutMs) });
       } catch (error) {
         const reason = (error as Error).name === "TimeoutError" ? `timed out after ${retry.timeoutMs} ms` : ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
-        if (attempt >= retry.maxRetries) throw new GitlabRequestError(undefined, method, shown, `${reason} (after ${attempt + 1} attempts)`);
-        const ms = backoff(retry, attempt);
-        log.warn(`GitLab ${method} ${shown}: ${reason}; retry ${attempt + 1}/${retry.maxRetries} in ${ms} ms`);
-        await sleep(ms);
-        continue;
+        return new AttemptFailed(reason, true, ({ attempts }) => new GitlabRequestError(undefined, method, shown, `${reason} (after ${attempts} attempts)`));
       }
       if (response.headers.get("ratelimit-remaining") === "0") {
         const wait = serverWaitMs(response.headers, response.status);
-        if (wait && wait.ms > 0) pausedUntil = Date.now() + Math.min(wait.ms, retry.maxWaitMs);
+        if (wait && wait.ms > 0) gate.closeUntil(Date.now() + Math.min(wait.ms, retry.maxServerWaitMs));
       }
       if (response.ok) return parseResponse(response, opts.asStream ?? false);
 
       const detail = await errorDetail(response);
-      if (!RETRY_STATUS.has(response.status) || attempt >= retry.maxRetries) {
-        const suffix = RETRY_STATUS.has(response.status) ? ` (after ${attempt + 1} attempts)` : "";
-        throw new GitlabRequestError(response.status, method, shown, `${detail}${suffix}`);
-      }
-      const server = serverWaitMs(response.headers, response.status);
-      const ms = server ? server.ms : backoff(retry, attempt);
-      if (ms > retry.maxWaitMs) {
-        throw new GitlabRequestError(
-          response.status,
-          method,
-          shown,
-          `GitLab asks to wait ${Math.ceil(ms / 1000)} s (${server?.from}), more than the ${Math.round(retry.maxWaitMs / 1000)} s we wait; run again later`,
-        );
-      }
-      log.warn(`GitLab ${method} ${shown} → ${response.status}; retry ${attempt + 1}/${retry.maxRetries} in ${ms} ms${server ? ` (${server.from})` : ""}`);
-      await sleep(ms);
-    }
+      const retryable = RETRY_STATUS.has(response.status);
+      return new AttemptFailed(
+        `HTTP ${response.status}`,
+        retryable,
+        ({ attempts, tooLong }) =>
+          new GitlabRequestError(
+            response.status,
+            method,
+            shown,
+            tooLong
+              ? `GitLab asks to wait ${Math.ceil(tooLong.ms / 1000)} s (${tooLong.from}), more than the ${Math.round(retry.maxServerWaitMs / 1000)} s we wait; run again later`
+              : `${detail}${retryable ? ` (after ${attempts} attempts)` : ""}`,
+          ),
+        retryable ? serverWaitMs(response.headers, response.status) : undefined,
+      );
+    });
   };
-}
-
-function backoff(retry: RetryOptions, attempt: number): number {
-  return Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
 }
 
 async function parseResponse(response: Response, asStream: boolean) {

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from "node:https";
 import { api } from "@pagerduty/pdjs";
 import type { Logger } from "../core/log.ts";
 import { silentLogger } from "../core/log.ts";
+import { AttemptFailed, RateLimitGate, numberHeader, retryAfterMs, sleepFor, withRetries, type RetryPolicy, type ServerWait } from "../core/retry.ts";
 import { redact } from "../core/secrets.ts";
 
 /** Query parameters as pdjs takes them: array keys carry their `[]` (`service_ids[]`). */
@@ -15,11 +16,8 @@ export interface PagerdutyClientOptions {
   /** Every HTTP request is counted here, including the retries pdjs makes on its own. */
   requests?: { count: number };
   log?: Logger;
-  /** Attempts per request (first try included) on 5xx, 429 and network errors. */
-  maxAttempts?: number;
-  /** First backoff for 5xx and network errors; doubles per attempt, capped at maxDelayMs. */
-  baseDelayMs?: number;
-  maxDelayMs?: number;
+  /** Retries of 5xx, 429 and network errors (core/retry.ts); unset fields keep RETRY_DEFAULTS. */
+  retry?: Partial<RetryPolicy>;
   /** Wait before pdjs's own 429 retry when no `ratelimit-reset` has been seen yet (pdjs default: 20 s). */
   rateLimitFallbackMs?: number;
   /** Per-request timeout. */
@@ -50,20 +48,22 @@ export class PagerdutyApiError extends Error {
 /** PagerDuty rejects offset + limit above 10,000 with HTTP 400 and this error code. */
 export const OFFSET_CAP_ERROR_CODE = 2002;
 
-const DEFAULTS = {
-  maxAttempts: 5,
+export const RETRY_DEFAULTS: RetryPolicy = {
+  attempts: 5,
   baseDelayMs: 1000,
   maxDelayMs: 60_000,
-  rateLimitFallbackMs: 20_000,
-  timeoutMs: 30_000,
+  // Server waits are cut to maxDelayMs (see serverWait), so none is refused as too long.
+  maxServerWaitMs: 60_000,
 };
+const RATE_LIMIT_FALLBACK_MS = 20_000;
+const TIMEOUT_MS = 30_000;
 // Land a little after the reset instant: `ratelimit-reset` is whole seconds.
 const RESET_MARGIN_MS = 50;
 
 /**
- * The official pdjs client with what it lacks: retries of 5xx and network errors with backoff,
- * rate-limit handling that honours `ratelimit-reset` / `Retry-After`, request counting, and errors
- * that name the URL but never the token.
+ * The official pdjs client with what it lacks: retries of 5xx and network errors with backoff and
+ * rate-limit handling that honours `ratelimit-reset` / `Retry-After` (the shared policy,
+ * core/retry.ts), request counting, and errors that name the URL but never the token.
  *
  * pdjs retries a 429 up to three times by itself after a fixed `retryTimeout`; that timeout is set
  * per request to the time left until the last `ratelimit-reset` seen, so its retries land after the
@@ -74,26 +74,26 @@ export class PagerdutyClient {
   private readonly token: string;
   private readonly requests: { count: number };
   private readonly log: Logger;
-  private readonly options: typeof DEFAULTS;
+  private readonly policy: RetryPolicy;
+  private readonly rateLimitFallbackMs: number;
+  private readonly timeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly agent: HttpAgent;
-  /** From the last response: when the rate-limit window resets, and what is left in it. */
+  /** When the rate-limit window resets, from the last response that said. */
   private resetAt: number | undefined;
-  private remaining: number | undefined;
+  /** Closed while a response says nothing is left in the window. */
+  private readonly gate: RateLimitGate;
 
   constructor(options: PagerdutyClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.token = options.token;
     this.requests = options.requests ?? { count: 0 };
     this.log = options.log ?? silentLogger;
-    this.options = {
-      maxAttempts: options.maxAttempts ?? DEFAULTS.maxAttempts,
-      baseDelayMs: options.baseDelayMs ?? DEFAULTS.baseDelayMs,
-      maxDelayMs: options.maxDelayMs ?? DEFAULTS.maxDelayMs,
-      rateLimitFallbackMs: options.rateLimitFallbackMs ?? DEFAULTS.rateLimitFallbackMs,
-      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
-    };
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.policy = { ...RETRY_DEFAULTS, ...options.retry };
+    this.rateLimitFallbackMs = options.rateLimitFallbackMs ?? RATE_LIMIT_FALLBACK_MS;
+    this.timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
+    this.sleep = options.sleep ?? sleepFor;
+    this.gate = new RateLimitGate("PagerDuty", this.log, this.sleep);
     this.agent = this.baseUrl.startsWith("https:") ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   }
 
@@ -101,8 +101,8 @@ export class PagerdutyClient {
   async get(path: string, query: Query = {}): Promise<PagerdutyResponse> {
     const url = `${this.baseUrl}/${path.replace(/^\/+/, "")}`;
     const shown = displayUrl(url, query);
-    for (let attempt = 1; ; attempt++) {
-      await this.waitForWindow();
+    return withRetries(this.policy, { label: `PagerDuty GET ${shown}`, log: this.log, sleep: this.sleep }, async () => {
+      await this.gate.pass();
       let status: number | undefined;
       let headers: HeadersLike | undefined;
       let data: unknown;
@@ -115,7 +115,7 @@ export class PagerdutyClient {
           queryParameters: query,
           // pdjs's own timer is a no-op that keeps the process alive; node-fetch's `timeout` is real.
           requestTimeout: 0,
-          timeout: this.options.timeoutMs,
+          timeout: this.timeoutMs,
           retryTimeout: this.pdjsRetryMs(),
           // node-fetch calls a function-valued agent once per HTTP request, pdjs's hidden 429 retries
           // included: the one place every request can be counted.
@@ -147,15 +147,14 @@ export class PagerdutyClient {
         }
         return { status, url: shown, data: data as Record<string, unknown> };
       }
-      const retryable = status === undefined || status === 429 || status >= 500;
       const detail = failure ?? describeError(status, data);
-      if (!retryable || attempt >= this.options.maxAttempts) {
-        throw new PagerdutyApiError(status, shown, apiErrorCode(data), attempt > 1 ? `${detail} (after ${attempt} attempts)` : detail);
-      }
-      const wait = this.retryDelay(status, headers, attempt);
-      this.log.warn(`PagerDuty ${status ?? "network error"} on GET ${shown}; retrying in ${wait} ms`, { attempt });
-      await this.sleep(wait);
-    }
+      return new AttemptFailed(
+        status === undefined ? "network error" : `HTTP ${status}`,
+        status === undefined || status === 429 || status >= 500,
+        ({ attempts }) => new PagerdutyApiError(status, shown, apiErrorCode(data), attempts > 1 ? `${detail} (after ${attempts} attempts)` : detail),
+        headers ? this.serverWait(status, headers) : undefined,
+      );
+    });
   }
 
   /** Lets pending keep-alive sockets go. */
@@ -163,58 +162,34 @@ export class PagerdutyClient {
     this.agent.destroy();
   }
 
-  private async waitForWindow(): Promise<void> {
-    if (this.remaining === 0 && this.resetAt !== undefined) {
-      const wait = this.resetAt - Date.now();
-      if (wait > 0) {
-        this.log.debug(`PagerDuty rate limit used up; waiting ${wait} ms for the window to reset`);
-        await this.sleep(wait);
-      }
-      this.remaining = undefined;
-    }
-  }
-
   private pdjsRetryMs(): number {
-    if (this.resetAt === undefined) return this.options.rateLimitFallbackMs;
-    return Math.min(this.options.maxDelayMs, Math.max(RESET_MARGIN_MS, this.resetAt - Date.now()));
+    if (this.resetAt === undefined) return this.rateLimitFallbackMs;
+    return Math.min(this.policy.maxDelayMs, Math.max(RESET_MARGIN_MS, this.resetAt - Date.now()));
   }
 
   private noteRateLimit(headers: HeadersLike): void {
     const reset = numberHeader(headers, "ratelimit-reset");
     const remaining = numberHeader(headers, "ratelimit-remaining");
     if (reset !== undefined) this.resetAt = Date.now() + reset * 1000 + RESET_MARGIN_MS;
-    if (remaining !== undefined) this.remaining = remaining;
+    if (remaining === 0 && this.resetAt !== undefined) this.gate.closeUntil(this.resetAt);
   }
 
-  private retryDelay(status: number | undefined, headers: HeadersLike | undefined, attempt: number): number {
-    const retryAfter = headers ? retryAfterMs(headers) : undefined;
-    if (retryAfter !== undefined) return Math.min(this.options.maxDelayMs, retryAfter + RESET_MARGIN_MS);
-    if (status === 429 && headers) {
-      const reset = numberHeader(headers, "ratelimit-reset");
-      if (reset !== undefined) return Math.min(this.options.maxDelayMs, reset * 1000 + RESET_MARGIN_MS);
-    }
-    return Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (attempt - 1));
+  /**
+   * The wait a failed answer names: `Retry-After`, else on a 429 `ratelimit-reset` (seconds from now),
+   * a little after the instant. PagerDuty's windows last a minute, so a longer wait is cut to
+   * maxDelayMs and the next attempt asks again.
+   */
+  private serverWait(status: number | undefined, headers: HeadersLike): ServerWait | undefined {
+    const retryAfter = retryAfterMs(headers);
+    if (retryAfter !== undefined) return { ms: Math.min(this.policy.maxDelayMs, retryAfter + RESET_MARGIN_MS), from: "Retry-After" };
+    const reset = status === 429 ? numberHeader(headers, "ratelimit-reset") : undefined;
+    if (reset !== undefined) return { ms: Math.min(this.policy.maxDelayMs, reset * 1000 + RESET_MARGIN_MS), from: "ratelimit-reset" };
+    return undefined;
   }
 }
 
 interface HeadersLike {
   get(name: string): string | null;
-}
-
-function numberHeader(headers: HeadersLike, name: string): number | undefined {
-  const value = headers.get(name);
-  if (value === null || value.trim() === "") return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
-}
-
-function retryAfterMs(headers: HeadersLike): number | undefined {
-  const value = headers.get("retry-after");
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 function apiErrorCode(data: unknown): number | undefined {

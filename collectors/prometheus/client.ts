@@ -1,5 +1,6 @@
 import { readSecret, registerSecret } from "../core/secrets.ts";
 import type { Logger } from "../core/log.ts";
+import { AttemptFailed, retryAfterMs, sleepFor, withRetries, type RetryPolicy } from "../core/retry.ts";
 import {
   PrometheusBuildInfo,
   PrometheusEnvelope,
@@ -14,7 +15,7 @@ const DEFAULTS = {
   /** First back-off; doubles per attempt. */
   backoffMs: 1_000,
   /** A Retry-After longer than this is not waited for: the run fails with a clear message instead. */
-  maxRetryAfterMs: 120_000,
+  maxServerWaitMs: 120_000,
 };
 
 /**
@@ -84,8 +85,8 @@ export class PrometheusClient {
   readonly baseUrl: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
-  private readonly retries: number;
-  private readonly backoffMs: number;
+  /** Network errors, 429 and 5xx other than timeouts are retried (core/retry.ts). */
+  private readonly policy: RetryPolicy;
   private readonly requests: { count: number };
   private readonly fetchFn: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -94,11 +95,15 @@ export class PrometheusClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "").replace(/\/api\/v1$/, "");
     this.headers = { Accept: "application/json", "User-Agent": "dora (DORA metrics collector)", ...options.headers, ...authHeader(options.auth, options.env) };
     this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-    this.retries = options.retries ?? DEFAULTS.retries;
-    this.backoffMs = options.backoffMs ?? DEFAULTS.backoffMs;
+    this.policy = {
+      attempts: (options.retries ?? DEFAULTS.retries) + 1,
+      baseDelayMs: options.backoffMs ?? DEFAULTS.backoffMs,
+      maxDelayMs: Number.POSITIVE_INFINITY,
+      maxServerWaitMs: DEFAULTS.maxServerWaitMs,
+    };
     this.requests = options.requests ?? { count: 0 };
     this.fetchFn = options.fetch ?? globalThis.fetch;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? sleepFor;
   }
 
   /** The URL of an API path (no credentials: they travel in headers). */
@@ -141,14 +146,7 @@ export class PrometheusClient {
     const url = `${this.url(path)}${Object.keys(params).length ? `?${new URLSearchParams(params).toString()}` : ""}`;
     const shown = this.url(path);
     const about = query ? `\n  query: ${query}` : "";
-    for (let attempt = 0; ; attempt++) {
-      const retry = async (reason: string, waitMs = this.backoffMs * 2 ** attempt): Promise<boolean> => {
-        if (attempt >= this.retries) return false;
-        this.options.log?.warn(`${shown}: ${reason}; retrying in ${Math.round(waitMs / 100) / 10}s (attempt ${attempt + 2} of ${this.retries + 1})`);
-        await this.sleep(waitMs);
-        return true;
-      };
-
+    return withRetries(this.policy, { label: shown, log: this.options.log, sleep: this.sleep }, async () => {
       this.requests.count++;
       let response: Response;
       try {
@@ -160,8 +158,11 @@ export class PrometheusClient {
         }
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
         const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-        if (await retry(`cannot connect (${reason})`)) continue;
-        throw new PrometheusError(`${shown}: cannot connect (${reason}); is sources.prometheus.base_url right and the server up?`, "network", undefined, undefined, query);
+        return new AttemptFailed(
+          `cannot connect (${reason})`,
+          true,
+          () => new PrometheusError(`${shown}: cannot connect (${reason}); is sources.prometheus.base_url right and the server up?`, "network", undefined, undefined, query),
+        );
       }
 
       const text = await response.text();
@@ -204,18 +205,20 @@ export class PrometheusClient {
         throw new PrometheusError(`${shown}: HTTP 404; is sources.prometheus.base_url the API root (the part before /api/v1)?`, "not_found", status, errorType, query);
       }
       if (status === 429) {
-        const wait = retryAfterMs(response.headers.get("retry-after")) ?? this.backoffMs * 2 ** attempt;
-        if (wait <= DEFAULTS.maxRetryAfterMs && (await retry("HTTP 429 too many requests", wait))) continue;
-        throw new PrometheusError(`${shown}: HTTP 429 too many requests (rate limited by the server)${about}`, "server", status, errorType, query);
+        const wait = retryAfterMs(response.headers);
+        return new AttemptFailed(
+          "HTTP 429 too many requests",
+          true,
+          () => new PrometheusError(`${shown}: HTTP 429 too many requests (rate limited by the server)${about}`, "server", status, errorType, query),
+          wait === undefined ? undefined : { ms: wait, from: "Retry-After" },
+        );
       }
-      if (status >= 500 || (response.ok && !parsed)) {
-        if (await retry(`HTTP ${status}${errorType ? ` ${errorType}` : ""}: ${serverSays}`)) continue;
-      }
-      if (response.ok && !parsed) {
-        throw new PrometheusError(`${shown}: the answer is not a Prometheus API response (${describe(text)}); is base_url right?`, "invalid_response", status, undefined, query);
-      }
-      throw new PrometheusError(`${shown}: HTTP ${status}${errorType ? ` ${errorType}` : ""}: ${serverSays}${about}`, "server", status, errorType, query);
-    }
+      const failure = () =>
+        response.ok && !parsed
+          ? new PrometheusError(`${shown}: the answer is not a Prometheus API response (${describe(text)}); is base_url right?`, "invalid_response", status, undefined, query)
+          : new PrometheusError(`${shown}: HTTP ${status}${errorType ? ` ${errorType}` : ""}: ${serverSays}${about}`, "server", status, errorType, query);
+      return new AttemptFailed(`HTTP ${status}${errorType ? ` ${errorType}` : ""}: ${serverSays}`, status >= 500 || (response.ok && !parsed), failure);
+    });
   }
 }
 
@@ -236,14 +239,6 @@ function parseEnvelope(text: string): PrometheusEnvelope | undefined {
   } catch {
     return undefined;
   }
-}
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function describe(value: unknown): string {

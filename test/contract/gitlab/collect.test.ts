@@ -133,7 +133,7 @@ describe("gitlab collector against the simulator (gitbeaker over HTTP)", () => {
       const result = await collectSource(gitlabSource, ctx);
       expect(result.status, result.error).toBe("success");
       expect(s.requests.filter((r) => r.path.endsWith("/deployments")).map((r) => r.status)).toEqual([429, 200]);
-      const wait = ctx.logs.find((l) => l.includes("→ 429"));
+      const wait = ctx.logs.find((l) => l.includes("HTTP 429"));
       expect(wait).toContain(`(${header})`);
       const ms = Number(/in (\d+) ms/.exec(wait!)![1]);
       expect(ms).toBeGreaterThan(0);
@@ -169,7 +169,7 @@ describe("gitlab collector against the simulator (gitbeaker over HTTP)", () => {
   it("5xx that never ends fails the stream with the URL and the attempts", async () => {
     const s = await start({ state: { projects: [paymentsProject()] }, faults: [{ path: /\/deployments$/, status: 503, times: 100 }] });
     await withMemoryWarehouse(async (w) => {
-      const result = await collectSource(gitlabSource, makeContext(w, s.url, { retry: { maxRetries: 2 } }));
+      const result = await collectSource(gitlabSource, makeContext(w, s.url, { retry: { attempts: 3 } }));
       expect(result.error).toMatch(/gitlab\.deployments: \[acme\/payments\] GitLab GET \/api\/v4\/projects\/acme%2Fpayments\/deployments\?.* → 503: 503 simulated \(after 3 attempts\)/);
       // The merge-request stream is unaffected.
       expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.pull_requests"))!.n).toBe(2);
@@ -217,7 +217,7 @@ describe("gitlab collector against the simulator (gitbeaker over HTTP)", () => {
   it("the token never reaches raw pages, cursors, run rows, errors or logs; a wrong token is reported as unauthorized", async () => {
     const s = await start({ state: { projects: [paymentsProject()] }, faults: [{ path: /\/merge_requests$/, status: 503, times: 100 }] });
     await withMemoryWarehouse(async (w) => {
-      const ctx = makeContext(w, s.url, { retry: { maxRetries: 1 } });
+      const ctx = makeContext(w, s.url, { retry: { attempts: 2 } });
       const result = await collectSource(gitlabSource, ctx);
       expect(s.requests.every((r) => r.authorized || r.status === 503)).toBe(true);
       const stored = JSON.stringify(await w.all("SELECT * FROM raw.pages")) + JSON.stringify(await w.all("SELECT * FROM sync.runs")) + JSON.stringify(await w.all("SELECT * FROM sync.cursors"));

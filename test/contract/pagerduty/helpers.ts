@@ -44,7 +44,7 @@ export async function collect(w: Warehouse, sim: PagerdutySim, options: RunOptio
   if (!options.ownClient) {
     registerSecret(TOKEN);
     // Short backoff so retries stay quick; rate-limit waits still come from the simulator's headers.
-    state.set(CLIENT_STATE_KEY, new PagerdutyClient({ token: TOKEN, baseUrl: sim.url, requests, log, baseDelayMs: 20, rateLimitFallbackMs: 200 }));
+    state.set(CLIENT_STATE_KEY, new PagerdutyClient({ token: TOKEN, baseUrl: sim.url, requests, log, retry: { baseDelayMs: 20 }, rateLimitFallbackMs: 200 }));
   }
   const ctx: CollectContext = {
     config: options.config ?? configFor(sim),
