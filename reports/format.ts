@@ -27,7 +27,7 @@ const NBSP = "\u00a0";
 
 /** The report's words for each metric of the registry; unit and direction come from the registry. */
 const WORDS: Record<MetricKey, Pick<MetricMeta, "label" | "noun" | "sample">> = {
-  deployment_frequency: { label: "Deployment frequency", noun: "Deployments per week", sample: "weeks" },
+  deployment_frequency: { label: "Deployment frequency", noun: "Deployments per week", sample: "deployments" },
   deploy_days_per_week: { label: "Deploy days per week", noun: "Deploy days per week", sample: "weeks" },
   lead_time: { label: "Lead time for changes", noun: "Median lead time", sample: "changes" },
   change_failure_rate: { label: "Change failure rate", noun: "Change failure rate", sample: "deployments" },
@@ -35,11 +35,11 @@ const WORDS: Record<MetricKey, Pick<MetricMeta, "label" | "noun" | "sample">> = 
   failed_deployment_recovery: { label: "Failed deployment recovery", noun: "Median failed deployment recovery time", sample: "incidents" },
   time_to_acknowledge: { label: "Time to acknowledge", noun: "Median time to acknowledge", sample: "pages" },
   rework_rate: { label: "Rework rate", noun: "Rework rate", sample: "deployments" },
-  pages_per_week: { label: "Pages per week", noun: "Pages per week", sample: "weeks" },
+  pages_per_week: { label: "Pages per week", noun: "Pages per week", sample: "pages" },
   after_hours_share: { label: "After-hours pages", noun: "Share of pages after hours", sample: "pages" },
-  availability: { label: "Availability", noun: "Availability", sample: "observations" },
-  error_budget_spent: { label: "Error budget spent", noun: "Error budget spent", sample: "observations" },
-  burn_rate_episodes: { label: "Burn-rate episodes (page)", noun: "Page-severity burn-rate episodes per week", sample: "weeks" },
+  availability: { label: "Availability", noun: "Availability", sample: "days" },
+  error_budget_spent: { label: "Error budget spent", noun: "Error budget spent", sample: "days" },
+  burn_rate_episodes: { label: "Burn-rate episodes (page)", noun: "Page-severity burn-rate episodes per week", sample: "episodes" },
   pipeline_time: { label: "Pipeline time (median)", noun: "Median deployment pipeline time", sample: "pipeline runs" },
   pipeline_time_p90: { label: "Pipeline time (p90)", noun: "p90 deployment pipeline time", sample: "pipeline runs" },
   cost_per_transaction: { label: "Cost per transaction", noun: "Median daily cost per transaction", sample: "days" },
@@ -97,8 +97,8 @@ export function metricMeta(key: string, unitHint?: string | null): MetricMeta {
   }
   const [kind, ...rest] = key.split(":");
   const route = rest.join(":");
-  if (kind === "latency_p99") return { key, label: `p99 latency · ${route}`, noun: `p99 latency of ${route}`, unit: FAMILIES.latency_p99.quantity, sample: "weeks", direction: FAMILIES.latency_p99.direction };
-  if (kind === "slo") return { key, label: `SLO attainment · ${route}`, noun: `SLO attainment of ${route}`, unit: FAMILIES.slo.quantity, sample: "requests", direction: FAMILIES.slo.direction };
+  if (kind === "latency_p99") return { key, label: `p99 latency · ${route}`, noun: `p99 latency of ${route}`, unit: FAMILIES.latency_p99.quantity, sample: "days", direction: FAMILIES.latency_p99.direction };
+  if (kind === "slo") return { key, label: `SLO attainment · ${route}`, noun: `SLO attainment of ${route}`, unit: FAMILIES.slo.quantity, sample: "days", direction: FAMILIES.slo.direction };
   const unit = kpiQuantity(unitHint) === "text" ? "count" : kpiQuantity(unitHint);
   const label = key.replace(/_/g, " ");
   return { key, label: label.charAt(0).toUpperCase() + label.slice(1), noun: label, unit, sample: "observations", direction: "lower" };
@@ -287,19 +287,52 @@ export function formatChange(row: Pick<ComparisonLike, "change_pct" | "baseline_
  * "Median time to restore fell from 5.2 h to 1.1 h, −79 % (95 % CI −88 % to −61 %)."
  * Insufficient data is said in words and never shown as a number.
  */
-export function sentence(row: ComparisonLike, meta: MetricMeta = metricMeta(row.metric, row.unit), minSample?: number | null): string {
+export function sentence(row: ComparisonLike, metaIn: MetricMeta = metricMeta(row.metric, row.unit), minSample?: number | null): string {
+  const meta = scoped(row, metaIn);
   if (row.verdict === "not measured") return `${meta.noun}: not measured — configure ${row.measured_by ?? "its source"} to measure it.`;
   if (row.window_kind === "none") return `${meta.noun}: no comparison yet (the plan has not started, or a window as long as the final one does not yet fit after the baseline).`;
   const interim = row.window_kind === "interim" ? `Progress so far (interim, against ${row.final_from} … ${row.final_to}): ` : "";
   return interim + verdictSentence(row, meta, minSample) + (row.verdict === "insufficient data" ? "" : evidence(row, meta));
 }
 
+/**
+ * Change failure rate without an incident source counts only the failures the deployments themselves
+ * show (rollbacks and hotfixes): a lower bound, so every place that shows it says so.
+ */
+export const CFR_PARTIAL = "rollbacks and hotfixes only";
+
+export function scopeNote(row: Pick<ComparisonLike, "metric" | "measured_by"> | null | undefined): string | null {
+  return row?.metric === "change_failure_rate" && row.measured_by?.startsWith(CFR_PARTIAL) ? CFR_PARTIAL : null;
+}
+
+/** The metric's noun and label with its scope note: "Change failure rate (rollbacks and hotfixes only)". */
+export function scoped(row: Pick<ComparisonLike, "metric" | "measured_by"> | null | undefined, meta: MetricMeta): MetricMeta {
+  const note = scopeNote(row);
+  return note ? { ...meta, noun: `${meta.noun} (${note})`, label: `${meta.label} (${note})` } : meta;
+}
+
+/**
+ * What stands where a card's values would be: "not measured" (no source configured: never a 0 or a
+ * tier), "insufficient data" (too few observations) or "no data" (no comparison row).
+ */
+export function missingText(row: Pick<ComparisonLike, "verdict"> | null | undefined): "not measured" | "insufficient data" | "no data" {
+  return !row ? "no data" : row.verdict === "not measured" ? "not measured" : "insufficient data";
+}
+
+/** "p = 0.012", "p < 0.001" (and the same for q). */
+function pText(name: string, v: number): string {
+  return v < 0.001 ? `${name}${NBSP}<${NBSP}0.001` : `${name}${NBSP}=${NBSP}${v.toFixed(3)}`;
+}
+
 /** n per window, p and q, open (censored) items and coverage, after the verdict sentence. */
 function evidence(row: ComparisonLike, meta: MetricMeta): string {
   const parts: string[] = [];
   if (row.n_baseline != null && row.n_final != null) parts.push(`${row.n_baseline} ${meta.sample} → ${row.n_final} ${meta.sample}`);
-  if (row.p_value != null && row.q_value != null) parts.push(`p${NBSP}=${NBSP}${row.p_value < 0.001 ? "<0.001" : row.p_value.toFixed(3)}${row.q_value != null ? `, q${NBSP}=${NBSP}${row.q_value < 0.001 ? "<0.001" : row.q_value.toFixed(3)}` : ""}`);
-  if (row.n_open_baseline || row.n_open_final) parts.push(`${row.n_open_baseline ?? 0} → ${row.n_open_final ?? 0} still open, counted as censored`);
+  if (row.p_value != null) parts.push(`${pText("p", row.p_value)}${row.q_value != null ? `, ${pText("q", row.q_value)}` : ""}`);
+  if (row.n_open_baseline || row.n_open_final) {
+    const what = row.metric === "time_to_acknowledge" ? "never acknowledged" : "still open";
+    parts.push(`${row.n_open_baseline ?? 0} → ${row.n_open_final ?? 0} ${what}, counted as censored (Kaplan–Meier median)`);
+  }
   const days = (covered: number | null | undefined, from: string | null | undefined, to: string | null | undefined) => {
     if (covered == null || !from || !to) return null;
     const total = Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1;
@@ -313,6 +346,13 @@ function evidence(row: ComparisonLike, meta: MetricMeta): string {
 }
 
 function verdictSentence(row: ComparisonLike, meta: MetricMeta, minSample?: number | null): string {
+  const tail = row.verdict === "no clear change" ? " — not a clear change" : "";
+  if (row.verdict !== "insufficient data" && (row.baseline_value == null) !== (row.final_value == null)) {
+    // a Kaplan–Meier median is "not reached" while more than half of the window's incidents are open
+    const v = (x: number | null) => (x == null ? "not reached (more than half still open)" : formatMetric(x, meta, [row.baseline_value, row.final_value]));
+    const interval = formatInterval(row, meta);
+    return `${meta.noun} went from ${v(row.baseline_value)} to ${v(row.final_value)}${interval ? ` (${interval})` : ""}${tail}.`;
+  }
   if (row.verdict === "insufficient data" || row.baseline_value == null || row.final_value == null) {
     const counts =
       row.n_baseline != null && row.n_final != null
@@ -328,12 +368,12 @@ function verdictSentence(row: ComparisonLike, meta: MetricMeta, minSample?: numb
   const hasChange = inPoints(meta) || (row.change_pct != null && Number.isFinite(row.change_pct));
   const pct = hasChange && verb !== "stayed at" ? `, ${formatChange(row, meta)}` : "";
   const interval = formatInterval(row, meta);
-  const tail = row.verdict === "no clear change" ? " — not a clear change" : "";
   return `${moved}${pct}${interval ? ` (${interval})` : ""}${tail}.`;
 }
 
 /** The short message of a slide: "Median lead time fell 78 %". */
-export function shortSentence(row: ComparisonLike, meta: MetricMeta = metricMeta(row.metric, row.unit)): string {
+export function shortSentence(row: ComparisonLike, metaIn: MetricMeta = metricMeta(row.metric, row.unit)): string {
+  const meta = scoped(row, metaIn);
   if (row.verdict === "not measured") return `${meta.noun}: not measured`;
   if (row.verdict === "insufficient data" || row.baseline_value == null || row.final_value == null) return `${meta.noun}: too little data to compare`;
   if (row.verdict === "no clear change") return `${meta.noun}: no clear change`;

@@ -6,6 +6,7 @@ import type { Warehouse } from "../warehouse/warehouse.ts";
 import { toCsv } from "./csv.ts";
 import { loadReportData, type ReportData } from "./data.ts";
 import { pageContext } from "./pages/context.ts";
+import type { ChartSpec } from "./pages/figure.ts";
 import { kpiCharts } from "./pages/kpis.ts";
 import { allCharts, reportPage, type ReportCharts } from "./pages/report-page.ts";
 import { serviceCharts } from "./pages/services.ts";
@@ -49,7 +50,55 @@ export function renderCharts(data: ReportData, document: Document): { charts: Re
     services: serviceCharts(ctx),
     kpis: kpiCharts(ctx),
   };
+  blankUnmeasured(allCharts(charts), data);
   return { charts, ctx };
+}
+
+/**
+ * Every comparison of the report as data/comparison.csv: the numbers behind each card and table row with
+ * their status, so a metric whose source is not configured reads "not measured" with empty values, never 0.
+ */
+export function comparisonCsv(data: ReportData): string {
+  const columns = [
+    "metric", "service", "status", "verdict", "measured_by", "window_kind", "baseline_from", "baseline_to", "final_from", "final_to",
+    "baseline_value", "final_value", "unit", "change_pct", "ci_low", "ci_high", "interval_of", "p_value", "q_value", "n_baseline", "n_final",
+    "n_open_baseline", "n_open_final", "tier_baseline", "tier_final", "target_met",
+  ] as const;
+  return toCsv(
+    [...columns],
+    data.comparison.map((r) => {
+      const measured = r.verdict !== "not measured";
+      // a metric not measured has no values: its counts are left empty too, never 0
+      const kept = new Set<string>(["metric", "service", "verdict", "measured_by", "window_kind", "baseline_from", "baseline_to", "final_from", "final_to", "unit"]);
+      return columns.map((c) => (c === "status" ? (measured ? "measured" : "not measured") : measured || kept.has(c) ? r[c] : null));
+    }),
+  );
+}
+
+/** The metric each chart over a single source's data draws (the all-services comparison row says whether it is measured). */
+const CHART_METRIC: Record<string, string> = {
+  "restore-weekly": "time_to_restore",
+  "restore-distribution": "time_to_restore",
+  "oncall-load": "pages_per_week",
+  "pipeline-time-weekly": "pipeline_time",
+  "availability-weekly": "availability",
+  "cost-per-transaction-monthly": "cost_per_transaction",
+};
+
+/**
+ * A chart whose source is not configured draws nothing and its table and CSV hold no rows: the dense
+ * weekly tables read 0 pages or 0 runs for every week, and a zero there would read as measured.
+ */
+function blankUnmeasured(charts: ChartSpec[], data: ReportData): void {
+  for (const chart of charts) {
+    const metric = CHART_METRIC[chart.id];
+    const row = metric ? data.comparison.find((r) => r.metric === metric && r.service === "*") : undefined;
+    if (row?.verdict !== "not measured") continue;
+    chart.svg = null;
+    chart.empty = `not measured — configure ${row.measured_by ?? "its source"} to measure it.`;
+    chart.table = { columns: chart.table.columns, rows: [] };
+    if (chart.csv) chart.csv = { columns: chart.csv.columns, rows: [] };
+  }
 }
 
 /**
@@ -86,6 +135,7 @@ export async function buildReport(w: Warehouse, options: BuildReportOptions): Pr
     const t = c.csv ?? c.table;
     write(join("data", `${c.id}.csv`), toCsv(t.columns, t.rows));
   }
+  write(join("data", "comparison.csv"), comparisonCsv(data));
 
   const pdf = options.pdf ?? "auto";
   if (pdf !== false) {

@@ -1,7 +1,7 @@
 import { endOfDay, milestoneCode, phaseCode, timeTicks, tickLabel } from "../charts/common.ts";
 import type { ReportData } from "../data.ts";
 import type { ComparisonRow } from "../../schemas/metrics.ts";
-import { formatChange, formatInterval, isoDate, longDate, targetText } from "../format.ts";
+import { formatChange, formatInterval, isoDate, longDate, scoped, targetText } from "../format.ts";
 import { html, type Html } from "../html.ts";
 import { renderMarkdown } from "../markdown.ts";
 import { evidenceLine } from "./evidence.ts";
@@ -133,13 +133,17 @@ function extraOf(data: ReportData, row: ComparisonRow | null): ComparisonExtraLi
   return row ? data.comparisonExtra[`${row.metric}\u0000${row.service}`] : undefined;
 }
 
-/** Coverage note for a window that is interim or not fully covered by data. */
-function coverage(extra: ComparisonExtraLike | undefined): string {
-  if (!extra) return "";
+/**
+ * Coverage note for a window that is interim or not fully covered by data; none for a measure that is
+ * not measured (it has no data to cover). Each window is measured against its own length.
+ */
+function coverage(extra: ComparisonExtraLike | undefined, baseline: { from: Date; to: Date } | null): string {
+  if (!extra || extra.status === "not measured") return "";
   const parts: string[] = [];
   if (extra.window_kind === "interim") parts.push("interim final window");
   if (extra.window_days != null && extra.final_days_covered != null && extra.final_days_covered < extra.window_days) parts.push(`final window ${extra.final_days_covered} of ${extra.window_days} days covered`);
-  if (extra.window_days != null && extra.baseline_days_covered != null && extra.baseline_days_covered < extra.window_days) parts.push(`baseline ${extra.baseline_days_covered} of ${extra.window_days} days covered`);
+  const baselineDays = baseline ? Math.round((baseline.to.getTime() - baseline.from.getTime()) / 86_400_000) + 1 : null;
+  if (baselineDays != null && extra.baseline_days_covered != null && extra.baseline_days_covered < baselineDays) parts.push(`baseline ${extra.baseline_days_covered} of ${baselineDays} days covered`);
   return parts.join("; ");
 }
 
@@ -164,12 +168,12 @@ export function scorecard(data: ReportData, options: { compact?: boolean } = {})
     const extra = extraOf(data, r);
     const t = r ? targetText(r, k.meta) : null;
     const interval = r && v ? formatInterval(r, k.meta) : null;
-    const cover = coverage(extra);
+    const cover = coverage(extra, data.windows.baseline);
     const res = results[i]!;
     // A long unit ("EUR per 1,000 transactions") is said once, after the measure's name.
     const longUnit = v?.unit && v.unit.length > 8 ? v.unit : "";
     const unit = longUnit ? "" : v?.unit;
-    return html`<tr class="${res.cls}" data-metric="${k.meta.key}"${k.service ? html` data-service="${k.service}"` : ""}><th scope="row">${k.meta.label}${longUnit ? html` <span class="unit">(${longUnit})</span>` : ""}${cover ? html`<span class="cover">${cover}</span>` : ""}</th>${
+    return html`<tr class="${res.cls}" data-metric="${k.meta.key}"${k.service ? html` data-service="${k.service}"` : ""}><th scope="row">${scoped(r, k.meta).label}${longUnit ? html` <span class="unit">(${longUnit})</span>` : ""}${cover ? html`<span class="cover">${cover}</span>` : ""}</th>${
       v
         ? html`<td class="num" data-label="Baseline">${v.from}${unit ? html`\u00a0<span class="unit">${unit}</span>` : ""}</td><td class="num" data-label="Final"><b>${v.to}</b>${unit ? html`\u00a0<span class="unit">${unit}</span>` : ""}</td><td data-label="Change" class="change-cell"><span class="change ${v.tone}">${v.arrow} ${formatChange(r!, k.meta)}</span>${
             interval ? html`<span class="interval">${interval.replace(/^95\u00a0% CI /, "")}</span>` : ""
@@ -184,6 +188,8 @@ export const GLOSSARY: [string, string][] = [
   ["Median", "The middle value: half the changes (or incidents) were faster, half slower. Robust to a few extreme cases."],
   ["p90 / p99", "The 90th / 99th percentile: 90 % (99 %) of values were at or below it — the slow tail that users notice."],
   ["95 % interval (CI)", "The range the true change lies in with 95 % confidence, given the number of observations; a wide interval means few data."],
+  ["p and q", "p: how often a difference at least this large would turn up by chance if nothing had changed. q: p adjusted for the other rows of the same table; a row is called improved or worse only when q is below 0.05."],
+  ["Censored", "An incident still open when the data end: it lasted at least until then, and it is counted that way rather than left out."],
   ["pp", "Percentage points: the plain difference of two percentages (99.90 % → 99.95 % is +0.05 pp)."],
   ["Baseline / final window", "The stretch of time at the start of the plan and the one at its end that are compared."],
   ["Error budget", "The failures a target allows: at 99.9 % availability, 0.1 % of requests may fail; 100 % spent means exactly that many failed."],

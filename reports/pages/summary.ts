@@ -1,6 +1,6 @@
 import type { ReportData } from "../data.ts";
 import type { ComparisonRow } from "../../schemas/metrics.ts";
-import { formatChange, formatInterval, formatMetric, unitSuffix, formatValue, isPlanKpi, longDate, metricMeta, PLAN_KPI_METRICS, rowMeta, sentence, SUMMARY_METRICS, targetText, tierLabel, type MetricMeta } from "../format.ts";
+import { formatChange, formatInterval, formatMetric, unitSuffix, formatValue, isPlanKpi, longDate, metricMeta, missingText, PLAN_KPI_METRICS, rowMeta, scoped, sentence, SUMMARY_METRICS, targetText, tierLabel, type MetricMeta } from "../format.ts";
 import { html, type Html } from "../html.ts";
 import { evidenceLine } from "./evidence.ts";
 
@@ -61,6 +61,7 @@ const VERDICT_LABEL: Record<string, string> = {
   worse: "Worse",
   "no clear change": "No clear change",
   "insufficient data": "Insufficient data",
+  "not measured": "Not measured",
 };
 
 export function verdictClass(row: ComparisonRow | null): string {
@@ -69,7 +70,7 @@ export function verdictClass(row: ComparisonRow | null): string {
 
 export function values(k: KeyMetric): { from: string; to: string; unit: string; change: string; arrow: string; tone: "good" | "bad" | "neutral" } | null {
   const r = k.row;
-  if (!r || r.verdict === "insufficient data" || r.baseline_value == null || r.final_value == null) return null;
+  if (!r || r.verdict === "insufficient data" || r.verdict === "not measured" || r.baseline_value == null || r.final_value == null) return null;
   const ctx = [r.baseline_value, r.final_value];
   const arrow = r.final_value > r.baseline_value ? "▲" : r.final_value < r.baseline_value ? "▼" : "";
   const better = r.better ?? (k.meta.direction === "lower" ? r.final_value < r.baseline_value : r.final_value > r.baseline_value);
@@ -86,7 +87,7 @@ export function values(k: KeyMetric): { from: string; to: string; unit: string; 
 export function tierLine(k: KeyMetric, tierYear: number | null): Html | string {
   const r = k.row;
   // A tier is read from the numbers, so it is not shown when the numbers are not.
-  if (!r || r.verdict === "insufficient data" || (!r.tier_baseline && !r.tier_final)) return "";
+  if (!r || r.verdict === "insufficient data" || r.verdict === "not measured" || (!r.tier_baseline && !r.tier_final)) return "";
   const year = r.tier_year ?? tierYear;
   return html`<p class="tier">DORA${year ? ` ${year}` : ""} tier: ${tierLabel(r.tier_baseline)} → <strong>${tierLabel(r.tier_final)}</strong></p>`;
 }
@@ -96,12 +97,12 @@ export function card(k: KeyMetric, data: ReportData): Html {
   const cls = verdictClass(k.row);
   const unitNote = k.meta.unit === "per_week" ? html`<span class="unit">per week</span>` : v?.unit ? html`<span class="unit">${v.unit}</span>` : "";
   return html`<article class="card ${cls}" data-metric="${k.meta.key}"${k.service ? html` data-service="${k.service}"` : ""}>
-<header><h3>${k.meta.label}</h3><span class="chip">${k.row ? VERDICT_LABEL[k.row.verdict] : "No data"}</span></header>
+<header><h3>${scoped(k.row, k.meta).label}</h3><span class="chip">${k.row ? VERDICT_LABEL[k.row.verdict] : "No data"}</span></header>
 ${
   v
     ? html`<p class="values"><span class="from">${v.from}</span><span class="arrow" aria-label="to">→</span><strong class="to">${v.to}</strong>${unitNote}</p>
 <p class="change ${v.tone}"><span aria-hidden="true">${v.arrow}</span> ${v.change}<span class="dir"> ${k.meta.direction === "lower" ? "(lower is better)" : "(higher is better)"}</span></p>`
-    : html`<p class="values insufficient">${k.row ? "insufficient data" : "no data"}</p>`
+    : html`<p class="values insufficient">${missingText(k.row)}</p>`
 }
 ${tierLine(k, data.settings.tierYear)}
 ${targetBadge(k)}
@@ -125,9 +126,11 @@ export function headline(keys: KeyMetric[], noun = "delivery and on-call measure
   const worse = count("worse");
   const flat = count("no clear change");
   const none = count("insufficient data");
+  const unmeasured = count("not measured");
   if (worse) parts.push(`${worse} got worse`);
   if (flat) parts.push(`${flat} ${flat === 1 ? "shows" : "show"} no clear change`);
   if (none) parts.push(`${none} ${none === 1 ? "has" : "have"} too little data to judge`);
+  if (unmeasured) parts.push(`${unmeasured} ${unmeasured === 1 ? "is" : "are"} not measured (no source configured)`);
   return `${parts.join("; ")}.`;
 }
 
@@ -146,7 +149,7 @@ function cell(k: KeyMetric | undefined, data: ReportData): Html {
   if (!k?.row) return html`<td class="muted">no data</td>`;
   const v = values(k);
   const s = sentence(k.row, k.meta, data.settings.minSample);
-  if (!v) return html`<td class="insufficient" title="${s}">insufficient data</td>`;
+  if (!v) return html`<td class="insufficient" title="${s}">${missingText(k.row)}</td>`;
   const interval = formatInterval(k.row, k.meta);
   return html`<td title="${s}"><span class="pair-values">${v.from} → <b>${v.to}</b></span> <span class="change ${v.tone}">${v.arrow} ${v.change}</span>${interval ? html`<span class="print-only interval">${interval}</span>` : ""}</td>`;
 }
@@ -165,11 +168,11 @@ export function keyPathTable(paths: KeyMetric[], data: ReportData): Html {
   const targets = new Map(data.keyPaths.map((k) => [`${k.service}\u0000${k.route}`, k]));
   const rows = [...groups.entries()].map(([id, g]) => {
     const verdicts = [g.p99?.row?.verdict, g.slo?.row?.verdict].filter(Boolean) as string[];
-    const worst = verdicts.includes("worse") ? "worse" : verdicts.every((v) => v === "improved") && verdicts.length ? "improved" : verdicts.includes("insufficient data") ? "insufficient data" : "no clear change";
+    const worst = verdicts.includes("worse") ? "worse" : verdicts.every((v) => v === "improved") && verdicts.length ? "improved" : verdicts.includes("insufficient data") ? "insufficient data" : verdicts.every((v) => v === "not measured") && verdicts.length ? "not measured" : "no clear change";
     return { id, g, verdicts, worst };
   });
   // Worst first: paths that got worse, then no clear change, then too few data, then improvements (smallest first).
-  const rank: Record<string, number> = { worse: 0, "no clear change": 1, "insufficient data": 2, improved: 3 };
+  const rank: Record<string, number> = { worse: 0, "no clear change": 1, "insufficient data": 2, "not measured": 2, improved: 3 };
   rows.sort((a, b) => rank[a.worst]! - rank[b.worst]! || (b.g.p99?.row?.change_pct ?? 0) - (a.g.p99?.row?.change_pct ?? 0));
   const head = html`<thead><tr><th scope="col">Service</th><th scope="col">Key path</th><th scope="col">p99 latency</th><th scope="col">SLO attainment</th><th scope="col">SLO</th><th scope="col">Verdict</th></tr></thead>`;
   const body = (part: typeof rows) =>
@@ -204,7 +207,7 @@ export function summarySection(data: ReportData): Html {
 <div class="cards">${main.map((k) => card(k, data))}${pathCount <= MAX_PATH_CARDS ? paths.map((k) => card(k, data)) : ""}</div>
 ${pathCount > MAX_PATH_CARDS ? html`<h3 class="sub-h">Key paths</h3>${keyPathTable(paths, data)}` : ""}
 ${planKpiGroup(data)}
-<p class="note">Baseline ${rangeText(data.windows.baseline)} compared with final ${rangeText(data.windows.final)}. Changes are relative to the baseline; intervals are 95 % bootstrap or Wilson intervals (methods in the appendix). Blue marks a change in the good direction, vermillion in the bad one.</p>
+<p class="note">Baseline ${rangeText(data.windows.baseline)} compared with final ${rangeText(data.windows.final)}. Changes are relative to the baseline; each sentence names its 95 % interval, the observations per window and p and q (how each is computed: methods in the appendix). Blue marks a change in the good direction, vermillion in the bad one.</p>
 </section>`;
 }
 

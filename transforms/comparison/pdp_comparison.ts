@@ -74,9 +74,15 @@ const COVERAGE: Record<string, Coverage> = {
   slo: "requests",
 };
 
-/** The registry's measuredBy in words: "sources.pagerduty with services.<service>.pagerduty, or …". */
+/**
+ * The registry's measuredBy in words: "sources.pagerduty with services.<service>.pagerduty, or …". The
+ * generated demo organisation is left out: it is no source a user can configure for their own data.
+ */
 function measuredByText(spec: MetricSpec): string {
-  return spec.measuredBy.map((alt) => alt.join(" with ")).join(", or ");
+  return spec.measuredBy
+    .filter((alt) => alt[0] !== "sources.demo")
+    .map((alt) => alt.join(" with "))
+    .join(", or ");
 }
 
 const COLUMNS = `metric VARCHAR, service VARCHAR, unit VARCHAR, direction VARCHAR, baseline_value DOUBLE, final_value DOUBLE,
@@ -692,7 +698,9 @@ export function compare(
     verdict = !clear || better === null ? "no clear change" : better ? "improved" : "worse";
   }
   const cov = coverageOf(spec);
-  const tier = (x: WindowName) => (spec.tiers && sufficient && n[x] >= ctx.minSample ? tierOf(ctx.tiers, spec.tiers, measures[x]) : null);
+  // a change failure rate from rollbacks and hotfixes alone is a lower bound: no DORA tier is read from it
+  const partial = metric === "change_failure_rate" && ctx.cfrWithoutIncidents;
+  const tier = (x: WindowName) => (spec.tiers && !partial && sufficient && n[x] >= ctx.minSample ? tierOf(ctx.tiers, spec.tiers, measures[x]) : null);
   const row: ComparisonRow = {
     metric,
     service,

@@ -78,7 +78,7 @@ describe("pdp_comparison: plan KPIs and targets", () => {
       // exactly (the interval collapses, and no resample reaches 0: bootstrap p = 0)
       expect(by("availability", "api")).toMatchObject({ unit: "share", direction: "higher", baseline_value: 0.998, final_value: 0.9995, n_baseline: 4, n_final: 4, verdict: "improved", target: 0.999, target_op: ">=", target_met: true });
       expect(by("availability", "api")).toMatchObject({ interval_of: "difference", ci_low: expect.closeTo(0.0015, 12), ci_high: expect.closeTo(0.0015, 12) });
-      expect(words("availability", "api")).toMatch(/^Availability rose from 99\.80 % to 99\.95 %, \+0\.15 pp \(95 % CI of the difference \+0\.15 pp to \+0\.15 pp\)\. 4 observations → 4 observations\. Target ≥ 99\.9 %: met$/);
+      expect(words("availability", "api")).toMatch(/^Availability rose from 99\.80 % to 99\.95 %, \+0\.15 pp \(95 % CI of the difference \+0\.15 pp to \+0\.15 pp\)\. 4 days → 4 days\. Target ≥ 99\.9 %: met$/);
       // budget: baseline 200 bad of 100 allowed → 2.0; final 50 of 100 → 0.5; −75 %; the interval is of the difference (−1.5)
       expect(by("error_budget_spent", "api")).toMatchObject({ baseline_value: expect.closeTo(2, 9), final_value: expect.closeTo(0.5, 9), change_pct: -75, verdict: "improved", ci_low: expect.closeTo(-1.5, 9) });
 

@@ -27,11 +27,11 @@ describe("sentences", () => {
     ["rate with an interval of the final value", row({ metric: "change_failure_rate", baseline_value: 0.28, final_value: 0.105, change_pct: -62.5, ci_low: 0.077, ci_high: 0.14, interval_of: "final_value" }),
       "Change failure rate fell from 28.0 % to 10.5 %, −63 % (95 % CI of the final value 7.7 % to 14.0 %). 41 deployments → 36 deployments."],
     ["no clear change says so", row({ metric: "pages_per_week", baseline_value: 4.6, final_value: 4.4, change_pct: -4.3, ci_low: -40, ci_high: 54, verdict: "no clear change" }),
-      "Pages per week fell from 4.6 to 4.4, −4 % (95 % CI −40 % to +54 %) — not a clear change. 41 weeks → 36 weeks."],
+      "Pages per week fell from 4.6 to 4.4, −4 % (95 % CI −40 % to +54 %) — not a clear change. 41 pages → 36 pages."],
     ["hours shown in one unit for both values", row({ metric: "lead_time", baseline_value: 96, final_value: 21, change_pct: -78, ci_low: -79, ci_high: -77 }),
       "Median lead time fell from 4.0 d to 0.9 d, −78 % (95 % CI −79 % to −77 %). 41 changes → 36 changes."],
     ["SLO attainment moves in percentage points", row({ metric: "slo:GET /cart", baseline_value: 0.9608, final_value: 0.999, change_pct: 3.98, ci_low: 0.9985, ci_high: 0.9994, interval_of: "final_value" }),
-      "SLO attainment of GET /cart rose from 96.08 % to 99.90 %, +3.82 pp (95 % CI of the final value 99.85 % to 99.94 %). 41 requests → 36 requests."],
+      "SLO attainment of GET /cart rose from 96.08 % to 99.90 %, +3.82 pp (95 % CI of the final value 99.85 % to 99.94 %). 41 days → 36 days."],
   ])("%s", (_name, r, expected) => {
     expect(plain(sentence(r))).toBe(expected);
   });

@@ -31,7 +31,11 @@ describe("buildReport on the fixture", () => {
     expect(r.steps).toContain("rendering charts");
     const ids = [...r.index.matchAll(/<figure class="chart [a-z]+" id="chart-([^"]+)"/g)].map((m) => m[1]!);
     expect(ids).toEqual(expect.arrayContaining(["deployments-weekly", "lead-time-weekly", "restore-weekly", "change-failure-rate", "oncall-load", "lead-time-distribution", "restore-distribution", "lead-time-stages", "latency-payments-api-post-payments", "service-search", "availability-weekly", "pipeline-time-weekly", "cost-per-transaction-monthly"]));
-    expect(r.csvs).toEqual(ids.map((id) => `${id}.csv`).sort());
+    // one CSV per chart, and the comparisons behind the cards and tables
+    expect(r.csvs).toEqual([...ids.map((id) => `${id}.csv`), "comparison.csv"].sort());
+    const comparison = r.csv("comparison.csv").trim().split("\r\n");
+    expect(comparison[0]).toMatch(/^metric,service,status,verdict,measured_by,/);
+    expect(comparison.find((l) => l.startsWith("lead_time,*,measured,"))).toBeDefined();
     for (const id of ids) {
       const fig = r.index.slice(r.index.indexOf(`id="chart-${id}"`));
       const body = fig.slice(0, fig.indexOf("</figure>"));
