@@ -5,9 +5,10 @@ import { gitlabSource } from "./gitlab/index.ts";
 import { pagerdutySource } from "./pagerduty/index.ts";
 import { prometheusSource } from "./prometheus/index.ts";
 import { eventsSource } from "./events/index.ts";
+import { argocdSource } from "./argocd/index.ts";
 
 /**
  * Every source `dora collect` knows, in collection order. Each collector folder exports one Source;
  * add it here (one import, one entry).
  */
-export const SOURCES: Source[] = [githubSource, gitlabSource, gitSource, pagerdutySource, prometheusSource, eventsSource];
+export const SOURCES: Source[] = [githubSource, gitlabSource, gitSource, pagerdutySource, prometheusSource, argocdSource, eventsSource];

@@ -6,6 +6,7 @@ import { GitCloneRef, GitSource } from "./sources/git.ts";
 import { PagerdutySource } from "./sources/pagerduty.ts";
 import { PrometheusSource } from "./sources/prometheus.ts";
 import { EventsSource } from "./sources/events.ts";
+import { ArgocdSource } from "./sources/argocd.ts";
 import { Notify } from "./sources/notify.ts";
 import { FAMILIES, familyOf, isMetricKey, METRIC_KEYS } from "./metrics.ts";
 
@@ -216,6 +217,8 @@ export const Service = z.strictObject({
   /** Local clones: a path, or { path, tag_pattern, paths } for one tag family of a monorepo. */
   git: z.array(z.union([z.string().min(1), GitCloneRef])).default([]),
   pagerduty: z.array(z.string().min(1)).default([]),
+  /** Argo CD applications (needs sources.argocd): `name`, or `namespace/name` for an application outside Argo CD's own namespace. */
+  argocd: z.array(z.string().regex(/^([a-z0-9][a-z0-9.-]*\/)?[a-z0-9][a-z0-9.-]*$/, 'expected an application name, or "namespace/name"')).default([]),
   /** Monorepos: only changes touching these paths (globs) belong to this service. */
   paths: z.array(z.string()).default([]),
   latency: z.array(KeyPath).default([]),
@@ -319,6 +322,8 @@ export const Config = z.strictObject({
       demo: DemoSource.optional(),
       /** Deployments and incidents from any pipeline: `dora record`, `dora serve`, event files (issue 24). */
       events: EventsSource.optional(),
+      /** Deployments from Argo CD applications' sync history (issue 24). */
+      argocd: ArgocdSource.optional(),
     })
     .default({}),
   failures: z

@@ -57,6 +57,7 @@ const DEPLOYMENTS = [
   ["sources.github", "services.<service>.github"],
   ["sources.gitlab", "services.<service>.gitlab"],
   ["sources.git", "services.<service>.git"],
+  ["sources.argocd", "services.<service>.argocd"],
   // recorded, received or file events name their service themselves
   ["sources.events"],
   ["sources.demo"],

@@ -4,7 +4,8 @@ import { z } from "zod";
 import type { Config } from "../../schemas/config.ts";
 import { StoredEvent, type StoredEvent as StoredEventT } from "../../schemas/events.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
-import { commitsBetween, git } from "../git/git.ts";
+import { git } from "../git/git.ts";
+import { cloneChangesStream, configuredClones } from "../git/shipped.ts";
 import { defineStream, type CollectContext, type Page, type RowsByTable, type Source } from "../core/stream.ts";
 import { csvEvent, parseCsvLine, readLines } from "./files.ts";
 import { spoolDir, spoolFiles } from "./spool.ts";
@@ -160,73 +161,11 @@ export const eventFilesStream = defineStream<EventLine, string>({
   cursorOf: (item) => item.cursor,
 });
 
-interface ServiceClone {
-  service: string;
-  dir: string;
-}
-
-/**
- * The commits each recorded production deployment shipped, read from the service's local clone
- * (`sources.events.git`): reachable from its sha and from no earlier successful production
- * deployment of the service, so a commit counts at the first deployment that contains it. The
- * first deployment has no predecessor to compare with and ships no attributed commits (as the
- * first release tag of the git source).
- */
-export const eventChangesStream = defineStream<unknown, ServiceClone>({
+/** The commits each recorded production deployment shipped, read from the service's local clone (`sources.events.git`). */
+export const eventChangesStream = cloneChangesStream({
   id: "events.changes",
-  item: z.unknown(),
-  itemId: () => "?",
-  partitions: (ctx) => Object.entries(ctx.config.sources.events!.git).map(([service, dir]) => ({ service, dir: resolve(dir) })),
-  partitionKey: (p) => p.service,
-  order: "asc",
-  pages: async function* () {},
-  toRows: () => ({}),
-  cursorOf: () => undefined,
-  finish: async (ctx, clone) => {
-    try {
-      await git(clone.dir, ["rev-parse", "--git-dir"]);
-    } catch (error) {
-      throw Object.assign(new Error(`sources.events.git.${clone.service}: ${clone.dir} is not a git clone (${(error as Error).message})`), { status: 404 });
-    }
-    const deployed = await ctx.warehouse.all<{ deployment_id: string; commit_sha: string }>(
-      `SELECT deployment_id, commit_sha FROM core.deployments
-        WHERE source = 'events' AND service = ? AND is_production AND status = 'success' AND commit_sha IS NOT NULL
-        ORDER BY finished_at, deployment_id`,
-      [clone.service],
-    );
-    const changes: Row[] = [];
-    // Earlier deployed shas the clone has: one missing from it cannot bound a range, and with none
-    // (the first deployment) there is no range to read.
-    const earlier: string[] = [];
-    for (const d of deployed) {
-      // The full sha (an event may give an abbreviated one), or "" when the clone lacks it.
-      const sha = (await git(clone.dir, ["rev-parse", "--verify", "--quiet", `${d.commit_sha}^{commit}`]).catch(() => "")).trim();
-      if (!sha) {
-        ctx.log.warn(`${d.deployment_id}: commit ${d.commit_sha} is not in ${clone.dir} (fetch the clone); its changes are not attributed yet`);
-        continue;
-      }
-      if (earlier.includes(sha)) continue;
-      if (earlier.length > 0) {
-        for (const c of await commitsBetween(clone.dir, sha, earlier)) {
-          changes.push({
-            change_id: `events:change:${clone.service}:${c.sha}`,
-            source: "events",
-            service: clone.service,
-            repo: clone.dir,
-            deployment_id: d.deployment_id,
-            commit_sha: c.sha,
-            pr_id: null,
-            title: c.subject,
-            author: c.author,
-            authored_at: c.authored_at,
-            committed_at: c.committed_at,
-          });
-        }
-      }
-      earlier.push(sha);
-    }
-    return { "core.changes": changes };
-  },
+  source: "events",
+  clones: (config) => configuredClones(config.sources.events?.git, "sources.events.git"),
 });
 
 export const eventsSource: Source = {

@@ -1,12 +1,24 @@
 -- grain: one row per successful production deployment.
 -- inputs: staging.stg_deployments, intermediate.int_plan_windows.
 -- definition: the deployments DORA counts, with their local time in the configured zone, plan window, and the next deployment of the same service (to spot rollbacks and hotfixes).
-WITH deployments AS (
+WITH counted AS (
   SELECT
-    deployment_id, service, repo, commit_sha, natural_key, url, finished_at, is_rollback, is_rework,
-    timezone(getvariable('tz'), finished_at) AS local_ts
+    deployment_id, source, service, repo, commit_sha, natural_key, url, finished_at, is_rollback, is_rework,
+    timezone(getvariable('tz'), finished_at) AS local_ts,
+    -- Argo CD: when the application first ran this revision (a commit, or a chart version)
+    min(finished_at) OVER (PARTITION BY service, repo, coalesce(commit_sha, ref)) AS revision_first_at
   FROM staging.stg_deployments
   WHERE is_deployment
+),
+deployments AS (
+  SELECT
+    * EXCLUDE (is_rollback, revision_first_at),
+    -- An Argo CD sync to a revision the application first ran before the one it replaces is a
+    -- rollback (an `argocd app rollback`, a canary rolled back by syncing the stable revision).
+    -- Decided over every stored sync: Argo CD's own history keeps only the last ten. A re-sync of
+    -- what runs, or rolling forward again after a rollback, is not one.
+    is_rollback OR coalesce(source = 'argocd' AND revision_first_at < lag(revision_first_at) OVER (PARTITION BY service, repo ORDER BY finished_at, deployment_id), false) AS is_rollback
+  FROM counted
 )
 SELECT
   d.deployment_id,
