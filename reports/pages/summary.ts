@@ -104,11 +104,23 @@ ${
 <p class="change ${v.tone}"><span aria-hidden="true">${v.arrow}</span> ${v.change}<span class="dir"> ${k.meta.direction === "lower" ? "(lower is better)" : "(higher is better)"}</span></p>`
     : html`<p class="values insufficient">${missingText(k.row)}</p>`
 }
+${openLine(k.row)}
 ${tierLine(k, data.settings.tierYear)}
 ${targetBadge(k)}
 <p class="sentence">${k.row ? sentence(k.row, k.meta, data.settings.minSample) : `${k.meta.noun}: no comparison in metrics.pdp_comparison.`}</p>
 ${evidenceBeside(k, data)}
 </article>`;
+}
+
+/**
+ * Incidents still open (pages never acknowledged) per window, on the card itself: they are in the
+ * Kaplan–Meier median as censored, and a reader should see how many there were.
+ */
+export function openLine(row: ComparisonRow | null): Html | string {
+  if (!row || (!row.n_open_baseline && !row.n_open_final)) return "";
+  const what = row.metric === "time_to_acknowledge" ? "Never acknowledged" : "Still open";
+  const compared = row.window_kind === "interim" ? "recent" : "final";
+  return html`<p class="open-items">${what}: ${row.n_open_baseline ?? 0} in the baseline, ${row.n_open_final ?? 0} in the ${compared} window — counted as censored in the Kaplan–Meier median</p>`;
 }
 
 /** The engineer's evidence for this measure (config `evidence:` with `metric:`), under its card. */
