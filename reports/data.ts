@@ -45,6 +45,15 @@ export interface ReportData {
     leadTime: { service: string; window_name: string; lead_time_hours: number }[];
     restore: { service: string; window_name: string; restore_hours: number }[];
   };
+  /**
+   * The items behind the cards' numbers, in the baseline and final windows, with their title and page at
+   * the source (url: http(s) only, else null): the evidence lists.
+   */
+  itemLists: {
+    deployments: { window_name: string; service: string; finished_at: Date; title: string | null; url: string | null; is_failed: boolean; failed_reason: string | null; is_rework: boolean }[];
+    changes: { window_name: string; service: string; deployed_at: Date; title: string | null; url: string | null; lead_time_hours: number | null; commits: number | null }[];
+    incidents: { window_name: string; service: string; created_at: Date; title: string | null; url: string | null; restore_hours: number | null; ack_minutes: number | null; is_open: boolean; link_kind: string | null }[];
+  };
   stages: { window_name: string; stage: string; hours: number | null; changes: number }[];
   quality: { check_name: string; description: string | null; failing_rows: number | null; total_rows: number | null; checked_at: Date | null }[];
   links: { link_kind: string; incidents: number }[];
@@ -200,6 +209,34 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     ["metrics.restore_items"],
     "SELECT service, window_name, restore_hours FROM metrics.restore_items WHERE window_name IN ('baseline', 'final') AND restore_hours IS NOT NULL AND NOT coalesce(is_open, false) ORDER BY window_name, restore_hours",
   );
+  // title and url arrived after the item tables: a warehouse built before them lists items without links
+  const optional = async (table: string, names: string[]) => {
+    const have = tables.has(table) ? new Set((await w.columns(table)).map((c) => c.name)) : new Set<string>();
+    return names.map((n) => (have.has(n) ? n : `NULL AS ${n}`)).join(", ");
+  };
+  const itemLists: ReportData["itemLists"] = {
+    deployments: (
+      await query<ReportData["itemLists"]["deployments"][number]>(
+        ["metrics.deployment_items"],
+        `SELECT window_name, service, finished_at, ${await optional("metrics.deployment_items", ["title", "url"])}, coalesce(is_failed, false) AS is_failed, failed_reason, coalesce(is_rework, false) AS is_rework
+         FROM metrics.deployment_items WHERE window_name IN ('baseline', 'final') ORDER BY finished_at, deployment_id`,
+      )
+    ).map(linkOnly),
+    changes: (
+      await query<ReportData["itemLists"]["changes"][number]>(
+        ["metrics.lead_time_items"],
+        `SELECT window_name, service, deployed_at, ${await optional("metrics.lead_time_items", ["title", "url", "commits"])}, lead_time_hours
+         FROM metrics.lead_time_items WHERE window_name IN ('baseline', 'final') ORDER BY deployed_at, change_id`,
+      )
+    ).map(linkOnly),
+    incidents: (
+      await query<ReportData["itemLists"]["incidents"][number]>(
+        ["metrics.restore_items"],
+        `SELECT window_name, service, created_at, ${await optional("metrics.restore_items", ["title", "url"])}, restore_hours, ack_minutes, coalesce(is_open, false) AS is_open, link_kind
+         FROM metrics.restore_items WHERE window_name IN ('baseline', 'final') ORDER BY created_at, incident_id`,
+      )
+    ).map(linkOnly),
+  };
   const stages = await query<ReportData["stages"][number]>(
     ["metrics.lead_time_stages"],
     "SELECT window_name, stage, hours, changes FROM metrics.lead_time_stages ORDER BY window_name, list_position(['coding', 'pickup', 'review', 'deploy'], stage)",
@@ -317,6 +354,7 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     partialWeeks: partial.sort((a, b) => a.getTime() - b.getTime()),
     monthly: { cfr, slo },
     items: { leadTime: leadItems, restore: restoreItems },
+    itemLists,
     stages,
     quality,
     links,
@@ -333,6 +371,15 @@ export async function loadReportData(w: Warehouse): Promise<ReportData> {
     next,
     comparisonExtra,
   };
+}
+
+/** A source page is linked only when its address is http(s): a stored `javascript:` or `file:` URL is dropped. */
+export function httpUrl(v: unknown): string | null {
+  return typeof v === "string" && /^https?:\/\/[^\s]+$/i.test(v.trim()) ? v.trim() : null;
+}
+
+function linkOnly<T extends { url: string | null }>(r: T): T {
+  return { ...r, url: httpUrl(r.url) };
 }
 
 function str(v: unknown): string | null {

@@ -7,6 +7,7 @@ import { toCsv } from "./csv.ts";
 import { loadReportData, type ReportData } from "./data.ts";
 import { pageContext } from "./pages/context.ts";
 import type { ChartSpec } from "./pages/figure.ts";
+import { itemListCsv, itemLists } from "./pages/item-lists.ts";
 import { kpiCharts } from "./pages/kpis.ts";
 import { allCharts, reportPage, type ReportCharts } from "./pages/report-page.ts";
 import { serviceCharts } from "./pages/services.ts";
@@ -136,6 +137,12 @@ export async function buildReport(w: Warehouse, options: BuildReportOptions): Pr
     write(join("data", `${c.id}.csv`), toCsv(t.columns, t.rows));
   }
   write(join("data", "comparison.csv"), comparisonCsv(data));
+  // The evidence lists of the cards, for reading without scripts and in a spreadsheet.
+  mkdirSync(join(options.out, "evidence"), { recursive: true });
+  for (const [name, list] of Object.entries(itemLists(data))) {
+    const t = itemListCsv(list);
+    write(join("evidence", `${name}.csv`), toCsv(t.columns, t.rows));
+  }
 
   const pdf = options.pdf ?? "auto";
   if (pdf !== false) {

@@ -156,6 +156,18 @@ table.scorecard .change { font-weight: 600; }
 .result.met { color: var(--good); } .result.not-met { color: #a84300; } .result.not-assessed, .result.no-target, .result.not-measured { color: var(--muted); font-weight: 500; }
 ul.card-evidence { margin: 8px 0 0; padding: 6px 0 0 16px; border-top: 1px dashed var(--line); font-size: 12.5px; color: #3e4c59; }
 ul.card-evidence li::marker { color: #E69F00; }
+details.items { margin: 8px 0 0; font-size: 12.5px; }
+details.items > summary { cursor: pointer; color: var(--good); }
+.card:has(details.items[open]) { grid-column: 1 / -1; }
+.items-filter { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 10px; margin: 6px 0; }
+.items-filter select, .items-filter input[type=search] { font: inherit; padding: 2px 6px; border: 1px solid #cbd2d9; border-radius: 5px; background: #fff; max-width: 100%; }
+.items-wrap { max-height: 420px; overflow: auto; border: 1px solid var(--line); border-radius: 6px; }
+.items-table { width: 100%; }
+.items-table th { position: sticky; top: 0; background: #fff; }
+/* cells keep their words whole; a narrow screen scrolls the list sideways inside its frame */
+.items-table td, .items-table th { padding: 3px 8px; white-space: nowrap; overflow-wrap: normal; }
+.items-table td.t { white-space: normal; min-width: 18ch; max-width: 48ch; }
+button.items-more { margin-top: 6px; font: inherit; padding: 2px 10px; border: 1px solid #cbd2d9; border-radius: 5px; background: var(--soft); cursor: pointer; }
 details.collapse { margin-top: 12px; }
 details.collapse > summary { cursor: pointer; color: var(--good); font-size: 14px; width: fit-content; }
 .print-only { display: none; }
@@ -180,7 +192,7 @@ details.collapse > summary { cursor: pointer; color: var(--good); font-size: 14p
 @media print {
   body { font-size: 10pt; }
   main { max-width: none; padding: 0; }
-  nav.toc, .filter, details.alt { display: none !important; }
+  nav.toc, .filter, details.alt, details.items, .items-none { display: none !important; }
   .tl { font-size: 8.5pt; } .tl-track { min-height: 18pt; }
   table.scorecard { font-size: 9pt; } table.scorecard tr { break-inside: avoid; page-break-inside: avoid; }
   section { margin-top: 18pt; }

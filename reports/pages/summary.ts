@@ -3,6 +3,7 @@ import type { ComparisonRow } from "../../schemas/metrics.ts";
 import { formatChange, formatInterval, formatMetric, unitSuffix, formatValue, isPlanKpi, longDate, metricMeta, missingText, PLAN_KPI_METRICS, rowMeta, scoped, sentence, SUMMARY_METRICS, targetText, tierLabel, type MetricMeta } from "../format.ts";
 import { html, type Html } from "../html.ts";
 import { evidenceLine } from "./evidence.ts";
+import { itemListToggle, itemLists } from "./item-lists.ts";
 
 export interface KeyMetric {
   meta: MetricMeta;
@@ -109,6 +110,7 @@ ${tierLine(k, data.settings.tierYear)}
 ${targetBadge(k)}
 <p class="sentence">${k.row ? sentence(k.row, k.meta, data.settings.minSample) : `${k.meta.noun}: no comparison in metrics.pdp_comparison.`}</p>
 ${evidenceBeside(k, data)}
+${k.service ? "" : itemListToggle(k.meta.key, itemLists(data))}
 </article>`;
 }
 

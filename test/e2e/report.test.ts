@@ -188,6 +188,95 @@ describe("report of the default demo in headless Chromium", () => {
   });
 });
 
+describe("the evidence behind each number: lists of the window's items with links to their source pages", () => {
+  it("every DORA card opens its deployments, changes or incidents, drawn only when opened, filterable, linked to http(s) pages", async () => {
+    const { page, context, errors, requests, url } = await open(join(dir, "report", "index.html"), { viewport: { width: 1366, height: 768 } });
+    try {
+      const lists = await page.locator("#summary .card details.items").evaluateAll((els) => els.map((e) => [e.closest(".card")!.getAttribute("data-metric"), e.getAttribute("data-list")]));
+      expect(Object.fromEntries(lists)).toEqual({
+        deployment_frequency: "deployments",
+        lead_time: "changes",
+        change_failure_rate: "deployments",
+        time_to_restore: "incidents",
+        time_to_acknowledge: "incidents",
+        pages_per_week: "incidents",
+      });
+      // lazy: no list is drawn before its card is opened
+      await expect(page.locator(".items-table").count()).resolves.toBe(0);
+      const csv = (name: string) => readFileSync(join(dir, "report", "evidence", `${name}.csv`), "utf8").trim().split("\r\n").slice(1);
+      const deployments = csv("deployments");
+      // the counts in the summary line are the failure rate's numerator and denominator
+      const cfr = page.locator('#summary [data-metric="change_failure_rate"]');
+      const summary = (await cfr.locator("details.items summary").innerText()).replace(/\u00a0/g, " ");
+      const m = /(\d+) baseline \((\d+) failed\), (\d+) final \((\d+) failed\)/.exec(summary)!;
+      expect(m, summary).not.toBeNull();
+      const [nBase, fBase, nFinal, fFinal] = m.slice(1).map(Number) as [number, number, number, number];
+      expect(nBase + nFinal).toBe(deployments.length);
+      const values = (await cfr.locator(".values").innerText()).replace(/\s+/g, "");
+      expect(values).toBe(`${((fBase / nBase) * 100).toFixed(1)}%→${((fFinal / nFinal) * 100).toFixed(1)}%`);
+      await cfr.locator("details.items summary").click();
+      const rows = cfr.locator(".items-table tbody tr");
+      await expect.poll(() => rows.count()).toBe(fBase + fFinal);
+      // each row links to the deployment's page; every link is http(s)
+      const hrefs = await rows.locator("a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+      expect(hrefs.length).toBe(fBase + fFinal);
+      for (const h of hrefs) expect(h).toMatch(/^https:\/\/ci\.acme\.example\/acme\/[a-z-]+\/deployments\/\d+$/);
+      await page.screenshot({ path: join(SHOTS, "evidence-cfr-1366.png") });
+      // all deployments: the first 200, then "show all"
+      await cfr.locator(".items-filter input[type=checkbox]").uncheck();
+      await expect.poll(() => rows.count()).toBe(Math.min(200, deployments.length));
+      await expect(cfr.locator(".items-filter [aria-live]").innerText()).resolves.toBe(`Showing 200 of ${deployments.length}`);
+      await cfr.locator("button.items-more").click();
+      await expect.poll(() => rows.count()).toBe(deployments.length);
+      // window and service filters
+      // a new filter shows the first 200 again
+      await cfr.locator('select[aria-label="Window"]').selectOption("final");
+      await expect.poll(() => rows.count()).toBe(Math.min(200, nFinal));
+      await expect(cfr.locator(".items-filter [aria-live]").innerText()).resolves.toMatch(new RegExp(`^(Showing 200 of ${nFinal}|${nFinal} shown of ${deployments.length})$`));
+      const service = deployments.find((l) => l.startsWith("final,"))!.split(",")[1]!;
+      await cfr.locator('select[aria-label="Service"]').selectOption(service);
+      const shown = await rows.evaluateAll((trs) => trs.map((tr) => [tr.children[0]!.textContent, tr.children[1]!.textContent]));
+      expect(shown.length).toBe(deployments.filter((l) => l.startsWith(`final,${service},`)).length);
+      for (const [w, s] of shown) expect([w, s]).toEqual(["final", service]);
+      // title filter
+      const title = deployments.find((l) => l.startsWith(`final,${service},`))!.split(",")[3]!;
+      await cfr.locator('input[type=search]').fill(title);
+      await expect.poll(() => rows.count()).toBe(1);
+      // the changes behind lead time link to their pull requests
+      const lead = page.locator('#summary [data-metric="lead_time"]');
+      await lead.locator("details.items summary").click();
+      await expect.poll(() => lead.locator(".items-table tbody tr").count()).toBe(Math.min(200, csv("changes").length));
+      const prLinks = await lead.locator(".items-table a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+      expect(prLinks.length).toBeGreaterThan(100);
+      for (const h of prLinks) expect(h).toMatch(/^https:\/\/git\.acme\.example\/acme\/[a-z-]+\/pull\/\d+$/);
+      // incidents link to the pager
+      const ttr = page.locator('#summary [data-metric="time_to_restore"]');
+      await ttr.locator("details.items summary").click();
+      await expect.poll(() => ttr.locator(".items-table tbody tr").count()).toBe(csv("incidents").length);
+      const pdLinks = await ttr.locator(".items-table a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+      for (const h of pdLinks) expect(h).toMatch(/^https:\/\/acme\.pagerduty\.example\/incidents\//);
+      await ttr.screenshot({ path: join(SHOTS, "evidence-incidents.png") });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([url]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("phone (390 px): an opened list scrolls inside its card, the page does not overflow", async () => {
+    const { page, context } = await open(join(dir, "report", "index.html"), { viewport: { width: 390, height: 844 } });
+    try {
+      const lead = page.locator('#summary [data-metric="lead_time"]');
+      await lead.locator("details.items summary").click();
+      await expect.poll(() => lead.locator(".items-table tbody tr").count()).toBeGreaterThan(10);
+      await expect(page.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(390);
+      await lead.screenshot({ path: join(SHOTS, "phone-evidence.png") });
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 /** Share of non-white pixels per row band of a PPM page image: the page's fill ratio (0–1). */
 function fillRatio(ppm: Buffer): number {
   // P6 header: "P6\n<w> <h>\n255\n"
@@ -354,8 +443,22 @@ describe("escaping in the browser", () => {
             await expect(page.locator("dl.plan-key").first().innerText()).resolves.toContain(HOSTILE);
             await expect(page.locator("#plan-timeline").innerText()).resolves.toContain(HOSTILE);
             await expect(page.locator("#summary").innerText()).resolves.toContain(`POST /pay${HOSTILE}`);
-            const scripts = await page.locator("script").count();
-            expect(scripts).toBe(1);
+            // one script runs; the evidence lists are data (a title "</script>…" cannot end their element)
+            await expect(page.locator("script:not([type])").count()).resolves.toBe(1);
+            await expect(page.locator('script[type="application/json"]').count()).resolves.toBe(1);
+            const df = page.locator('#summary [data-metric="deployment_frequency"]');
+            await df.locator("details.items summary").click();
+            await expect.poll(() => df.locator(".items-table tbody tr").count()).toBeGreaterThan(1);
+            const hrefs = await df.locator(".items-table a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+            expect(hrefs.length).toBeGreaterThan(0);
+            for (const h of hrefs) expect(h).toMatch(/^https:\/\//);
+            await df.locator("input[type=search]").fill("</script>");
+            const hostileCells = df.locator(".items-table td", { hasText: HOSTILE });
+            await expect.poll(() => hostileCells.count()).toBe(2);
+            // a javascript: url is no link: the hostile rows' titles are plain text
+            await expect(hostileCells.locator("a").count()).resolves.toBe(0);
+            expect(dialogs).toEqual([]);
+            expect(errors).toEqual([]);
           }
         } finally {
           await context.close();

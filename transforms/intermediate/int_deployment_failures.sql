@@ -29,5 +29,8 @@ SELECT
   by_incident OR by_rollback OR by_rework AS is_failed,
   CASE WHEN by_incident THEN 'incident' WHEN by_rollback THEN 'rollback' WHEN by_rework THEN 'rework' END AS failed_reason,
   is_rework,
-  window_name
+  window_name,
+  -- what a person recognises the deployment by, and its page at the source
+  coalesce(ref, natural_key) || coalesce(' (' || left(commit_sha, 7) || ')', '') AS title,
+  url
 FROM flags

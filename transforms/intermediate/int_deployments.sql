@@ -3,7 +3,7 @@
 -- definition: the deployments DORA counts, with their local time in the configured zone, plan window, and the next deployment of the same service (to spot rollbacks and hotfixes).
 WITH counted AS (
   SELECT
-    deployment_id, source, service, repo, commit_sha, natural_key, url, finished_at, is_rollback, is_rework,
+    deployment_id, source, service, repo, commit_sha, ref, natural_key, url, finished_at, is_rollback, is_rework,
     timezone(getvariable('tz'), finished_at) AS local_ts,
     -- Argo CD: when the application first ran this revision (a commit, or a chart version)
     min(finished_at) OVER (PARTITION BY service, repo, coalesce(commit_sha, ref)) AS revision_first_at
@@ -25,6 +25,7 @@ SELECT
   d.service,
   d.repo,
   d.commit_sha,
+  d.ref,
   d.natural_key,
   d.url,
   d.finished_at,

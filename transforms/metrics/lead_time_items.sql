@@ -5,5 +5,7 @@ SELECT
   change_id, service, pr_id, commits, deployment_id, deployed_at, start_at, lead_time_hours,
   coding_hours, pickup_hours, review_hours, deploy_hours, window_name,
   -- the local day of deployed_at (configured zone): metrics.lead_time's periods
-  local_day
+  local_day,
+  -- the PR's title and page, or the commit's message line for a change without a PR
+  title, url
 FROM intermediate.int_lead_times

@@ -10,6 +10,7 @@ SELECT
   deployment_id,
   lower(commit_sha) AS commit_sha,
   pr_id,
+  title,
   authored_at,
   committed_at,
   pr_first_commit_at,

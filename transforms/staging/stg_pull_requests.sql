@@ -1,11 +1,12 @@
 -- grain: one row per pull request / merge request.
 -- inputs: core.pull_requests.
--- definition: the fields an incident can name a PR by (number, URL, repository), renamed and cast.
+-- definition: the fields an incident can name a PR by (number, URL, repository) and its title, renamed and cast.
 -- materialize: view (a plain projection: copying it would only cost time and disk)
 SELECT
   pr_id,
   service,
   repo,
   number,
+  title,
   rtrim(url, '/') AS url
 FROM core.pull_requests

@@ -154,7 +154,10 @@ describe("buildReport on the fixture", () => {
 
   it("is self-contained: no external reference, a strict CSP, the methods facts", async () => {
     const { index, slides, size } = await build();
-    for (const page of [index, slides]) {
+    // the evidence lists carry the items' source pages as data for links a reader may click: nothing loads them
+    const lists = /<script type="application\/json" id="item-lists-data">([^<]*)<\/script>/.exec(index);
+    expect(lists?.[1]).toMatch(/"https:\/\/github\.example\/acme\/[a-z-]+\/deployments\/\d+"/);
+    for (const page of [index.replace(lists![0], ""), slides]) {
       const withoutNs = page.replaceAll('xmlns="http://www.w3.org/2000/svg"', "");
       expect(withoutNs).not.toMatch(/https?:\/\//);
       expect(page).not.toMatch(/<link\b|<img\b|<iframe\b|@import|url\(/);
