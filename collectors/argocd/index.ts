@@ -193,7 +193,7 @@ export const applications = defineStream<ArgocdApplication, ArgocdAppRef>({
 export const argocdChanges = cloneChangesStream({
   id: "argocd.changes",
   source: "argocd",
-  clones: (config) => configuredClones(config.sources.argocd?.git, "sources.argocd.git"),
+  clones: (config) => configuredClones(config, config.sources.argocd?.git, "sources.argocd.git", [...new Set(argocdApps(config).map((a) => a.service))]),
 });
 
 export const argocdSource: Source = {

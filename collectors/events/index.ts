@@ -165,13 +165,16 @@ export const eventFilesStream = defineStream<EventLine, string>({
 export const eventChangesStream = cloneChangesStream({
   id: "events.changes",
   source: "events",
-  clones: (config) => configuredClones(config.sources.events?.git, "sources.events.git"),
+  clones: (config) => configuredClones(config, config.sources.events?.git, "sources.events.git"),
 });
 
 export const eventsSource: Source = {
   name: "events",
   enabled: eventsConfigured,
   streams: [eventFilesStream, eventChangesStream],
+  // Collecting reads files; the only API it calls is the forge's, for the commits of recorded deployments.
+  credentials: (config) =>
+    `the token in ${config.sources.github?.token_env ?? "GITHUB_TOKEN"} (sources.github.token_env), which reads the commits of recorded deployments from GitHub`,
   check: async (ctx) => {
     const dir = spoolDir(ctx.config, ctx.config.warehouse);
     const files = await eventFiles(ctx);

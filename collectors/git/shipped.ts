@@ -2,17 +2,27 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import type { Config } from "../../schemas/config.ts";
 import { GitCommit } from "../../schemas/git.ts";
+import { GithubCompareCommit } from "../../schemas/github.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
+import { httpStatusOf } from "../core/errors.ts";
 import { defineStream, type CollectContext, type Page } from "../core/stream.ts";
+import { githubClient } from "../github/client.ts";
+import { restPages } from "../github/pages.ts";
 import { commitsBetween, git } from "./git.ts";
 
-/** A service's local clone, where the commits of the shas another source deployed are read. */
-export interface ServiceClone {
-  service: string;
-  dir: string;
-  /** The config key that names the clone, for error messages (`sources.events.git.api`). */
-  key: string;
-}
+/**
+ * Where the commits of the shas another source deployed are read, per service: a local clone, or
+ * the service's GitHub repository (compare API, with sources.github's token).
+ */
+export type ServiceClone =
+  | {
+      kind: "clone";
+      service: string;
+      dir: string;
+      /** The config key that names it, for error messages (`sources.events.git.api`). */
+      key: string;
+    }
+  | { kind: "github"; service: string; repo: string; key: string };
 
 /** What one deployment shipped, as read from the clone: kept in raw.pages, so a rebuild re-derives the changes. */
 export const ShippedCommits = z.object({
@@ -44,7 +54,7 @@ export function cloneChangesStream(options: { id: string; source: string; clones
     order: "asc",
     // A deployment recorded late (an event file read the next night) can finish before the cursor.
     overlapMs: 7 * 24 * 3600_000,
-    pages: (ctx, clone, since) => shippedPages(ctx, options.source, clone, since),
+    pages: (ctx, clone, since) => (clone.kind === "clone" ? shippedPages(ctx, options.source, clone, since) : comparedPages(ctx, options.source, clone, since)),
     toRows: (item) => ({
       "core.changes": item.commits.map(
         (c): Row => ({
@@ -66,18 +76,28 @@ export function cloneChangesStream(options: { id: string; source: string; clones
   });
 }
 
-async function* shippedPages(ctx: CollectContext, source: string, clone: ServiceClone, since: string | undefined): AsyncGenerator<Page> {
+interface Deployed {
+  deployment_id: string;
+  commit_sha: string;
+  finished_at: Date;
+}
+
+function deployedOf(ctx: CollectContext, source: string, service: string): Promise<Deployed[]> {
+  return ctx.warehouse.all<Deployed>(
+    `SELECT deployment_id, commit_sha, finished_at FROM core.deployments
+      WHERE source = ? AND service = ? AND is_production AND status = 'success' AND commit_sha IS NOT NULL AND finished_at IS NOT NULL
+      ORDER BY finished_at, deployment_id`,
+    [source, service],
+  );
+}
+
+async function* shippedPages(ctx: CollectContext, source: string, clone: Extract<ServiceClone, { kind: "clone" }>, since: string | undefined): AsyncGenerator<Page> {
   try {
     await git(clone.dir, ["rev-parse", "--git-dir"]);
   } catch (error) {
     throw Object.assign(new Error(`${clone.key}: ${clone.dir} is not a git clone (${(error as Error).message})`), { status: 404 });
   }
-  const deployed = await ctx.warehouse.all<{ deployment_id: string; commit_sha: string; finished_at: Date }>(
-    `SELECT deployment_id, commit_sha, finished_at FROM core.deployments
-      WHERE source = ? AND service = ? AND is_production AND status = 'success' AND commit_sha IS NOT NULL AND finished_at IS NOT NULL
-      ORDER BY finished_at, deployment_id`,
-    [source, clone.service],
-  );
+  const deployed = await deployedOf(ctx, source, clone.service);
   // Earlier deployed shas the clone has: one missing from it cannot bound a range, and with none
   // (the first deployment) there is no range to read.
   const earlier: string[] = [];
@@ -103,7 +123,75 @@ async function* shippedPages(ctx: CollectContext, source: string, clone: Service
   if (items.length) yield { url: `file://${clone.dir}`, params: { source }, items };
 }
 
-/** `{ service: clone }` of a source's `git` setting as clones (paths resolved from the working directory). */
-export function configuredClones(git: Record<string, string> | undefined, key: string): ServiceClone[] {
-  return Object.entries(git ?? {}).map(([service, dir]) => ({ service, dir: resolve(dir), key: `${key}.${service}` }));
+/**
+ * The same rule through GitHub's compare API: each deployment against the last sha deployed before
+ * it (`base...head`); commits an earlier deployment shipped are not counted again, and a deployment
+ * of an ancestor (a rollback) ships none. A sha GitHub does not know (404) is logged and left
+ * unattributed; a refused token fails the partition through the runner like any request.
+ */
+async function* comparedPages(ctx: CollectContext, source: string, target: Extract<ServiceClone, { kind: "github" }>, since: string | undefined): AsyncGenerator<Page> {
+  const deployed = await deployedOf(ctx, source, target.service);
+  const [owner, name] = target.repo.split("/") as [string, string];
+  const shipped = new Set<string>();
+  const earlier: string[] = [];
+  let items: ShippedCommits[] = [];
+  for (const d of deployed) {
+    const sha = d.commit_sha.toLowerCase();
+    if (earlier.some((e) => e.startsWith(sha) || sha.startsWith(e))) continue;
+    const base = earlier.at(-1);
+    earlier.push(sha);
+    const finished = d.finished_at.toISOString();
+    // Every range is read (they build `shipped`), only new deployments become items.
+    if (base === undefined) continue;
+    const commits: GitCommit[] = [];
+    try {
+      const params = { owner, repo: name, basehead: `${base}...${sha}`, per_page: 100 };
+      for await (const page of restPages<unknown>(githubClient(ctx), "GET /repos/{owner}/{repo}/compare/{basehead}", params, (data) => (data as { commits?: unknown[] }).commits ?? [])) {
+        for (const raw of page.items) {
+          const c = GithubCompareCommit.parse(raw);
+          if (shipped.has(c.sha)) continue;
+          shipped.add(c.sha);
+          const committed = c.commit.committer?.date ?? c.commit.author?.date;
+          commits.push({
+            sha: c.sha,
+            parents: c.parents.map((p) => p.sha),
+            author: c.commit.author?.name ?? c.author?.login ?? "",
+            authored_at: new Date(c.commit.author?.date ?? committed!).toISOString(),
+            committed_at: new Date(committed ?? c.commit.author!.date).toISOString(),
+            subject: c.commit.message.split("\n")[0] ?? "",
+          });
+        }
+      }
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 401 || status === 403) {
+        const env = ctx.config.sources.github?.token_env ?? "GITHUB_TOKEN";
+        throw Object.assign(new Error(`${target.key} (${target.repo}): GitHub refused the token in ${env} (sources.github.token_env) reading the commits of ${source} deployments: ${(error as Error).message}`), { status });
+      }
+      if (status !== 404) throw error;
+      ctx.log.warn(`${d.deployment_id}: GitHub ${target.repo} cannot compare ${base.slice(0, 12)}...${sha.slice(0, 12)} (404: a sha not pushed there?); its changes are not attributed yet`);
+      continue;
+    }
+    if (!since || finished >= since) items.push({ deployment_id: d.deployment_id, service: target.service, repo: target.repo, finished_at: finished, commits });
+    if (items.length === DEPLOYMENTS_PER_PAGE) {
+      yield { url: `github:${target.repo}`, params: { source }, items };
+      items = [];
+    }
+  }
+  if (items.length) yield { url: `github:${target.repo}`, params: { source }, items };
+}
+
+/**
+ * Per service: its local clone in the source's `git` setting (paths resolved from the working
+ * directory), else — with sources.github configured — the first GitHub repository the service lists.
+ */
+export function configuredClones(config: Config, git: Record<string, string> | undefined, key: string, services?: string[]): ServiceClone[] {
+  const clones: ServiceClone[] = Object.entries(git ?? {}).map(([service, dir]) => ({ kind: "clone", service, dir: resolve(dir), key: `${key}.${service}` }));
+  if (!config.sources.github) return clones;
+  for (const [service, def] of Object.entries(config.services)) {
+    if (clones.some((c) => c.service === service) || (services && !services.includes(service))) continue;
+    const first = def.github[0];
+    if (first) clones.push({ kind: "github", service, repo: typeof first === "string" ? first : first.repo, key: `services.${service}.github` });
+  }
+  return clones;
 }
