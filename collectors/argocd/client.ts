@@ -1,24 +1,21 @@
 import type { Logger } from "../core/log.ts";
-import { silentLogger } from "../core/log.ts";
+import { AttemptFailed, retryAfterMs, withRetries, type RetryPolicy } from "../core/retry.ts";
 import { redact } from "../core/secrets.ts";
 
 /**
  * A small client for the Argo CD API server (Swagger: ../../test/fixtures/contracts/argocd): GET
- * with the token as a bearer header, retries with back-off on network errors, 429 and 5xx (a
- * `Retry-After` is honoured up to `maxWaitMs`), and errors that carry the HTTP status and Argo CD's
- * own message (`runtimeError.message`), so the runner can tell a refused token (401/403) from an
- * application that does not exist (404). Argo CD has no official JavaScript client; its API is
- * plain JSON over HTTP.
+ * with the token as a bearer header, retries by the shared policy (core/retry.ts) on network
+ * errors, 429 and 5xx, a `Retry-After` honoured up to the policy's limit, and errors that carry the
+ * HTTP status and Argo CD's own message (`runtimeError.message`), so the runner can tell a refused
+ * token (401/403) from an application that does not exist (404). Argo CD has no official
+ * JavaScript client; its API is plain JSON over HTTP.
  */
 
-export const ARGOCD_RETRY = {
-  /** Attempts after the first one. */
-  maxRetries: 4,
-  /** Back-off when the server gives no wait: base × 2^attempt, capped. */
+export const ARGOCD_RETRY: RetryPolicy & { timeoutMs: number } = {
+  attempts: 5,
   baseDelayMs: 1000,
   maxDelayMs: 30_000,
-  /** A server asking us to wait longer than this fails the request with a clear message instead. */
-  maxWaitMs: 5 * 60_000,
+  maxServerWaitMs: 5 * 60_000,
   /** Per attempt. An application with thousands of resources is a large answer. */
   timeoutMs: 60_000,
 };
@@ -47,7 +44,6 @@ export class ArgocdRequestError extends Error {
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface ArgocdClient {
   baseUrl: string;
@@ -56,9 +52,7 @@ export interface ArgocdClient {
 }
 
 export function createArgocdClient(options: ArgocdClientOptions): ArgocdClient {
-  const retry = { ...ARGOCD_RETRY, ...options.retry };
-  const sleep = options.sleep ?? defaultSleep;
-  const log = options.log ?? silentLogger;
+  const policy = { ...ARGOCD_RETRY, ...options.retry };
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   return {
     baseUrl,
@@ -66,18 +60,14 @@ export function createArgocdClient(options: ArgocdClientOptions): ArgocdClient {
       const url = new URL(`${baseUrl}${path}`);
       for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
       const shown = `${url.pathname}${url.search}`;
-      for (let attempt = 0; ; attempt++) {
+      return withRetries(policy, { label: `Argo CD GET ${shown}`, log: options.log, sleep: options.sleep }, async () => {
         options.requests.count++;
         let response: Response;
         try {
-          response = await fetch(url, { headers: { authorization: `Bearer ${options.token}`, accept: "application/json" }, signal: AbortSignal.timeout(retry.timeoutMs) });
+          response = await fetch(url, { headers: { authorization: `Bearer ${options.token}`, accept: "application/json" }, signal: AbortSignal.timeout(policy.timeoutMs) });
         } catch (error) {
-          const reason = (error as Error).name === "TimeoutError" ? `timed out after ${retry.timeoutMs} ms` : (((error as Error).cause as Error | undefined)?.message ?? (error as Error).message);
-          if (attempt >= retry.maxRetries) throw new ArgocdRequestError(undefined, shown, `${reason} (after ${attempt + 1} attempts)`);
-          const ms = backoff(retry, attempt);
-          log.warn(`Argo CD GET ${shown}: ${reason}; retry ${attempt + 1}/${retry.maxRetries} in ${ms} ms`);
-          await sleep(ms);
-          continue;
+          const reason = (error as Error).name === "TimeoutError" ? `timed out after ${policy.timeoutMs} ms` : (((error as Error).cause as Error | undefined)?.message ?? (error as Error).message);
+          return new AttemptFailed(reason, true, (end) => new ArgocdRequestError(undefined, shown, `${reason} (after ${end.attempts} attempts)`));
         }
         const text = await response.text();
         if (response.ok) {
@@ -88,32 +78,24 @@ export function createArgocdClient(options: ArgocdClientOptions): ArgocdClient {
           }
         }
         const detail = errorDetail(text, response.statusText);
-        if (!RETRY_STATUS.has(response.status) || attempt >= retry.maxRetries) {
-          throw new ArgocdRequestError(response.status, shown, `${detail}${RETRY_STATUS.has(response.status) ? ` (after ${attempt + 1} attempts)` : ""}`);
-        }
-        const asked = retryAfterMs(response.headers.get("retry-after"));
-        const ms = asked ?? backoff(retry, attempt);
-        if (ms > retry.maxWaitMs) {
-          throw new ArgocdRequestError(response.status, shown, `the server asks to wait ${Math.ceil(ms / 1000)} s (Retry-After), more than the ${Math.round(retry.maxWaitMs / 1000)} s we wait; run again later`);
-        }
-        log.warn(`Argo CD GET ${shown} → ${response.status}; retry ${attempt + 1}/${retry.maxRetries} in ${ms} ms`);
-        await sleep(ms);
-      }
+        const retryable = RETRY_STATUS.has(response.status);
+        const asked = retryAfterMs(response.headers);
+        return new AttemptFailed(
+          `HTTP ${response.status}: ${detail}`,
+          retryable,
+          (end) =>
+            new ArgocdRequestError(
+              response.status,
+              shown,
+              end.tooLong
+                ? `the server asks to wait ${Math.ceil(end.tooLong.ms / 1000)} s (Retry-After), more than the ${Math.round(policy.maxServerWaitMs / 1000)} s we wait; run again later`
+                : `${detail}${retryable ? ` (after ${end.attempts} attempts)` : ""}`,
+            ),
+          asked === undefined ? undefined : { ms: asked, from: "Retry-After" },
+        );
+      });
     },
   };
-}
-
-function backoff(retry: ArgocdRetry, attempt: number): number {
-  return Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
-}
-
-/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === "") return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** Argo CD answers errors as runtimeError { code, error, message }; the message names the cause. */
