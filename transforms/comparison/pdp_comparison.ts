@@ -1,7 +1,8 @@
 // grain: one row per metric × service (plus '*' for all services).
 // inputs: metrics.lead_time_items, metrics.restore_items, metrics.deployment_items, metrics.deployment_frequency,
 //         metrics.oncall_load, metrics.availability_windows, intermediate.int_latency_daily, core.request_counts
-//         (when present), intermediate.int_plan_windows, intermediate.int_deployments, intermediate.int_services,
+//         (when present), intermediate.int_plan_windows, intermediate.int_window_days (which window each local day
+//         belongs to: every window is read through it), intermediate.int_deployments, intermediate.int_services,
 //         staging.stg_incidents, seeds.settings, seeds.comparison, seeds.key_paths, seeds.availability, seeds.dora_tiers.
 // definition: the baseline window against the final window (or, before it ends, the latest complete window of
 //   its length: "interim"): medians with a seeded bootstrap 95 % interval of the change and a Mann-Whitney
@@ -331,9 +332,10 @@ async function loadSamples(
 
   // one list per service and window: far cheaper to hand to JS than one object per item
   const lists = await w.all<{ service: string; window_name: WindowName; lead: number[] }>(
-    `SELECT service, window_name, list(lead_time_hours) AS lead
-     FROM metrics.lead_time_items WHERE window_name IN ('baseline', 'final') AND lead_time_hours >= 0
-     GROUP BY service, window_name`,
+    `SELECT i.service, m.window_name, list(i.lead_time_hours) AS lead
+     FROM metrics.lead_time_items i JOIN intermediate.int_window_days m ON m.local_date = i.local_day
+     WHERE i.lead_time_hours >= 0
+     GROUP BY i.service, m.window_name`,
   );
   for (const r of lists) for (const v of r.lead ?? []) push("lead_time", r.service, r.window_name, v);
   // time to restore and to acknowledge: every incident of the window, the open ones censored
@@ -346,11 +348,11 @@ async function loadSamples(
     ack: (number | null)[];
     unacked: boolean[];
   }>(
-    `SELECT service, window_name, list(restore_observed_hours ORDER BY incident_id) AS restore, list(is_open ORDER BY incident_id) AS open,
-            list(CASE WHEN recovery_hours >= 0 THEN recovery_hours END ORDER BY incident_id) AS recovery,
-            list(ack_observed_minutes ORDER BY incident_id) AS ack, list(ack_censored ORDER BY incident_id) AS unacked
-     FROM metrics.restore_items WHERE window_name IN ('baseline', 'final')
-     GROUP BY service, window_name`,
+    `SELECT i.service, m.window_name, list(i.restore_observed_hours ORDER BY i.incident_id) AS restore, list(i.is_open ORDER BY i.incident_id) AS open,
+            list(CASE WHEN i.recovery_hours >= 0 THEN i.recovery_hours END ORDER BY i.incident_id) AS recovery,
+            list(i.ack_observed_minutes ORDER BY i.incident_id) AS ack, list(i.ack_censored ORDER BY i.incident_id) AS unacked
+     FROM metrics.restore_items i JOIN intermediate.int_window_days m ON m.local_date = timezone(getvariable('tz'), i.created_at)::DATE
+     GROUP BY i.service, m.window_name`,
   );
   const open = new Map<string, PerWindow<number>>();
   const countOpen = (metric: string, service: string, window: WindowName, n: number) => {
@@ -376,9 +378,9 @@ async function loadSamples(
   // weeks only, since a cut week would read as a slow one, and a two-month window still has 8-9 of them.
   // The '*' rows count days with a deployment of any service, not the sum over services.
   for (const r of await w.all<{ service: string; window_name: WindowName; deploy_days: number }>(
-    `SELECT f.service, CASE WHEN f.period_start + 3 BETWEEN w.baseline_from AND w.baseline_to THEN 'baseline' ELSE 'final' END AS window_name, f.deploy_days
-     FROM metrics.deployment_frequency f CROSS JOIN intermediate.int_plan_windows w
-     WHERE f.grain = 'week' AND (f.period_start + 3 BETWEEN w.baseline_from AND w.baseline_to OR f.period_start + 3 BETWEEN w.final_from AND w.final_to)`,
+    `SELECT f.service, m.window_name, f.deploy_days
+     FROM metrics.deployment_frequency f JOIN intermediate.int_window_days m ON m.local_date = f.period_start + 3
+     WHERE f.grain = 'week'`,
   )) {
     const key = `deploy_days_per_week|${r.service}`;
     if (!valuesOf.has(key)) valuesOf.set(key, emptyValues());
@@ -386,18 +388,18 @@ async function loadSamples(
   }
 
   const counts = await w.all<{ service: string; window_name: WindowName; n: number; failed: number; rework: number }>(
-    `SELECT CASE WHEN grouping(service) = 1 THEN '*' ELSE service END AS service, window_name,
-            count(*)::BIGINT AS n, count(*) FILTER (WHERE is_failed)::BIGINT AS failed, count(*) FILTER (WHERE is_rework)::BIGINT AS rework
-     FROM metrics.deployment_items WHERE window_name IN ('baseline', 'final')
-     GROUP BY GROUPING SETS ((service, window_name), (window_name))`,
+    `SELECT CASE WHEN grouping(i.service) = 1 THEN '*' ELSE i.service END AS service, m.window_name,
+            count(*)::BIGINT AS n, count(*) FILTER (WHERE i.is_failed)::BIGINT AS failed, count(*) FILTER (WHERE i.is_rework)::BIGINT AS rework
+     FROM metrics.deployment_items i JOIN intermediate.int_window_days m ON m.local_date = timezone(getvariable('tz'), i.finished_at)::DATE
+     GROUP BY GROUPING SETS ((i.service, m.window_name), (m.window_name))`,
   );
   const pages = await w.all<{ service: string; window_name: WindowName; pages: number; after_hours: number; deploy_days: number }>(
-    `SELECT o.service, CASE WHEN o.period_start BETWEEN w.baseline_from AND w.baseline_to THEN 'baseline' ELSE 'final' END AS window_name,
+    `SELECT o.service, m.window_name,
             sum(o.pages)::BIGINT AS pages, sum(o.after_hours_pages)::BIGINT AS after_hours, count(*) FILTER (WHERE f.deployments > 0)::BIGINT AS deploy_days
      FROM metrics.oncall_load o
      JOIN metrics.deployment_frequency f USING (grain, period_start, service)
-     CROSS JOIN intermediate.int_plan_windows w
-     WHERE o.grain = 'day' AND (o.period_start BETWEEN w.baseline_from AND w.baseline_to OR o.period_start BETWEEN w.final_from AND w.final_to)
+     JOIN intermediate.int_window_days m ON m.local_date = o.period_start
+     WHERE o.grain = 'day'
      GROUP BY ALL`,
   );
   const find = <T extends { service: string; window_name: WindowName }>(rows: T[], service: string, window: WindowName) =>
@@ -490,11 +492,9 @@ async function latencyRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]>
   }
   if (!(await exists(w, "intermediate", "int_latency_daily"))) return [];
   const rows = await w.all<{ service: string; route: string; window_name: WindowName; local_date: string; le: number[]; c: number[] }>(
-    `SELECT d.service, d.route,
-            CASE WHEN d.local_date BETWEEN w.baseline_from AND w.baseline_to THEN 'baseline' ELSE 'final' END AS window_name,
+    `SELECT d.service, d.route, m.window_name,
             d.local_date::VARCHAR AS local_date, list(d.le::DOUBLE ORDER BY d.le) AS le, list(d.cumulative_count::DOUBLE ORDER BY d.le) AS c
-     FROM intermediate.int_latency_daily d CROSS JOIN intermediate.int_plan_windows w
-     WHERE d.local_date BETWEEN w.baseline_from AND w.baseline_to OR d.local_date BETWEEN w.final_from AND w.final_to
+     FROM intermediate.int_latency_daily d JOIN intermediate.int_window_days m ON m.local_date = d.local_date
      GROUP BY ALL ORDER BY d.service, d.route, local_date`,
   );
   const paths = await w.all<{ service: string; route: string; threshold: number | null }>(
@@ -788,7 +788,9 @@ async function kpiRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]> {
       `WITH s AS (SELECT DISTINCT service FROM metrics.pipeline_items WHERE is_valid UNION ALL SELECT '*' WHERE EXISTS (SELECT 1 FROM metrics.pipeline_items WHERE is_valid)),
             x AS (SELECT s.service, x.window_name FROM s CROSS JOIN (VALUES ('baseline'), ('final')) x(window_name))
        SELECT 'pipeline' AS key, x.service, x.window_name, coalesce(list(i.pipeline_minutes) FILTER (WHERE i.pipeline_minutes IS NOT NULL), []) AS "values"
-       FROM x LEFT JOIN metrics.pipeline_items i ON i.is_valid AND i.window_name = x.window_name AND (x.service = '*' OR i.service = x.service)
+       FROM x LEFT JOIN (SELECT i.*, m.window_name AS member_of FROM metrics.pipeline_items i
+                         JOIN intermediate.int_window_days m ON m.local_date = timezone(getvariable('tz'), i.finished_at)::DATE) i
+         ON i.is_valid AND i.member_of = x.window_name AND (x.service = '*' OR i.service = x.service)
        GROUP BY ALL`,
     );
     for (const r of found.sort(order)) {
@@ -812,10 +814,10 @@ async function kpiRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]> {
          FROM core.request_counts c
          GROUP BY GROUPING SETS ((c.service, day), (day))
        )
-       SELECT d.service, CASE WHEN d.day BETWEEN w.baseline_from AND w.baseline_to THEN 'baseline' ELSE 'final' END AS window_name,
+       SELECT d.service, m.window_name,
               list(d.good ORDER BY d.day) AS good, list(d.total ORDER BY d.day) AS total, any_value(a.target) AS target
-       FROM d CROSS JOIN intermediate.int_plan_windows w LEFT JOIN seeds.availability a ON a.service = d.service
-       WHERE d.total > 0 AND (d.day BETWEEN w.baseline_from AND w.baseline_to OR d.day BETWEEN w.final_from AND w.final_to)
+       FROM d JOIN intermediate.int_window_days m ON m.local_date = d.day LEFT JOIN seeds.availability a ON a.service = d.service
+       WHERE d.total > 0
        GROUP BY ALL`,
     );
     const services = [...new Set(rows.map((r) => r.service))].map((service) => ({ service })).sort(order);
@@ -851,9 +853,9 @@ async function kpiRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]> {
 
   if (await exists(w, "metrics", "cost_per_transaction")) {
     const found = await lists(
-      `WITH c AS (SELECT c.period_start, c.cost_per_transaction AS v, CASE WHEN c.period_start BETWEEN w.baseline_from AND w.baseline_to THEN 'baseline'
-                         WHEN c.period_start BETWEEN w.final_from AND w.final_to THEN 'final' END AS window_name
-                  FROM metrics.cost_per_transaction c CROSS JOIN intermediate.int_plan_windows w WHERE c.grain = 'day' AND c.cost_per_transaction IS NOT NULL)
+      `WITH c AS (SELECT c.period_start, c.cost_per_transaction AS v, m.window_name
+                  FROM metrics.cost_per_transaction c JOIN intermediate.int_window_days m ON m.local_date = c.period_start
+                  WHERE c.grain = 'day' AND c.cost_per_transaction IS NOT NULL)
        SELECT 'cost' AS key, '*' AS service, x.window_name, coalesce(list(c.v) FILTER (WHERE c.v IS NOT NULL), []) AS "values"
        FROM (VALUES ('baseline'), ('final')) x(window_name) LEFT JOIN c USING (window_name)
        WHERE EXISTS (SELECT 1 FROM c)
@@ -869,7 +871,8 @@ async function kpiRows(w: Warehouse, ctx: Context): Promise<ComparisonRow[]> {
   if (await exists(w, "metrics", "kpi_values")) {
     const kpis = await w.all<{ ord: number; name: string; label: string; unit: string; direction: MetricSpec["direction"] }>("SELECT ord, name, label, unit, direction FROM seeds.kpis ORDER BY ord");
     const found = await lists(
-      `SELECT kpi AS key, service, window_name, list(value) AS "values" FROM metrics.kpi_values WHERE window_name IN ('baseline', 'final') GROUP BY ALL`,
+      `SELECT v.kpi AS key, v.service, m.window_name, list(v.value) AS "values"
+       FROM metrics.kpi_values v JOIN intermediate.int_window_days m ON m.local_date = v.day GROUP BY ALL`,
     );
     for (const k of kpis) {
       const spec: MetricSpec = { ...metricSpec(`kpi:${k.name}`)!, unit: k.unit, quantity: kpiQuantity(k.unit), direction: k.direction };
@@ -925,6 +928,7 @@ const transform: TsTransform = {
     "metrics.cost_per_transaction",
     "metrics.kpi_values",
     "intermediate.int_plan_windows",
+    "intermediate.int_window_days",
     "intermediate.int_services",
     "intermediate.int_deployments",
     "intermediate.int_latency_daily",
