@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { comparisonWindows, localDate, parseTarget, resolvePlan, splitTargetKey, type Config } from "../schemas/config.ts";
+import { GithubSource } from "../schemas/sources/github.ts";
 import type { Warehouse } from "./warehouse.ts";
 
 /**
@@ -24,6 +25,7 @@ export async function writeSeeds(w: Warehouse, config: Config, fingerprint = "")
     CREATE OR REPLACE TABLE seeds.services (service VARCHAR);
     CREATE OR REPLACE TABLE seeds.key_paths (service VARCHAR, route VARCHAR, slo_threshold_seconds DOUBLE, slo_target DOUBLE);
     CREATE OR REPLACE TABLE seeds.explicit_patterns (pattern VARCHAR);
+    CREATE OR REPLACE TABLE seeds.revert_patterns (source VARCHAR, pattern VARCHAR);
     CREATE OR REPLACE TABLE seeds.availability (service VARCHAR, target DOUBLE, slo_window_days INTEGER);
     CREATE OR REPLACE TABLE seeds.kpis (ord INTEGER, name VARCHAR, label VARCHAR, unit VARCHAR, direction VARCHAR, kind VARCHAR, service VARCHAR);
     CREATE OR REPLACE TABLE seeds.targets (metric VARCHAR, service VARCHAR, spec VARCHAR, op VARCHAR, value DOUBLE, target_of VARCHAR);
@@ -79,6 +81,8 @@ export async function writeSeeds(w: Warehouse, config: Config, fingerprint = "")
     ),
   );
   await w.append("seeds.explicit_patterns", config.failures.explicit_patterns.map((pattern) => ({ pattern })));
+  // a shipped commit whose title matches marks its deployment a rollback (intermediate.int_deployment_flags)
+  await w.append("seeds.revert_patterns", [{ source: "github", pattern: (config.sources.github ?? GithubSource.parse({})).revert_pattern }]);
   await w.append(
     "seeds.availability",
     Object.entries(config.services).flatMap(([service, s]) =>

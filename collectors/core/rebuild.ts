@@ -2,7 +2,7 @@ import type { Config } from "../../schemas/config.ts";
 import { sqlList, type Warehouse } from "../../warehouse/warehouse.ts";
 import type { Logger } from "./log.ts";
 import { writeRows } from "./runner.ts";
-import type { AnyStream, CollectContext, RowsByTable, Source } from "./stream.ts";
+import type { AnyStream, CollectContext, Page, RowsByTable, Source } from "./stream.ts";
 
 export interface RebuildResult {
   stream: string;
@@ -17,8 +17,8 @@ export interface RebuildResult {
  * Re-derives core.* from raw.pages with no network: each stored page, oldest first, goes through its
  * stream's validation and `toRows` again (after a mapping fix, say), so a later page's version of an
  * item wins as it did when collected. Rows are upserted by id; with `clean`, the source's rows are
- * deleted first so rows whose id changed do not linger. Rows made by a stream's `finish` step from
- * data not kept in raw.pages are not re-derived (and `clean` removes them: collect again to restore).
+ * deleted first so rows whose id changed do not linger. Rows a stream's `finish` step derived across
+ * pages (the commits each deployment shipped) are made again by its `replay`, from the same pages.
  */
 export async function rebuildFromRaw(
   w: Warehouse,
@@ -51,10 +51,12 @@ async function rebuildStream(w: Warehouse, stream: AnyStream, ctx: CollectContex
   const result: RebuildResult = { stream: stream.id, pages: 0, items: 0, rows: 0, invalid: 0, orphaned: 0 };
   const partitions = new Map<string, unknown>();
   for (const p of await stream.partitions(ctx)) partitions.set(stream.partitionKey(p), p);
-  const pages = await w.all<{ page_id: string; partition: string; body: string }>(
-    "SELECT page_id, partition, body::VARCHAR AS body FROM raw.pages WHERE stream = ? ORDER BY fetched_at, page_id",
+  const pages = await w.all<{ page_id: string; partition: string; url: string; params: string | null; body: string }>(
+    "SELECT page_id, partition, url, params::VARCHAR AS params, body::VARCHAR AS body FROM raw.pages WHERE stream = ? ORDER BY fetched_at, page_id",
     [stream.id],
   );
+  // Per partition, its pages as the stream fetched them, for `replay`.
+  const byPartition = new Map<string, Page[]>();
   for (const page of pages) {
     result.pages++;
     const partition = partitions.get(page.partition);
@@ -64,7 +66,13 @@ async function rebuildStream(w: Warehouse, stream: AnyStream, ctx: CollectContex
       continue;
     }
     const rows: RowsByTable = {};
-    for (const raw of JSON.parse(page.body) as unknown[]) {
+    const items = JSON.parse(page.body) as unknown[];
+    if (stream.replay) {
+      const list = byPartition.get(page.partition) ?? [];
+      byPartition.set(page.partition, list);
+      list.push({ url: page.url, params: page.params ? (JSON.parse(page.params) as Record<string, unknown>) : {}, items });
+    }
+    for (const raw of items) {
       result.items++;
       const parsed = stream.item.safeParse(raw);
       if (!parsed.success) {
@@ -77,6 +85,12 @@ async function rebuildStream(w: Warehouse, stream: AnyStream, ctx: CollectContex
       }
     }
     result.rows += await writeRows(ctx, rows);
+  }
+  if (stream.replay) {
+    for (const [key, partition] of partitions) {
+      const stored = byPartition.get(key);
+      if (stored) result.rows += await writeRows(ctx, await stream.replay(ctx, partition, stored));
+    }
   }
   return result;
 }

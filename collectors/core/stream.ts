@@ -73,6 +73,12 @@ export interface StreamDefinition<Item, Partition = string> {
   concurrency?: (ctx: CollectContext) => number;
   /** Runs after a partition's last page (e.g. map commits to the deployments that shipped them). */
   finish?: (ctx: CollectContext, partition: Partition) => Promise<RowsByTable | FinishResult | void>;
+  /**
+   * `dora rebuild`: the rows `finish` wrote, made again from the partition's stored pages (oldest
+   * first) and the core rows rebuilt before them, with no request. A stream whose `finish` writes
+   * rows keeps every page they depend on in raw.pages and implements this, or a rebuild loses them.
+   */
+  replay?: (ctx: CollectContext, partition: Partition, pages: Page[]) => Promise<RowsByTable>;
 }
 
 /**

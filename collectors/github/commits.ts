@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { GithubCommitAssociation, GithubCompareCommit, GithubPathCommit } from "../../schemas/github.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
-import { defineStream, type CollectContext, type FinishResult, type Page } from "../core/stream.ts";
-import type { GithubSource } from "../../schemas/sources/github.ts";
+import { defineStream, type CollectContext, type FinishResult, type Page, type RowsByTable } from "../core/stream.ts";
 import { githubClient } from "./client.ts";
 import { graphqlPages, graphqlQuery, restPages } from "./pages.ts";
-import { entityId, githubSettings, matches, repoTargets, type RepoTarget } from "./targets.ts";
+import { entityId, githubSettings, repoTargets, type RepoTarget } from "./targets.ts";
 
 /**
  * Compare pages (commits); for commits no stored PR explains, their associated PRs (GraphQL); in a
@@ -61,17 +60,18 @@ export const commits = defineStream<ChangeItem, RepoTarget>({
   toRows: () => ({}),
   cursorOf: () => undefined,
   finish: (ctx, target) => finishRepo(ctx, target),
+  replay: (ctx, target, pages) => replayRepo(ctx, target, pages),
 });
 
 /** What attributing one repository's commits reads from the warehouse: its stored rows. */
 interface StoredRepo {
   /** Its rows in core.changes (attributed or not). */
   changes: number;
-  /** Its successful production deployments (every column but collected_at), oldest first. */
-  deployed: (Deployed & Row & { is_rollback: boolean; is_rework: boolean })[];
+  /** Its successful production deployments, oldest first. */
+  deployed: Deployed[];
   pulls: (PullRow & { service: string })[];
-  /** Its changes already attributed to a deployment, with their PR's flags. */
-  attributed: (Shipped & { service: string })[];
+  /** Its changes already attributed to a deployment. */
+  attributed: { service: string; deployment_id: string; commit_sha: string }[];
 }
 
 interface StoredReads {
@@ -117,13 +117,13 @@ async function loadStored(ctx: CollectContext, repos: string[]): Promise<Map<str
   for (const r of await w.all<{ repo: string; n: number }>(`SELECT repo, count(*)::INTEGER AS n FROM core.changes WHERE source = 'github' AND ${inChunk} GROUP BY repo`, [list])) {
     out.get(r.repo)!.changes = r.n;
   }
-  for (const d of await w.all<StoredRepo["deployed"][number]>(
-    `SELECT * EXCLUDE (collected_at) FROM core.deployments
+  for (const d of await w.all<Deployed & { repo: string }>(
+    `SELECT deployment_id, repo, service, commit_sha, ref, finished_at FROM core.deployments
       WHERE source = 'github' AND ${inChunk} AND is_production AND status = 'success' AND commit_sha IS NOT NULL AND finished_at IS NOT NULL
       ORDER BY finished_at, deployment_id`,
     [list],
   )) {
-    out.get(d.repo as string)!.deployed.push(d);
+    out.get(d.repo)!.deployed.push(d);
   }
   for (const p of await w.all<PullRow & { repo: string; service: string }>(
     `SELECT repo, service, pr_id, number, merge_commit_sha, commit_shas, opened_at, first_commit_at, first_review_at, merged_at, is_revert, is_hotfix
@@ -132,11 +132,10 @@ async function loadStored(ctx: CollectContext, repos: string[]): Promise<Map<str
   )) {
     out.get(p.repo)!.pulls.push(p);
   }
-  for (const c of await w.all<Shipped & { repo: string; service: string }>(
-    `SELECT c.repo, c.service, c.change_id, c.deployment_id, c.commit_sha, c.title, p.is_revert, p.is_hotfix
-       FROM core.changes c LEFT JOIN core.pull_requests p ON p.pr_id = c.pr_id
-      WHERE c.source = 'github' AND c.${inChunk} AND c.deployment_id IS NOT NULL
-      ORDER BY c.change_id`,
+  for (const c of await w.all<StoredRepo["attributed"][number] & { repo: string }>(
+    `SELECT repo, service, deployment_id, commit_sha FROM core.changes
+      WHERE source = 'github' AND ${inChunk} AND deployment_id IS NOT NULL
+      ORDER BY change_id`,
     [list],
   )) {
     out.get(c.repo)!.attributed.push(c);
@@ -330,58 +329,113 @@ async function finishRepo(ctx: CollectContext, target: RepoTarget): Promise<Fini
   const stored = await storedOf(ctx, target.repo);
   releaseStored(ctx, target.repo);
   const rows: Row[] = [];
-  const shipped: Shipped[] = [];
   for (const [service, plan] of work.plan) {
-    const pulls = stored.pulls.filter((p) => p.service === service);
-    const byNumber = new Map(pulls.map((p) => [p.number, p]));
-    const bySha = pullOfCommit(work.commits, pulls);
-
     // Commits already counted at an earlier deployment stay there.
     const newIds = new Set(plan.map((p) => p.deployment.deployment_id));
     const assigned = new Set(stored.attributed.filter((c) => c.service === service && !newIds.has(c.deployment_id)).map((c) => c.commit_sha));
-    const range = work.ranges.get(service) ?? new Set<string>();
-    const touching = work.touching.get(service);
-    for (const { deployment, base } of plan) {
-      if (!base) continue;
-      for (const sha of ancestors(deployment.commit_sha, range, work.commits)) {
-        if (assigned.has(sha) || (touching && !touching.has(sha))) continue;
-        assigned.add(sha);
-        const commit = work.commits.get(sha)!;
-        const associated = work.associations.get(sha);
-        const pr = bySha.get(sha) ?? (associated !== undefined ? byNumber.get(associated) : undefined);
-        const prId = pr?.pr_id ?? (associated !== undefined ? entityId("pr", target, associated, service) : null);
-        rows.push({
-          change_id: entityId("change", target, sha, service),
-          source: "github",
-          service,
-          repo: target.repo,
-          deployment_id: deployment.deployment_id,
-          commit_sha: sha,
-          pr_id: prId,
-          title: commit.commit.message.split("\n")[0],
-          author: commit.author?.login ?? commit.commit.author?.name ?? null,
-          authored_at: commit.commit.author?.date ?? null,
-          committed_at: commit.commit.committer?.date ?? null,
-          pr_first_commit_at: pr?.first_commit_at ?? null,
-          pr_opened_at: pr?.opened_at ?? null,
-          first_review_at: pr?.first_review_at ?? null,
-          merged_at: pr?.merged_at ?? null,
-        });
-        shipped.push({ change_id: entityId("change", target, sha, service), deployment_id: deployment.deployment_id, commit_sha: sha, title: commit.commit.message.split("\n")[0] ?? null, is_revert: pr?.is_revert ?? null, is_hotfix: pr?.is_hotfix ?? null });
+    rows.push(...attribute(target, work, stored, service, plan, assigned));
+  }
+  // The runner writes the changes and the cursor in one transaction. Rollback and rework flags are
+  // derived from the stored rows by the transforms (intermediate.int_deployment_flags).
+  return { rows: { "core.changes": rows }, cursor: work.maxFinished };
+}
+
+/**
+ * The changes of a repository made again from its stored pages (`dora rebuild`): the compare pages'
+ * commits, the associated PRs and the commits touching each service's paths, attributed over all its
+ * stored deployments at once, each to the first that contains it, as the runs that fetched the pages
+ * attributed them one range at a time. A service's range is what the compares between its own
+ * deployments brought.
+ */
+async function replayRepo(ctx: CollectContext, target: RepoTarget, pages: Page[]): Promise<RowsByTable> {
+  const stored = (await loadStored(ctx, [target.repo])).get(target.repo)!;
+  const work: RepoWork = { commits: new Map(), ranges: new Map(), associations: new Map(), touching: new Map(), plan: new Map(), maxFinished: undefined };
+  const compares = new Map<string, Set<string>>();
+  const history: { path: string; oids: string[] }[] = [];
+  for (const page of pages) {
+    const basehead = page.params?.basehead;
+    if (typeof basehead === "string") {
+      const got = compares.get(basehead) ?? new Set<string>();
+      compares.set(basehead, got);
+      for (const raw of page.items) {
+        const parsed = GithubCompareCommit.safeParse(raw);
+        if (!parsed.success) continue;
+        work.commits.set(parsed.data.sha, parsed.data);
+        got.add(parsed.data.sha);
+      }
+    } else if (typeof page.params?.path === "string") {
+      history.push({ path: page.params.path, oids: page.items.flatMap((raw) => (GithubPathCommit.safeParse(raw).data?.oid ?? [])) });
+    } else {
+      for (const raw of page.items) {
+        const parsed = GithubCommitAssociation.safeParse(raw);
+        const number = parsed.success ? parsed.data.associatedPullRequests.nodes[0]?.number : undefined;
+        if (parsed.success && number !== undefined) work.associations.set(parsed.data.oid, number);
       }
     }
   }
-  // The runner writes the changes, the re-flagged deployments and the cursor in one transaction.
-  return { rows: { "core.changes": rows, "core.deployments": reflagged(ctx, stored, shipped) }, cursor: work.maxFinished };
+  const rows: Row[] = [];
+  for (const s of target.services) {
+    if (work.plan.has(s.service)) continue;
+    const deployed = stored.deployed.filter((d) => d.service === s.service);
+    const plan = deployed.map((deployment, i) => ({ deployment, base: deployed[i - 1]?.commit_sha }));
+    work.plan.set(s.service, plan);
+    const shas = new Set(deployed.map((d) => d.commit_sha));
+    const range = rangeOf(work, s.service);
+    for (const [basehead, got] of compares) {
+      const [base, head] = basehead.split("...");
+      if (shas.has(base!) && shas.has(head!)) for (const sha of got) range.add(sha);
+    }
+    const paths = target.services.filter((t) => t.service === s.service).flatMap((t) => t.paths.map(pathPrefix)).filter((p) => p !== "");
+    if (paths.length) work.touching.set(s.service, new Set(history.filter((h) => paths.includes(h.path)).flatMap((h) => h.oids)));
+    rows.push(...attribute(target, work, stored, s.service, plan, new Set()));
+  }
+  return { "core.changes": rows };
 }
 
-interface Shipped {
-  change_id: string;
-  deployment_id: string;
-  commit_sha: string;
-  title: string | null;
-  is_revert: boolean | null;
-  is_hotfix: boolean | null;
+/** The commits each planned deployment of `service` shipped, skipping those `assigned` already (it grows). */
+function attribute(
+  target: RepoTarget,
+  work: RepoWork,
+  stored: StoredRepo,
+  service: string,
+  plan: { deployment: Deployed; base: string | undefined }[],
+  assigned: Set<string>,
+): Row[] {
+  const rows: Row[] = [];
+  const pulls = stored.pulls.filter((p) => p.service === service);
+  const byNumber = new Map(pulls.map((p) => [p.number, p]));
+  const bySha = pullOfCommit(work.commits, pulls);
+  const range = work.ranges.get(service) ?? new Set<string>();
+  const touching = work.touching.get(service);
+  for (const { deployment, base } of plan) {
+    if (!base) continue;
+    for (const sha of ancestors(deployment.commit_sha, range, work.commits)) {
+      if (assigned.has(sha) || (touching && !touching.has(sha))) continue;
+      assigned.add(sha);
+      const commit = work.commits.get(sha)!;
+      const associated = work.associations.get(sha);
+      const pr = bySha.get(sha) ?? (associated !== undefined ? byNumber.get(associated) : undefined);
+      const prId = pr?.pr_id ?? (associated !== undefined ? entityId("pr", target, associated, service) : null);
+      rows.push({
+        change_id: entityId("change", target, sha, service),
+        source: "github",
+        service,
+        repo: target.repo,
+        deployment_id: deployment.deployment_id,
+        commit_sha: sha,
+        pr_id: prId,
+        title: commit.commit.message.split("\n")[0],
+        author: commit.author?.login ?? commit.commit.author?.name ?? null,
+        authored_at: commit.commit.author?.date ?? null,
+        committed_at: commit.commit.committer?.date ?? null,
+        pr_first_commit_at: pr?.first_commit_at ?? null,
+        pr_opened_at: pr?.opened_at ?? null,
+        first_review_at: pr?.first_review_at ?? null,
+        merged_at: pr?.merged_at ?? null,
+      });
+    }
+  }
+  return rows;
 }
 
 /** Commits reachable from `head` through parents, without leaving `range`. */
@@ -395,66 +449,6 @@ function ancestors(head: string, range: Set<string>, all: Map<string, GithubComp
     seen.add(sha);
     out.push(sha);
     for (const p of all.get(sha)?.parents ?? []) stack.push(p.sha);
-  }
-  return out;
-}
-
-/**
- * Recomputed for the whole repository each run (no requests): the deployment streams rewrite their
- * rows, and a later deployment can change what an earlier one means. Returns the rows whose flags changed.
- */
-function reflagged(ctx: CollectContext, { deployed, attributed }: StoredRepo, fresh: Shipped[]): Row[] {
-  const byId = new Map<string, Shipped>(attributed.map((c) => [c.change_id, c]));
-  for (const c of fresh) byId.set(c.change_id, c);
-  const flags = deploymentFlags(deployed, [...byId.values()], githubSettings(ctx.config));
-  return deployed
-    .filter((d) => {
-      const f = flags.get(d.deployment_id)!;
-      return f.rollback !== d.is_rollback || f.rework !== d.is_rework;
-    })
-    .map((d) => ({ ...d, is_rollback: flags.get(d.deployment_id)!.rollback, is_rework: flags.get(d.deployment_id)!.rework }));
-}
-
-/**
- * - rollback: ships a revert (PR or commit), or deploys a sha that went live before the one it replaces;
- * - rework: ships a hotfix PR (label or branch), or deploys a hotfix branch.
- * `deployed`: successful production deployments, oldest first.
- */
-export function deploymentFlags(
-  deployed: Pick<Deployed, "deployment_id" | "service" | "commit_sha" | "ref">[],
-  changes: Pick<Shipped, "deployment_id" | "commit_sha" | "title" | "is_revert" | "is_hotfix">[],
-  settings: Pick<GithubSource, "revert_pattern" | "hotfix_branch_pattern">,
-): Map<string, { rollback: boolean; rework: boolean }> {
-  const byDeployment = groupBy(changes, (c) => c.deployment_id);
-  const out = new Map<string, { rollback: boolean; rework: boolean }>();
-  for (const list of groupBy(deployed, (d) => d.service).values()) {
-    // Where each sha first went live: a deployment whose sha first went live before the one it
-    // replaces moves production backwards.
-    const firstLive = new Map<string, number>();
-    list.forEach((d, i) => {
-      for (const sha of [d.commit_sha, ...(byDeployment.get(d.deployment_id) ?? []).map((c) => c.commit_sha)]) {
-        if (!firstLive.has(sha)) firstLive.set(sha, i);
-      }
-    });
-    list.forEach((d, i) => {
-      const shipped = byDeployment.get(d.deployment_id) ?? [];
-      const prev = list[i - 1];
-      const movesBack = prev !== undefined && prev.commit_sha !== d.commit_sha && firstLive.get(d.commit_sha)! < (firstLive.get(prev.commit_sha) ?? -1);
-      const reverts = shipped.some((c) => c.is_revert === true || matches(settings.revert_pattern, c.title));
-      const rework = matches(settings.hotfix_branch_pattern, d.ref) || shipped.some((c) => c.is_hotfix === true);
-      out.set(d.deployment_id, { rollback: movesBack || reverts, rework });
-    });
-  }
-  return out;
-}
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
   }
   return out;
 }

@@ -22,7 +22,11 @@ export interface DeploymentFacts {
   pipelineStartedAt?: string | null;
 }
 
-/** A core.deployments row; rollback flags are set later from the commits shipped (commits.ts). */
+/**
+ * A core.deployments row. is_rework marks a deployment from a hotfix branch; the flags that depend on
+ * other rows (rollbacks, shipped reverts and hotfix PRs) are derived by the transforms
+ * (intermediate.int_deployment_flags).
+ */
 export function deploymentRow(ctx: CollectContext, target: RepoTarget, id: string, f: DeploymentFacts): Row {
   const settings = githubSettings(ctx.config);
   return {

@@ -3,15 +3,13 @@ import type { Row } from "../../warehouse/warehouse.ts";
 import { httpStatusOf } from "../core/errors.ts";
 import type { CollectContext, RowsByTable } from "../core/stream.ts";
 import { listAll } from "./client.ts";
-import { gitlabClient, gitlabConfig, type GitlabProjectRef } from "./context.ts";
+import { gitlabClient, type GitlabProjectRef } from "./context.ts";
 
 interface ProdDeployment {
   deployment_id: string;
   environment: string;
   commit_sha: string;
   finished_at: Date;
-  is_rollback: boolean;
-  is_rework: boolean;
 }
 
 interface MergeRequestInfo {
@@ -31,21 +29,16 @@ interface MergeRequestInfo {
 /**
  * Runs after a project's deployments (the stream's finish hook), over every successful production
  * deployment stored for the project, in finished order, each compared with the previous one of
- * its environment:
- * - changes: the commits between the two SHAs (repository/compare), each given to the first
- *   deployment that shipped it and mapped to its merge request; the first deployment we know of
- *   has no predecessor, so its changes are the MRs GitLab tracked for it (one row per MR);
- * - rollbacks: a deployment of an older SHA than the running one: one the environment ran before
- *   the running one, or an ancestor of it (compare finds no new commit). Re-deploying the running
- *   SHA, or rolling forward again after a rollback, is not a rollback;
- * - rework: a deployment that shipped a merge request labelled as a hotfix.
- * Deployments whose changes are stored are not compared again.
+ * its environment: the commits between the two SHAs (repository/compare), each given to the first
+ * deployment that shipped it and mapped to its merge request; the first deployment we know of has
+ * no predecessor, so its changes are the MRs GitLab tracked for it (one row per MR). A SHA the
+ * environment ran before ships nothing. Deployments whose changes are stored are not compared again.
+ * Rollback and rework flags are derived from these rows by the transforms (int_deployment_flags).
  */
 export async function shippedChanges(ctx: CollectContext, project: GitlabProjectRef): Promise<RowsByTable> {
   const w = ctx.warehouse;
-  const cfg = gitlabConfig(ctx);
   const deployments = await w.all<ProdDeployment>(
-    `SELECT deployment_id, environment, commit_sha, finished_at, is_rollback, is_rework FROM core.deployments
+    `SELECT deployment_id, environment, commit_sha, finished_at FROM core.deployments
      WHERE source = 'gitlab' AND repo = ? AND is_production AND status = 'success' AND finished_at IS NOT NULL AND commit_sha IS NOT NULL
      ORDER BY finished_at, deployment_id`,
     [project.path],
@@ -71,22 +64,14 @@ export async function shippedChanges(ctx: CollectContext, project: GitlabProject
   const shipped = new Set(stored.map((c) => c.commit_sha).filter((s): s is string => Boolean(s)));
   const shippedMrs = new Set(stored.map((c) => c.pr_id).filter((s): s is string => Boolean(s)));
   const changes: Row[] = [];
-  const rollback = new Map<string, boolean>();
   const prevSha = new Map<string, string>();
-  // Per environment, how new each deployed SHA is: a deployment that ships new commits gets a
-  // higher rank than all before; a rollback to an ancestor never deployed ranks just below what it
-  // replaced. Going to a lower rank than the running SHA is a rollback; going up again is not.
-  const ranks = new Map<string, Map<string, number>>();
-  const tops = new Map<string, number>();
+  // Per environment, the SHAs it ran: deploying one again ships nothing.
+  const ran = new Map<string, Set<string>>();
 
   for (const d of deployments) {
     const prev = prevSha.get(d.environment);
-    const rank = ranks.get(d.environment) ?? new Map<string, number>();
-    ranks.set(d.environment, rank);
-    const top = tops.get(d.environment) ?? 0;
-    const prevRank = prev === undefined ? 0 : rank.get(prev)!;
-    let isRollback = false;
-    let newRank = top + 1;
+    const seen = ran.get(d.environment) ?? new Set<string>();
+    ran.set(d.environment, seen);
     if (prev === undefined) {
       if (!withChanges.has(d.deployment_id)) {
         for (const mr of await trackedMergeRequests(ctx, project, d)) {
@@ -96,36 +81,20 @@ export async function shippedChanges(ctx: CollectContext, project: GitlabProject
           changes.push(changeRow(project, d, info.merge_commit_sha, `mr:${info.number}`, undefined, info));
         }
       }
-    } else if (d.commit_sha === prev) {
-      // A re-deploy of what runs: ships nothing, rolls nothing back.
-      newRank = prevRank;
-    } else if (rank.has(d.commit_sha)) {
-      newRank = rank.get(d.commit_sha)!;
-      isRollback = newRank < prevRank;
-    } else if (withChanges.has(d.deployment_id)) {
-      // Compared in an earlier run: it shipped commits, so it is no rollback.
+    } else if (seen.has(d.commit_sha) || withChanges.has(d.deployment_id)) {
+      // A SHA that ran before ships nothing; a deployment compared in an earlier run keeps its changes.
     } else {
-      const commits = await compare(ctx, project, prev, d.commit_sha);
-      if (commits === undefined) {
-        // Unknown SHA (force-pushed away): nothing to attribute.
-      } else if (commits.length === 0) {
-        // An ancestor of the running SHA.
-        isRollback = true;
-        newRank = prevRank - 0.5;
-      } else {
-        for (const c of commits) {
-          if (shipped.has(c.id)) continue;
-          shipped.add(c.id);
-          const mr = mrBySha.get(c.id);
-          if (mr) shippedMrs.add(mr.pr_id);
-          changes.push(changeRow(project, d, c.id, c.id, c, mr));
-        }
+      // Unknown SHA (force-pushed away): nothing to attribute; an ancestor of the running SHA: no commit.
+      for (const c of (await compare(ctx, project, prev, d.commit_sha)) ?? []) {
+        if (shipped.has(c.id)) continue;
+        shipped.add(c.id);
+        const mr = mrBySha.get(c.id);
+        if (mr) shippedMrs.add(mr.pr_id);
+        changes.push(changeRow(project, d, c.id, c.id, c, mr));
       }
     }
-    rollback.set(d.deployment_id, isRollback);
     prevSha.set(d.environment, d.commit_sha);
-    if (!rank.has(d.commit_sha)) rank.set(d.commit_sha, newRank);
-    tops.set(d.environment, Math.max(top, newRank));
+    seen.add(d.commit_sha);
   }
 
   // Stored changes whose MR was collected (or updated) after they were written: map them again.
@@ -137,24 +106,7 @@ export async function shippedChanges(ctx: CollectContext, project: GitlabProject
     if (!sameRow(c, fresh)) changes.push(fresh);
   }
 
-  // Rework: the deployment shipped an MR labelled as a hotfix.
-  const hotfixMrs = new Set(mrs.filter((m) => (m.labels ?? []).some((l) => cfg.hotfix_labels.includes(l))).map((m) => m.pr_id));
-  const rework = new Set<string>();
-  for (const c of [...stored, ...changes]) if (c.pr_id && hotfixMrs.has(c.pr_id as string) && c.deployment_id) rework.add(c.deployment_id as string);
-
-  const changedFlags = deployments.filter((d) => (rollback.get(d.deployment_id) ?? false) !== d.is_rollback || rework.has(d.deployment_id) !== d.is_rework);
-  const deploymentRows: Row[] = [];
-  if (changedFlags.length > 0) {
-    const ids = changedFlags.map((d) => d.deployment_id);
-    const full = await w.all<Row & { deployment_id: string }>(
-      `SELECT * FROM core.deployments WHERE deployment_id IN (${ids.map(() => "?").join(", ")})`,
-      ids,
-    );
-    for (const row of full) {
-      deploymentRows.push({ ...row, is_rollback: rollback.get(row.deployment_id) ?? false, is_rework: rework.has(row.deployment_id) });
-    }
-  }
-  return { "core.changes": changes, "core.deployments": deploymentRows };
+  return { "core.changes": changes };
 }
 
 function mrFields(mr: MergeRequestInfo | undefined): Row {

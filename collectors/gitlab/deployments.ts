@@ -5,10 +5,9 @@ import { listAll, listPages } from "./client.ts";
 import { shippedChanges } from "./changes.ts";
 import { gitlabClient, gitlabConfig, gitlabProjects, projectUrl, type GitlabProjectRef } from "./context.ts";
 
-/** Per project and run: environment id → tier, and flags finish() computed earlier (kept on re-read). */
+/** Per project and run: environment id → tier. */
 interface DeploymentLookup {
   tiers: Map<number, string | null | undefined>;
-  flags: Map<string, { is_rollback: boolean; is_rework: boolean }>;
 }
 
 const lookupKey = (project: GitlabProjectRef) => `gitlab.deployments:${project.path}`;
@@ -89,7 +88,6 @@ export const deployments = defineStream<GitlabDeployment, GitlabProjectRef>({
   toRows(d, ctx, project) {
     const lookup = ctx.state.get(lookupKey(project)) as DeploymentLookup | undefined;
     const id = `gitlab:deployment:${project.path}:${d.id}`;
-    const flags = lookup?.flags.get(id);
     const pipeline = d.deployable?.pipeline;
     return {
       "core.deployments": [
@@ -106,9 +104,9 @@ export const deployments = defineStream<GitlabDeployment, GitlabProjectRef>({
           finished_at: finishedAt(d),
           status: mapDeploymentStatus(d.status),
           original_status: d.status,
-          // Computed across deployments by finish(); a re-read keeps what it found.
-          is_rollback: flags?.is_rollback ?? false,
-          is_rework: flags?.is_rework ?? false,
+          // Derived across deployments by the transforms (intermediate.int_deployment_flags).
+          is_rollback: false,
+          is_rework: false,
           // The deployable's pipeline object documents `created_at` only; `started_at` when sent.
           pipeline_started_at: pipeline?.started_at ?? pipeline?.created_at ?? null,
           url: (d.deployable as { web_url?: string } | null | undefined)?.web_url ?? null,
@@ -135,11 +133,5 @@ async function loadLookup(ctx: CollectContext, project: GitlabProjectRef): Promi
     if (httpStatusOf(error) !== 403) throw error;
     ctx.log.warn(`cannot list environments of ${project.path} (403): production is decided by the name pattern only`);
   }
-  const flags = new Map<string, { is_rollback: boolean; is_rework: boolean }>();
-  const rows = await ctx.warehouse.all<{ deployment_id: string; is_rollback: boolean; is_rework: boolean }>(
-    "SELECT deployment_id, is_rollback, is_rework FROM core.deployments WHERE source = 'gitlab' AND repo = ? AND (is_rollback OR is_rework)",
-    [project.path],
-  );
-  for (const r of rows) flags.set(r.deployment_id, { is_rollback: r.is_rollback, is_rework: r.is_rework });
-  ctx.state.set(lookupKey(project), { tiers, flags } satisfies DeploymentLookup);
+  ctx.state.set(lookupKey(project), { tiers } satisfies DeploymentLookup);
 }

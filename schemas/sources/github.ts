@@ -46,7 +46,10 @@ export const GithubSource = z.strictObject({
   /** Issues labelled e.g. `incident` in the services' repositories become incidents (`github.incidents`). */
   incidents: GithubIncidents.optional(),
   hotfix_branch_pattern: Pattern.default("^hotfix/"),
-  /** PR titles or head branches matching this mark a revert (a deployment shipping one is a rollback). */
+  /**
+   * PR titles or head branches matching this mark a revert; so do shipped commit titles, matched by the
+   * transforms in DuckDB (RE2 syntax: no look-around). A deployment shipping a revert is a rollback.
+   */
   revert_pattern: Pattern.default("^(Revert \"|revert-)"),
   page_size: z.number().int().min(1).max(100).default(100),
   /** Retries of 5xx answers and network errors; waits grow as retry_base_ms × n². */

@@ -35,8 +35,8 @@ CREATE TABLE core.deployments (
   finished_at     TIMESTAMPTZ, -- when it went live (or failed): the deployment time used by metrics
   status          VARCHAR NOT NULL CHECK (status IN ('success','failure','error','cancelled','running')), -- mapped status; only 'success' counts as a deployment
   original_status VARCHAR, -- the source's own status value
-  is_rollback     BOOLEAN NOT NULL DEFAULT false, -- re-deploys an older sha, or reverts
-  is_rework       BOOLEAN NOT NULL DEFAULT false, -- unplanned fix deployment (hotfix)
+  is_rollback     BOOLEAN NOT NULL DEFAULT false, -- the source marks it a rollback itself (events, local-git tags); the flags metrics use, derived across rows for GitHub and GitLab, are intermediate.int_deployment_flags
+  is_rework       BOOLEAN NOT NULL DEFAULT false, -- the source marks it an unplanned fix itself (a hotfix branch, events, local-git tags); see intermediate.int_deployment_flags
   pipeline_started_at TIMESTAMPTZ, -- start of the CI/CD run that ended in this deployment
   url             VARCHAR,
   updated_at      TIMESTAMPTZ,

@@ -157,7 +157,7 @@ describe("github collector against the simulator", () => {
         c: await snapshot(w, "core.changes", "change_id"),
       }).toEqual(before);
 
-      // core.changes emptied (a clean rebuild from raw pages cannot re-derive them): the next run
+      // core.changes emptied (by hand, or a rebuild from pages an older version kept): the next run
       // notices and re-attributes instead of trusting its cursor.
       await w.run("DELETE FROM core.changes");
       await runGithub(w, config);

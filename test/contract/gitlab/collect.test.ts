@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { collectSource } from "../../../collectors/core/runner.ts";
 import { gitlabSource } from "../../../collectors/gitlab/index.ts";
 import { withMemoryWarehouse } from "../../helpers/db.ts";
+import { deploymentFlags } from "../../helpers/flags.ts";
 import { manyDeployments, paymentsProject, sha } from "../../sim/gitlab/fixtures.ts";
 import { SIM_TOKEN, startGitlabSim, type GitlabSim, type GitlabSimOptions } from "../../sim/gitlab/server.ts";
 import { TOKEN_ENV, makeContext, snapshot } from "./helpers.ts";
@@ -44,10 +45,13 @@ describe("gitlab collector against the simulator (gitbeaker over HTTP)", () => {
       expect((byId.get(dep(p, 110))!.finished_at as Date).toISOString()).toBe("2026-01-09T09:01:00.000Z");
       // The pipeline was created 20 minutes before the job finished.
       expect((byId.get(dep(p, 103))!.pipeline_started_at as Date).toISOString()).toBe("2026-01-06T09:40:00.000Z");
+      // Flags are derived from the stored rows by the transforms, not written by the collector.
+      expect(deployments.filter((d) => d.is_rollback || d.is_rework)).toEqual([]);
+      const flags = [...(await deploymentFlags(w, ctx.config))];
       // 106 goes back to m1 (ran before); 109 to c2, an ancestor never deployed.
-      expect(deployments.filter((d) => d.is_rollback).map((d) => d.deployment_id)).toEqual([dep(p, 106), dep(p, 109)]);
+      expect(flags.filter(([, f]) => f.is_rollback).map(([id]) => id)).toEqual([dep(p, 106), dep(p, 109)]);
       // 105 shipped !2, labelled hotfix.
-      expect(deployments.filter((d) => d.is_rework).map((d) => d.deployment_id)).toEqual([dep(p, 105)]);
+      expect(flags.filter(([, f]) => f.is_rework).map(([id]) => id)).toEqual([dep(p, 105)]);
 
       const changes = await w.all<Record<string, unknown>>(
         "SELECT commit_sha, deployment_id, pr_id, pr_first_commit_at, first_review_at, merged_at FROM core.changes ORDER BY deployment_id, commit_sha",

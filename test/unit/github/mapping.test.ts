@@ -103,24 +103,3 @@ describe("monorepo paths for history(path:)", () => {
   });
 });
 
-describe("rollback and rework flags", () => {
-  const settings = { revert_pattern: '^(Revert "|revert-)', hotfix_branch_pattern: "^hotfix/" };
-  const d = (id: string, sha: string, ref = "main", service = "svc") => ({ deployment_id: id, service, commit_sha: sha, ref });
-  const c = (deployment_id: string, commit_sha: string, extra: { title?: string; is_revert?: boolean; is_hotfix?: boolean } = {}) => ({
-    deployment_id, commit_sha, title: extra.title ?? "change", is_revert: extra.is_revert ?? false, is_hotfix: extra.is_hotfix ?? false,
-  });
-  it.each([
-    // d1 ships a; d2 ships b; d3 goes back to a (rollback); d4 forward to b again (not a rollback).
-    ["back to an older sha, then forward again", [d("d1", "a"), d("d2", "b"), d("d3", "a"), d("d4", "b")], [c("d2", "b")], { d3: [true, false], d4: [false, false] }],
-    ["the same sha twice in a row is a re-run, not a rollback", [d("d1", "a"), d("d2", "a")], [], { d2: [false, false] }],
-    ["a revert commit shipped", [d("d1", "a"), d("d2", "r")], [c("d2", "r", { title: 'Revert "add x"' })], { d2: [true, false] }],
-    ["a revert PR shipped", [d("d1", "a"), d("d2", "r")], [c("d2", "r", { is_revert: true })], { d2: [true, false] }],
-    ["a hotfix PR shipped", [d("d1", "a"), d("d2", "h")], [c("d2", "h", { is_hotfix: true })], { d2: [false, true] }],
-    ["deployed from a hotfix branch", [d("d1", "a"), d("d2", "h", "hotfix/crash")], [], { d2: [false, true] }],
-    ["services are separate sequences", [d("w1", "a", "main", "web"), d("p1", "b", "main", "api"), d("w2", "b", "main", "web")], [], { w2: [false, false] }],
-  ] as const)("%s", async (_name, deployed, changes, expected) => {
-    const { deploymentFlags } = await import("../../../collectors/github/commits.ts");
-    const flags = deploymentFlags([...deployed], [...changes], settings);
-    for (const [id, [rollback, rework]] of Object.entries(expected)) expect([id, flags.get(id)]).toEqual([id, { rollback, rework }]);
-  });
-});
