@@ -1,6 +1,6 @@
 -- grain: one row per successful production deployment.
 -- inputs: staging.stg_deployments, staging.stg_changes, staging.stg_pull_requests, seeds.revert_patterns.
--- definition: whether the deployment is a rollback (it deploys a commit that went live before the one it replaces, or ships a revert) or rework (it ships a hotfix PR, or comes from a hotfix branch), derived from the stored deployments, changes and PRs, so a rebuild of core.* from raw pages gives the same flags; the deployment rows' own is_rollback / is_rework carry only what a source marks on a deployment itself (a hotfix branch, an events record's own flags, a local-git tag's commits).
+-- definition: whether the deployment is a rollback (it deploys a commit that went live before the one it replaces, or ships a revert; an Argo CD sync to a revision first run before the one it replaces) or rework (it ships a hotfix PR, or comes from a hotfix branch), derived from the stored deployments, changes and PRs, so a rebuild of core.* from raw pages gives the same flags; the deployment rows' own is_rollback / is_rework carry only what a source marks on a deployment itself (a hotfix branch, an events record's own flags, a local-git tag's commits).
 WITH deployed AS (
   SELECT
     deployment_id, source, repo, service, commit_sha, is_rollback AS marked_rollback, is_rework AS marked_rework,
@@ -41,6 +41,22 @@ by_changes AS (
   LEFT JOIN seeds.revert_patterns r ON r.source = s.source
   GROUP BY s.deployment_id
 ),
+-- An Argo CD sync to a revision the application first ran before the one it replaces is a rollback
+-- (an `argocd app rollback`, a canary rolled back by syncing the stable revision). Decided over every
+-- stored sync: Argo CD's own history keeps only the last ten. A re-sync of what runs, or rolling
+-- forward again after a rollback, is not one.
+argocd AS (
+  SELECT
+    deployment_id,
+    coalesce(revision_first_at < lag(revision_first_at) OVER (PARTITION BY service, repo ORDER BY finished_at, deployment_id), false) AS moves_back
+  FROM (
+    SELECT deployment_id, service, repo, finished_at,
+      -- when the application first ran this revision (a commit, or a chart version)
+      min(finished_at) OVER (PARTITION BY service, repo, coalesce(commit_sha, ref)) AS revision_first_at
+    FROM staging.stg_deployments
+    WHERE is_deployment AND source = 'argocd'
+  )
+),
 derived AS (
   SELECT
     o.deployment_id,
@@ -60,13 +76,15 @@ derived AS (
 SELECT
   d.deployment_id,
   d.service,
-  -- GitHub and GitLab: derived here across rows; the other sources mark their deployments themselves
-  coalesce(x.marked_rollback OR x.moves_back OR x.ships_revert, d.is_rollback) AS is_rollback,
+  -- GitHub and GitLab: derived here across rows; Argo CD: its syncs' revisions; the other sources
+  -- mark their deployments themselves
+  coalesce(x.marked_rollback OR x.moves_back OR x.ships_revert, d.is_rollback OR coalesce(a.moves_back, false)) AS is_rollback,
   coalesce(x.marked_rework OR x.ships_hotfix, d.is_rework) AS is_rework,
-  -- why a GitHub or GitLab deployment is flagged (false for the other sources)
-  coalesce(x.moves_back, false) AS moves_back,
+  -- why a GitHub, GitLab or Argo CD deployment is flagged (false for the other sources)
+  coalesce(x.moves_back, a.moves_back, false) AS moves_back,
   coalesce(x.ships_revert, false) AS ships_revert,
   coalesce(x.ships_hotfix, false) AS ships_hotfix
 FROM staging.stg_deployments d
 LEFT JOIN derived x ON x.deployment_id = d.deployment_id
+LEFT JOIN argocd a ON a.deployment_id = d.deployment_id
 WHERE d.is_deployment
