@@ -324,6 +324,11 @@ function pText(name: string, v: number): string {
   return v < 0.001 ? `${name}${NBSP}<${NBSP}0.001` : `${name}${NBSP}=${NBSP}${v.toFixed(3)}`;
 }
 
+/** A table cell's q-value ("q = 0.012", "q < 0.001"): p adjusted across the rows of the row's table; "" without one. */
+export function qText(row: Pick<ComparisonLike, "q_value">): string {
+  return row.q_value == null || !Number.isFinite(row.q_value) ? "" : pText("q", row.q_value);
+}
+
 /** n per window, p and q, open (censored) items and coverage, after the verdict sentence. */
 function evidence(row: ComparisonLike, meta: MetricMeta): string {
   const parts: string[] = [];

@@ -2,7 +2,7 @@ import { PALETTE, rollingMedian, toSvg } from "../charts/common.ts";
 import { sparklineChart } from "../charts/sparkline.ts";
 import type { TrendRow } from "../charts/trend.ts";
 import type { ReportData } from "../data.ts";
-import { formatInterval, metricMeta, missingText, scoped, sentence } from "../format.ts";
+import { formatInterval, metricMeta, missingText, qText, scoped, sentence } from "../format.ts";
 import { html, slug, type Html } from "../html.ts";
 import type { PageContext } from "./context.ts";
 import { figure, legend, type ChartSpec } from "./figure.ts";
@@ -62,7 +62,7 @@ export function serviceCharts(ctx: PageContext): ChartSpec[] {
 export function serviceTable(data: ReportData): Html {
   if (!data.services.length) return html`<p class="no-data">No data: no services in seeds.services.</p>`;
   return html`<div class="table-wrap"><table class="services">
-<caption>Baseline → final for each service, with the change in %<span class="screen-only">; hover a value for the full sentence and its interval</span>.</caption>
+<caption>Baseline → final for each service, with the change in % and q (p adjusted across the rows of this table)<span class="screen-only">; hover a value for the full sentence and its interval</span>.</caption>
 <thead><tr><th scope="col">Service</th>${TABLE_METRICS.map((m) => html`<th scope="col">${m === "deployment_frequency" ? "Deployments per week" : `${scoped(data.comparison.find((r) => r.metric === m && r.service === "*"), metricMeta(m)).label}${m === "change_failure_rate" ? "" : " (median)"}`}</th>`)}</tr></thead>
 <tbody>${data.services.map(
     (service) => html`<tr data-service="${service}"><th scope="row">${service}</th>${TABLE_METRICS.map((metric) => {
@@ -72,7 +72,8 @@ export function serviceTable(data: ReportData): Html {
       if (!row) return html`<td class="muted">no data</td>`;
       if (!v) return html`<td class="insufficient" title="${sentence(row, meta, data.settings.minSample)}">${missingText(row)}</td>`;
       const interval = formatInterval(row, meta);
-      return html`<td title="${sentence(row, meta, data.settings.minSample)}"><span class="pair-values">${v.from} → <b>${v.to}</b></span> <span class="change ${v.tone}">${v.arrow} ${v.change}</span>${interval ? html`<span class="print-only interval">${interval}</span>` : ""}</td>`;
+      const q = qText(row);
+      return html`<td title="${sentence(row, meta, data.settings.minSample)}"><span class="pair-values">${v.from} → <b>${v.to}</b></span> <span class="change ${v.tone}">${v.arrow} ${v.change}</span>${q ? html` <span class="q">${q}</span>` : ""}${interval ? html`<span class="print-only interval">${interval}</span>` : ""}</td>`;
     })}</tr>`,
   )}</tbody></table></div>`;
 }

@@ -1,6 +1,6 @@
 import type { ReportData } from "../data.ts";
 import type { ComparisonRow } from "../../schemas/metrics.ts";
-import { formatChange, formatInterval, formatMetric, unitSuffix, formatValue, isPlanKpi, longDate, metricMeta, missingText, PLAN_KPI_METRICS, rowMeta, scoped, sentence, SUMMARY_METRICS, targetText, tierLabel, type MetricMeta } from "../format.ts";
+import { formatChange, formatInterval, formatMetric, unitSuffix, formatValue, isPlanKpi, longDate, metricMeta, missingText, PLAN_KPI_METRICS, qText, rowMeta, scoped, sentence, SUMMARY_METRICS, targetText, tierLabel, type MetricMeta } from "../format.ts";
 import { html, type Html } from "../html.ts";
 import { evidenceLine } from "./evidence.ts";
 import { itemListToggle, itemLists } from "./item-lists.ts";
@@ -165,7 +165,8 @@ function cell(k: KeyMetric | undefined, data: ReportData): Html {
   const s = sentence(k.row, k.meta, data.settings.minSample);
   if (!v) return html`<td class="insufficient" title="${s}">${missingText(k.row)}</td>`;
   const interval = formatInterval(k.row, k.meta);
-  return html`<td title="${s}"><span class="pair-values">${v.from} → <b>${v.to}</b></span> <span class="change ${v.tone}">${v.arrow} ${v.change}</span>${interval ? html`<span class="print-only interval">${interval}</span>` : ""}</td>`;
+  const q = qText(k.row);
+  return html`<td title="${s}"><span class="pair-values">${v.from} → <b>${v.to}</b></span> <span class="change ${v.tone}">${v.arrow} ${v.change}</span>${q ? html` <span class="q">${q}</span>` : ""}${interval ? html`<span class="print-only interval">${interval}</span>` : ""}</td>`;
 }
 
 /** Key paths as one table: p99 and SLO attainment, baseline → final, with the verdicts. */
@@ -199,7 +200,7 @@ export function keyPathTable(paths: KeyMetric[], data: ReportData): Html {
   const first = rows.slice(0, KEY_PATH_ROWS);
   const rest = rows.slice(KEY_PATH_ROWS);
   return html`<div class="table-wrap"><table class="services paths">
-<caption>Key paths, worst first, baseline → final<span class="screen-only">; hover a value for the full sentence with its 95 % interval</span>.</caption>
+<caption>Key paths, worst first, baseline → final, with q (p adjusted across the rows of this table)<span class="screen-only">; hover a value for the full sentence with its 95 % interval</span>.</caption>
 ${head}<tbody>${body(first)}</tbody></table></div>${
     rest.length
       ? html`<details class="collapse more-paths"><summary>All ${rows.length} key paths (${rest.length} more)</summary><div class="table-wrap"><table class="services paths">${head}<tbody>${body(rest)}</tbody></table></div></details>`

@@ -174,6 +174,26 @@ describe("dora demo --months 3: verdicts read from the built report", () => {
     }
   });
 
+  it("the key-paths and per-service tables carry each row's q-value (adjusted across that table)", () => {
+    const q = (v: number) => (v < 0.001 ? "q < 0.001" : `q = ${v.toFixed(3)}`);
+    const paths = rows.filter((r) => r.metric.startsWith("latency_p99:") && r.service !== "*" && r.q_value != null);
+    expect(paths.length).toBeGreaterThan(10);
+    for (const r of paths) {
+      const route = r.metric.slice("latency_p99:".length);
+      const tr = new RegExp(`<tr data-service="${r.service}"><td>${r.service}</td><th scope="row"><code>${route.replace(/[{}/]/g, (c) => `\\${c}`)}</code></th>(<td[\\s\\S]*?</td>)`).exec(index);
+      expect(tr, `${r.service} ${route}`).not.toBeNull();
+      expect(text(tr![1]!), `${r.service} ${route}`).toContain(q(r.q_value!));
+      expect(r.fdr_family).toBe("key_paths");
+    }
+    const services = rows.filter((r) => r.metric === "lead_time" && r.service !== "*" && r.q_value != null);
+    expect(services.length).toBe(6);
+    for (const r of services) {
+      const tr = new RegExp(`<tr data-service="${r.service}"><th scope="row">${r.service}</th>[\\s\\S]*?</tr>`).exec(index);
+      expect(text(tr![0]), r.service).toContain(q(r.q_value!));
+      expect(r.fdr_family).toBe("dora_services");
+    }
+  });
+
   it("slides: a headline names a change only for clear verdicts", () => {
     const headings = [...slides.matchAll(/<p class="kicker">([^<]*)<\/p>\s*<h2>([^<]*)<\/h2>\s*<div class="metric ([a-z-]+)">/g)].map((m) => ({ kicker: m[1]!, h2: text(m[2]!), verdict: m[3]! }));
     expect(headings.length).toBeGreaterThanOrEqual(6);
