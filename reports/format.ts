@@ -324,6 +324,19 @@ function pText(name: string, v: number): string {
   return v < 0.001 ? `${name}${NBSP}<${NBSP}0.001` : `${name}${NBSP}=${NBSP}${v.toFixed(3)}`;
 }
 
+/**
+ * Whether the report compares the baseline with an interim window (the final window has not ended: the
+ * latest complete window of its length), which every heading, card and slide must say.
+ */
+export function isInterim(rows: readonly Pick<ComparisonLike, "window_kind">[]): boolean {
+  return rows.some((r) => r.window_kind === "interim");
+}
+
+/** "baseline versus final window", or the interim wording. */
+export function comparedText(rows: readonly Pick<ComparisonLike, "window_kind">[]): string {
+  return isInterim(rows) ? "progress so far: baseline versus the latest window as long as the final one (interim)" : "baseline versus final window";
+}
+
 /** A table cell's q-value ("q = 0.012", "q < 0.001"): p adjusted across the rows of the row's table; "" without one. */
 export function qText(row: Pick<ComparisonLike, "q_value">): string {
   return row.q_value == null || !Number.isFinite(row.q_value) ? "" : pText("q", row.q_value);
@@ -379,6 +392,7 @@ function verdictSentence(row: ComparisonLike, meta: MetricMeta, minSample?: numb
 /** The short message of a slide: "Median lead time fell 78 %". */
 export function shortSentence(row: ComparisonLike, metaIn: MetricMeta = metricMeta(row.metric, row.unit)): string {
   const meta = scoped(row, metaIn);
+  if (row.window_kind === "interim" && row.verdict !== "not measured") return `So far (interim): ${shortSentence({ ...row, window_kind: "final" }, metaIn)}`;
   if (row.verdict === "not measured") return `${meta.noun}: not measured`;
   if (row.verdict === "insufficient data" || row.baseline_value == null || row.final_value == null) return `${meta.noun}: too little data to compare`;
   if (row.verdict === "no clear change") return `${meta.noun}: no clear change`;

@@ -1,7 +1,7 @@
 import { endOfDay, milestoneCode, phaseCode, timeTicks, tickLabel } from "../charts/common.ts";
 import type { ReportData } from "../data.ts";
 import type { ComparisonRow } from "../../schemas/metrics.ts";
-import { formatChange, formatInterval, isoDate, longDate, scoped, targetText } from "../format.ts";
+import { formatChange, formatInterval, isInterim, isoDate, longDate, scoped, targetText } from "../format.ts";
 import { html, type Html } from "../html.ts";
 import { renderMarkdown } from "../markdown.ts";
 import { evidenceLine } from "./evidence.ts";
@@ -124,7 +124,7 @@ function sloSummaryRow(data: ReportData): Html | string {
   const notMet = states.filter((s) => s.state === "not-met");
   const cls = notMet.length ? "not-met" : met === slo.length ? "met" : "not-assessed";
   const names = notMet.slice(0, 3).map((s) => `${s.k.service} ${s.k.meta.key.slice(4)}`);
-  return html`<tr class="${cls}" data-metric="slo:*"><th scope="row">SLO attainment on key paths</th><td colspan="3" data-label="Final">${met} of ${slo.length} key paths met their SLO target in the final window${
+  return html`<tr class="${cls}" data-metric="slo:*"><th scope="row">SLO attainment on key paths</th><td colspan="3" data-label="Final">${met} of ${slo.length} key paths met their SLO target in the ${isInterim(data.comparison) ? "interim" : "final"} window${
     notMet.length ? html`; not met: ${names.join(", ")}${notMet.length > 3 ? ` and ${notMet.length - 3} more` : ""}` : ""
   } (each path in “Key paths” below).</td><td data-label="Target">each path's own</td><td data-label="Result"><span class="result ${cls}">${cls === "met" ? "✓ met" : cls === "not-met" ? `✗ ${notMet.length} not met` : "not assessed"}</span></td></tr>`;
 }
@@ -140,7 +140,7 @@ function extraOf(data: ReportData, row: ComparisonRow | null): ComparisonExtraLi
 function coverage(extra: ComparisonExtraLike | undefined, baseline: { from: Date; to: Date } | null): string {
   if (!extra || extra.status === "not measured") return "";
   const parts: string[] = [];
-  if (extra.window_kind === "interim") parts.push("interim final window");
+  if (extra.window_kind === "interim") parts.push("interim window");
   if (extra.window_days != null && extra.final_days_covered != null && extra.final_days_covered < extra.window_days) parts.push(`final window ${extra.final_days_covered} of ${extra.window_days} days covered`);
   const baselineDays = baseline ? Math.round((baseline.to.getTime() - baseline.from.getTime()) / 86_400_000) + 1 : null;
   if (baselineDays != null && extra.baseline_days_covered != null && extra.baseline_days_covered < baselineDays) parts.push(`baseline ${extra.baseline_days_covered} of ${baselineDays} days covered`);
@@ -159,9 +159,9 @@ export function scorecard(data: ReportData, options: { compact?: boolean } = {})
   for (const r of results) counts.set(r.cls, (counts.get(r.cls) ?? 0) + 1);
   const withTarget = results.filter((r) => r.cls !== "no-target" && r.cls !== "not-measured").length;
   return html`<div class="table-wrap scorecard-wrap"><table class="scorecard" id="${options.compact ? "scorecard-slide" : "scorecard"}">
-<caption>${withTarget ? `Targets: ${counts.get("met") ?? 0} met, ${counts.get("not-met") ?? 0} not met${counts.get("not-assessed") ? `, ${counts.get("not-assessed")} not assessed` : ""}${counts.get("not-measured") ? `; ${counts.get("not-measured")} measures not measured` : ""}. ` : ""}Baseline ${data.windows.baseline ? range(data.windows.baseline.from, data.windows.baseline.to) : "not configured"} → final ${data.windows.final ? range(data.windows.final.from, data.windows.final.to) : "not configured"}.</caption>
+<caption>${withTarget ? `Targets: ${counts.get("met") ?? 0} met, ${counts.get("not-met") ?? 0} not met${counts.get("not-assessed") ? `, ${counts.get("not-assessed")} not assessed` : ""}${counts.get("not-measured") ? `; ${counts.get("not-measured")} measures not measured` : ""}. ` : ""}Baseline ${data.windows.baseline ? range(data.windows.baseline.from, data.windows.baseline.to) : "not configured"} → ${isInterim(data.comparison) ? "interim (the final window has not ended)" : "final"} ${data.windows.final ? range(data.windows.final.from, data.windows.final.to) : "not configured"}.</caption>
 <colgroup><col class="c-measure"><col class="c-num"><col class="c-num"><col class="c-change"><col class="c-target"><col class="c-result"></colgroup>
-<thead><tr><th scope="col">Measure</th><th scope="col" class="num">Baseline</th><th scope="col" class="num">Final</th><th scope="col">Change (95 % interval)</th><th scope="col">Target</th><th scope="col">Result</th></tr></thead>
+<thead><tr><th scope="col">Measure</th><th scope="col" class="num">Baseline</th><th scope="col" class="num">${isInterim(data.comparison) ? "Interim" : "Final"}</th><th scope="col">Change (95 % interval)</th><th scope="col">Target</th><th scope="col">Result</th></tr></thead>
 <tbody>${rows.map((k, i) => {
     const v = values(k);
     const r = k.row;

@@ -1,4 +1,4 @@
-import { longDate } from "../format.ts";
+import { comparedText, longDate } from "../format.ts";
 import { phaseCode } from "../charts/common.ts";
 import { html, type Html } from "../html.ts";
 import type { PageContext } from "./context.ts";
@@ -73,7 +73,7 @@ export function reportPage(ctx: PageContext, charts: ReportCharts, info: Methods
   const body = html`<main>
 <header class="top">
 <h1>${data.settings.title}</h1>
-<p class="sub">${subtitle(ctx)} · baseline versus final window · generated ${longDate(info.generatedAt)}</p>
+<p class="sub">${subtitle(ctx)} · ${comparedText(ctx.data.comparison)} · generated ${longDate(info.generatedAt)}</p>
 ${collectionBanner(data)}
 ${staleNote(ctx)}<nav class="toc" aria-label="Sections"><a href="#scorecard-section">Scorecard</a><a href="#timeline">Timeline</a><a href="#summary">Summary</a><a href="#trends">Trends</a><a href="#reliability">Reliability</a><a href="#kpis">Plan KPIs</a><a href="#latency">Latency</a><a href="#flow">Lead time in detail</a><a href="#services">Per service</a><a href="#glossary">Glossary</a><a href="#appendix">Appendix</a></nav>
 </header>

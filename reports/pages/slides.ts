@@ -1,4 +1,4 @@
-import { formatValue, longDate, missingText, scoped, sentence, shortSentence } from "../format.ts";
+import { comparedText, formatValue, longDate, missingText, scoped, sentence, shortSentence } from "../format.ts";
 import { html, raw, type Html } from "../html.ts";
 import type { PageContext } from "./context.ts";
 import type { ChartSpec } from "./figure.ts";
@@ -26,6 +26,8 @@ function notable(paths: KeyMetric[], limit = 8): KeyMetric[] {
   const rank = (k: KeyMetric) => (k.row?.verdict === "worse" ? 0 : k.row?.verdict === "improved" ? 2 : 1);
   return [...paths].sort((a, b) => rank(a) - rank(b) || (b.row?.change_pct ?? 0) - (a.row?.change_pct ?? 0)).slice(0, limit);
 }
+
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 function slide(n: number, body: Html, cls = ""): Html {
   return html`<section class="slide ${cls}" id="slide-${n}" aria-label="Slide ${n}">${body}</section>`;
@@ -126,7 +128,7 @@ export function slidesPage(ctx: PageContext, charts: ReportCharts, info: { gener
   const paths = keys.filter((k) => k.service);
   const slides: Html[] = [];
   const add = (body: Html, cls = "") => slides.push(slide(slides.length + 1, body, cls));
-  add(html`<h1>${data.settings.title}</h1><p class="sub">${subtitle(ctx)}</p><p class="sub">Baseline versus final window · ${longDate(info.generatedAt)}</p>
+  add(html`<h1>${data.settings.title}</h1><p class="sub">${subtitle(ctx)}</p><p class="sub">${capitalized(comparedText(data.comparison))} · ${longDate(info.generatedAt)}</p>
 ${notes(`Plan ${data.windows.plan ? `${longDate(data.windows.plan.from)} – ${longDate(data.windows.plan.to)}` : "not configured"}; ${data.phases.length} phases, ${data.milestones.length} milestones.`, headline(main))}`, "title");
   add(html`<p class="kicker">The plan</p><h2>${data.phases.length} phases, ${data.milestones.length} milestones</h2>${planTimeline(ctx, { id: "slide-timeline", compact: true })}
 ${notes(...data.phases.map((p, i) => `${phaseCode(i)} ${p.name}: ${longDate(p.from)} – ${longDate(p.to)}.`), ...data.milestones.map((m, i) => `M${i + 1} ${longDate(m.date)}: ${m.label}.`))}`, "timeline-slide");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { toCsv } from "../../../reports/csv.ts";
-import { formatChange, formatMetric, formatPct, formatValue, metricMeta, rowMeta, targetText, sentence, shortSentence, type ComparisonLike } from "../../../reports/format.ts";
+import { comparedText, formatChange, formatMetric, formatPct, formatValue, metricMeta, rowMeta, targetText, sentence, shortSentence, type ComparisonLike } from "../../../reports/format.ts";
 import { escapeHtml, html, raw } from "../../../reports/html.ts";
 
 const plain = (s: string) => s.replace(/\u00a0/g, " ");
@@ -45,6 +45,23 @@ describe("sentences", () => {
   it("a slide's message is short and unsigned", () => {
     expect(plain(shortSentence(row({ metric: "change_failure_rate", baseline_value: 0.28, final_value: 0.1, change_pct: -63 })))).toBe("Change failure rate fell by 63 %");
     expect(shortSentence(row({ verdict: "insufficient data" }))).toBe("Median time to restore: too little data to compare");
+  });
+
+  it("an interim comparison says so in the sentence, the slide message and the heading", () => {
+    const interim = row({ metric: "change_failure_rate", baseline_value: 0.28, final_value: 0.1, change_pct: -63, window_kind: "interim", final_from: "2026-05-16", final_to: "2026-07-15" });
+    expect(plain(sentence(interim))).toMatch(/^Progress so far \(interim, against 2026-05-16 … 2026-07-15\): Change failure rate fell from 28\.0 % to 10\.0 %/);
+    expect(plain(shortSentence(interim))).toBe("So far (interim): Change failure rate fell by 63 %");
+    expect(comparedText([interim])).toMatch(/\(interim\)$/);
+    expect(comparedText([row({ window_kind: "final" })])).toBe("baseline versus final window");
+  });
+
+  it("change failure rate without an incident source says 'rollbacks and hotfixes only'; p and q read '< 0.001'", () => {
+    const cfr = row({ metric: "change_failure_rate", baseline_value: 0.2, final_value: 0.1, change_pct: -50, measured_by: "rollbacks and hotfixes only; incidents from sources.pagerduty", p_value: 0.0004, q_value: 0.012 });
+    expect(plain(sentence(cfr))).toMatch(/^Change failure rate \(rollbacks and hotfixes only\) fell from 20\.0 % to 10\.0 %.*; p < 0\.001, q = 0\.012\.$/);
+    expect(plain(shortSentence(cfr))).toBe("Change failure rate (rollbacks and hotfixes only) fell by 50 %");
+    expect(plain(sentence(row({ verdict: "not measured", measured_by: "sources.pagerduty with services.<service>.pagerduty" })))).toBe(
+      "Median time to restore: not measured — configure sources.pagerduty with services.<service>.pagerduty to measure it.",
+    );
   });
 });
 
