@@ -362,9 +362,11 @@ async function createInstance(path: string, settings: Record<string, string>): P
 
 /**
  * Before a warehouse file is opened for writing, it is opened read-only and its length compared with
- * the blocks its header lists (DuckDB: three 4 KiB headers, then total_blocks × block_size). A file
- * cut short (a full disk, a partial copy) can still open, and a write to it extends it with blocks
- * after a hole: refused here, the file stays as it was.
+ * the blocks in use (DuckDB: three 4 KiB headers, then blocks of block_size). A file cut short (a
+ * full disk, a partial copy) can still open, and a write to it extends it with blocks after a hole:
+ * refused here, the file stays as it was. The bound is the used blocks, not total_blocks: DuckDB
+ * trims free blocks off the end of the file while its header still counts them (a warehouse after
+ * a few nightly runs: 83 blocks listed, 81 in the file, 45 used), and that file is sound.
  */
 async function checkIntact(path: string): Promise<void> {
   const size = statSync(path).size;
@@ -378,9 +380,9 @@ async function checkIntact(path: string): Promise<void> {
     try {
       const connection = await instance.connect();
       try {
-        const reader = await connection.runAndReadAll("SELECT total_blocks, block_size FROM pragma_database_size()");
-        const [row] = reader.getRowObjectsJS() as { total_blocks: bigint | number; block_size: bigint | number }[];
-        return DUCKDB_HEADER_BYTES + Number(row?.total_blocks ?? 0) * Number(row?.block_size ?? 0);
+        const reader = await connection.runAndReadAll("SELECT used_blocks, block_size FROM pragma_database_size()");
+        const [row] = reader.getRowObjectsJS() as { used_blocks: bigint | number; block_size: bigint | number }[];
+        return DUCKDB_HEADER_BYTES + Number(row?.used_blocks ?? 0) * Number(row?.block_size ?? 0);
       } finally {
         connection.closeSync();
       }
@@ -388,7 +390,7 @@ async function checkIntact(path: string): Promise<void> {
       instance.closeSync();
     }
   })();
-  if (size < expected) throw refuse(`the file is ${size} bytes but its header lists ${expected} (it was truncated or damaged)`);
+  if (size < expected) throw refuse(`the file is ${size} bytes but the blocks in use need ${expected} (it was truncated or damaged)`);
 }
 
 /** DuckDB's file starts with a main header and two database headers of 4 KiB each. */

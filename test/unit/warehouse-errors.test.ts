@@ -89,7 +89,7 @@ describe("a damaged warehouse file", () => {
         (opened) => (opened.close(), undefined),
         (error: unknown) => error as Error,
       );
-      expect(failed?.message).toMatch(/^cannot open warehouse \S+cut\.duckdb: the file is \d+ bytes but its header lists \d+ \(it was truncated or damaged\)\. Nothing was written to it/);
+      expect(failed?.message).toMatch(/^cannot open warehouse \S+cut\.duckdb: the file is \d+ bytes but the blocks in use need \d+ \(it was truncated or damaged\)\. Nothing was written to it/);
       expect(readFileSync(cut).equals(before)).toBe(true);
       const again = await Warehouse.open(intact);
       expect((await again.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM sync.runs"))!.n).toBe(100000);
