@@ -23,20 +23,48 @@ export interface NotifyResult {
   error?: string;
 }
 
-/** The digest of run `runId`: what arrived after the previous run started. */
+/**
+ * What the last digest saw, as (kind, id) keys: production deployments by their status, incidents,
+ * and incidents resolved. A row whose key is new arrived since, however old its own times are.
+ */
+const SEEN_KEYS = `
+  SELECT 'deployment:' || status AS kind, deployment_id AS id FROM core.deployments
+   WHERE is_production AND status IN ('success', 'failure') AND finished_at IS NOT NULL
+  UNION ALL SELECT 'incident', incident_id FROM core.incidents
+  UNION ALL SELECT 'resolved', incident_id FROM core.incidents WHERE resolved_at IS NOT NULL`;
+
+/**
+ * The digest of run `runId`: what arrived since the last digest that was sent (or found nothing to
+ * send). Counted by id, not by time: a deployment recorded in a file read a night late, or a sync
+ * history Argo CD kept, finished before the previous run and is still news. Before the first digest
+ * has recorded what it saw (a warehouse from before sync.notify_seen), rows dated after the previous
+ * run's start count instead, so an upgrade does not announce the whole history.
+ */
 export async function buildDigest(w: Warehouse, config: Config, runId: string, results: SourceResult[], stageError?: string): Promise<Digest> {
-  // Unix seconds: node-api cannot bind a JS Date.
-  const previous = await w.one<{ t: number | null }>("SELECT epoch(max(started_at)) AS t FROM sync.runs WHERE run_id <> ? AND source <> 'notify'", [runId]);
-  const since = previous?.t ?? 0;
-  const d = await w.one<{ ok: number; failed: number }>(
-    `SELECT count(*) FILTER (WHERE status = 'success')::INTEGER AS ok, count(*) FILTER (WHERE status = 'failure')::INTEGER AS failed
-       FROM core.deployments WHERE is_production AND finished_at > to_timestamp(?)`,
-    [since],
-  );
-  const i = await w.one<{ created: number; resolved: number }>(
-    "SELECT count(*) FILTER (WHERE created_at > to_timestamp(?))::INTEGER AS created, count(*) FILTER (WHERE resolved_at > to_timestamp(?))::INTEGER AS resolved FROM core.incidents",
-    [since, since],
-  );
+  const seen = await w.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM sync.notify_seen");
+  let d: { ok: number; failed: number } | undefined;
+  let i: { created: number; resolved: number } | undefined;
+  if (seen?.n) {
+    const fresh = await w.all<{ kind: string; n: number }>(
+      `SELECT k.kind, count(*)::INTEGER AS n FROM (${SEEN_KEYS}) k ANTI JOIN sync.notify_seen s ON s.kind = k.kind AND s.id = k.id GROUP BY k.kind`,
+    );
+    const count = (kind: string) => fresh.find((f) => f.kind === kind)?.n ?? 0;
+    d = { ok: count("deployment:success"), failed: count("deployment:failure") };
+    i = { created: count("incident"), resolved: count("resolved") };
+  } else {
+    // Unix seconds: node-api cannot bind a JS Date.
+    const previous = await w.one<{ t: number | null }>("SELECT epoch(max(started_at)) AS t FROM sync.runs WHERE run_id <> ? AND source <> 'notify'", [runId]);
+    const since = previous?.t ?? 0;
+    d = await w.one<{ ok: number; failed: number }>(
+      `SELECT count(*) FILTER (WHERE status = 'success')::INTEGER AS ok, count(*) FILTER (WHERE status = 'failure')::INTEGER AS failed
+         FROM core.deployments WHERE is_production AND finished_at > to_timestamp(?)`,
+      [since],
+    );
+    i = await w.one<{ created: number; resolved: number }>(
+      "SELECT count(*) FILTER (WHERE created_at > to_timestamp(?))::INTEGER AS created, count(*) FILTER (WHERE resolved_at > to_timestamp(?))::INTEGER AS resolved FROM core.incidents",
+      [since, since],
+    );
+  }
   const crossed = await crossedTargets(w);
   const failed = results.filter((r) => r.status !== "success").map((r) => ({ source: r.source, error: r.error ?? "failed" }));
   if (stageError) failed.push({ source: "transform/report", error: stageError });
@@ -147,5 +175,6 @@ async function saveState(w: Warehouse): Promise<void> {
   await w.transaction(async () => {
     await w.run("DELETE FROM sync.notify_state");
     if (now.length) await w.upsert("sync.notify_state", now.map((r) => ({ ...r, updated_at: new Date() })));
+    await w.run(`INSERT INTO sync.notify_seen SELECT k.kind, k.id FROM (${SEEN_KEYS}) k ANTI JOIN sync.notify_seen s ON s.kind = k.kind AND s.id = k.id`);
   });
 }
