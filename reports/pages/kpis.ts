@@ -1,5 +1,5 @@
 import { PALETTE, toSvg } from "../charts/common.ts";
-import { availabilityChart, costChart, pipelineTimeChart, type BurnEpisodeMark } from "../charts/kpi.ts";
+import { availabilityChart, costChart, pipelineTimeChart, type BurnWeek } from "../charts/kpi.ts";
 import type { ReportData } from "../data.ts";
 import { costScale, costUnitText, formatValue, shareDigits } from "../format.ts";
 import { html, type Html } from "../html.ts";
@@ -9,8 +9,6 @@ import { planLegend } from "./trends.ts";
 
 const round = (v: number | null | undefined, d = 2) => (v == null ? null : Math.round(v * 10 ** d) / 10 ** d);
 
-/** "2026-01-05 03:00 UTC" */
-const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 /** "no data" text: absent table (an older warehouse) or no rows. */
 function emptyNote(data: ReportData, table: string, what: string): string {
@@ -29,30 +27,32 @@ function availabilitySpec(ctx: PageContext): ChartSpec {
   const { data } = ctx;
   const rows = data.kpi.availability.map((r) => ({ date: r.period_start, availability: r.availability }));
   const target = availabilityTarget(data);
-  const episodes: BurnEpisodeMark[] = data.kpi.burnEpisodes
-    .filter((e) => e.severity === "page" || e.severity === "ticket")
-    .map((e) => ({
-      start: e.started_at,
-      severity: e.severity as "page" | "ticket",
-      label: `${e.service} · ${e.severity} · ${e.pair ?? ""} · ${minute(e.started_at)} → ${e.ended_at && !e.is_open ? minute(e.ended_at) : "still open"} · peak burn rate ${e.peak_burn_rate != null ? `${e.peak_burn_rate.toFixed(1)}×` : "–"}`,
-    }));
   const title = "Availability per week, with burn-rate episodes";
-  const description = `Share of good requests per week across all services${target != null ? `, against the ${formatValue(target, "share", [target])} target (dashed)` : ""}; ticks along the bottom mark burn-rate episodes of any service, page severity on the lowest strip and ticket severity above it.`;
+  const description = `Share of good requests per week across all services${target != null ? `, against the ${formatValue(target, "share", [target])} target (dashed)` : ""}; the strip under the axis counts the burn-rate episodes that started each week in any service, paging ones on the upper row and ticket ones on the lower, darker for more.`;
   // Episodes per week beside the weekly availability, so the table says what the ticks show.
   const weekOf = (d: Date) => {
     const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
     const dow = (new Date(t).getUTCDay() + 6) % 7;
     return t - dow * 86_400_000;
   };
-  const perWeek = new Map<number, { page: number; ticket: number; peak: number | null }>();
+  const perWeek = new Map<number, { page: number; ticket: number; peak: number | null; services: Set<string> }>();
   for (const e of data.kpi.burnEpisodes) {
     const k = weekOf(e.started_at);
-    const c = perWeek.get(k) ?? { page: 0, ticket: 0, peak: null };
+    const c = perWeek.get(k) ?? { page: 0, ticket: 0, peak: null, services: new Set<string>() };
     if (e.severity === "page") c.page++;
     else c.ticket++;
+    c.services.add(e.service);
     if (e.peak_burn_rate != null) c.peak = Math.max(c.peak ?? 0, e.peak_burn_rate);
     perWeek.set(k, c);
   }
+  const episodes: BurnWeek[] = [...perWeek.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([week, c]) => ({
+      week: new Date(week),
+      page: c.page,
+      ticket: c.ticket,
+      label: `${c.services.size} service${c.services.size === 1 ? "" : "s"}${c.peak != null ? `, peak burn rate ${c.peak.toFixed(1)}×` : ""}`,
+    }));
   const tableRows = data.kpi.availability.map((r) => {
     const c = perWeek.get(r.period_start.getTime());
     return [r.period_start, round(r.availability, 6), r.target ?? target, c?.page ?? 0, c?.ticket ?? 0, round(c?.peak ?? null, 1)];
@@ -68,8 +68,8 @@ function availabilitySpec(ctx: PageContext): ChartSpec {
     legend: planLegend(ctx, [
       { label: "Weekly availability", color: PALETTE.accent, kind: "line" },
       ...(target != null ? [{ label: "Target", color: PALETTE.bad, kind: "dash" as const }] : []),
-      { label: "Burn-rate episode, page severity (lowest strip)", color: PALETTE.bad },
-      { label: "Burn-rate episode, ticket severity (strip above)", color: PALETTE.afterHours },
+      { label: "Burn-rate episodes started that week, page severity (upper row under the axis)", color: PALETTE.bad },
+      { label: "… ticket severity (lower row)", color: PALETTE.afterHours },
     ]),
     table: { columns: ["week starting", "availability", "target", "page episodes started", "ticket episodes started", "peak burn rate"], rows: tableRows },
     csv: {

@@ -59,7 +59,8 @@ h3 { font-size: 16px; margin: 0; }
 h3.sub-h { margin: 26px 0 0; font-size: 16px; }
 table.paths td, table.paths th { font-size: 13.5px; }
 .card.insufficient-data { border-left-style: dashed; border-left-color: #cbd2d9; }
-.values { margin: 10px 0 0; font-size: 26px; line-height: 1.2; font-variant-numeric: tabular-nums; }
+/* a long pair (99.891 % → 99.955 %, a cost with its unit) wraps inside the card instead of running past it */
+.values { margin: 10px 0 0; font-size: 25px; line-height: 1.2; font-variant-numeric: tabular-nums; display: flex; flex-wrap: wrap; align-items: baseline; }
 .values .from { color: var(--muted); font-weight: 500; }
 .values .arrow { color: var(--faint); margin: 0 8px; }
 .values .to { font-weight: 700; }
@@ -72,6 +73,8 @@ table.paths td, table.paths th { font-size: 13.5px; }
 .target { margin: 6px 0 0; font-size: 12.5px; font-weight: 600; display: inline-block; padding: 1px 8px; border-radius: 4px; border: 1px solid currentColor; }
 .target.met { color: var(--good); background: var(--good-bg); } .target.not-met { color: #a84300; background: var(--bad-bg); } .target.not-assessed { color: var(--muted); background: var(--neutral-bg); border-style: dashed; }
 td.over { color: #a84300; font-weight: 600; }
+.budget-line { font-size: 14px; margin: 6px 0 12px; padding: 6px 10px; border-left: 4px solid var(--faint); background: var(--soft); }
+.budget-line.over { border-left-color: var(--bad); background: var(--bad-bg); }
 .sentence { margin: 8px 0 0; font-size: 13px; color: var(--muted); }
 figure.chart { margin: 30px 0 0; break-inside: avoid; page-break-inside: avoid; }
 figcaption h3 { font-size: 16px; }

@@ -232,7 +232,35 @@ export function planKpiGroup(data: ReportData): Html | string {
   if (!kpis.length) return "";
   return html`<h3 class="sub-h" id="plan-kpis-h">Plan KPIs</h3>
 <p class="note">${headline(kpis, "plan KPIs")}${targetsLine(kpis)}</p>
+${budgetLine(data)}
 <div class="cards plan-kpis" aria-labelledby="plan-kpis-h">${kpis.map((k) => card(k, data))}</div>`;
+}
+
+/**
+ * The error budget in one line, overspending named: what all services together spent of their budget
+ * in each window, and which services spent more than theirs in the final window.
+ */
+export function budgetLine(data: ReportData): Html | string {
+  const rows = data.kpi.availabilityWindows;
+  const spent = (v: number) => `${Math.round(v * 100)}\u00a0%`;
+  const all = (w: string) => rows.find((r) => r.service === "*" && r.window_name === w && r.error_budget_spent != null);
+  const [base, fin] = [all("baseline"), all("final")];
+  if (!base && !fin) return "";
+  const parts: string[] = [];
+  const overall = [base ? `${spent(base.error_budget_spent!)} of the baseline's budget${base.error_budget_spent! > 1 ? " (over budget)" : ""}` : null, fin ? `${spent(fin.error_budget_spent!)} of the final window's${fin.error_budget_spent! > 1 ? " (over budget)" : ""}` : null].filter(Boolean);
+  parts.push(`Error budget: all services together spent ${overall.join(" and ")}.`);
+  const services = rows.filter((r) => r.service !== "*" && r.window_name === "final" && r.error_budget_spent != null);
+  const over = services.filter((r) => r.error_budget_spent! > 1).sort((a, b) => b.error_budget_spent! - a.error_budget_spent!);
+  if (services.length) {
+    const named = over.slice(0, 5).map((r) => `${r.service} (${spent(r.error_budget_spent!)})`);
+    parts.push(
+      over.length
+        ? `Over budget in the final window: ${named.join(", ")}${over.length > 5 ? ` and ${over.length - 5} more` : ""} of ${services.length} services.`
+        : `No service went over its budget in the final window.`,
+    );
+  }
+  const overClass = (fin?.error_budget_spent ?? 0) > 1 || over.length ? " over" : "";
+  return html`<p class="budget-line${overClass}">${parts.join(" ")} <a href="#error-budget">Error budget per window</a></p>`;
 }
 
 /** " Targets: 3 met, 1 not met, 1 not assessed." */

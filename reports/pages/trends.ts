@@ -182,20 +182,32 @@ export function stagesChartSpec(ctx: PageContext): ChartSpec {
   const rows: StageRow[] = ctx.data.stages
     .filter((r) => (STAGES as readonly string[]).includes(r.stage))
     .map((r) => ({ window: r.window_name === "baseline" ? "Baseline" : "Final", stage: r.stage as StageRow["stage"], hours: r.hours }));
-  const unit = hoursUnit(rows.map((r) => r.hours));
+  // the number on the Lead time card, so the stages are read against it
+  const headline = ctx.data.comparison.find((r) => r.metric === "lead_time" && r.service === "*");
+  const reference = headline
+    ? ([["Baseline", headline.baseline_value], ["Final", headline.final_value]] as const).flatMap(([window, hours]) => (hours != null && hours > 0 ? [{ window, hours }] : []))
+    : [];
+  const unit = hoursUnit([...rows.map((r) => r.hours), ...reference.map((r) => r.hours)]);
   const format = (h: number) => formatValue(h, "hours", [unit === "min" ? 0.5 : unit === "h" ? 10 : 100]);
   const title = "Where lead time goes: stages before and after";
-  const description = "Median hours in each stage (coding, waiting for review, review, merge to production) for changes with pull-request data; medians of stages do not add up exactly to the median lead time.";
+  const counted = (w: string) => Math.max(0, ...ctx.data.stages.filter((r) => r.window_name === w).map((r) => r.changes));
+  const description = `Bars: the median of each stage (coding, waiting for review, review, merge to production) over the changes with pull-request data (${counted("baseline")} baseline, ${counted("final")} final), end to end (Σ). Black mark: the median lead time of all changes, the number on the Lead time card. Each stage's median comes from different changes, so the bars do not add up to it.`;
   return {
     id: "lead-time-stages",
     title,
     description,
-    svg: rows.some((r) => r.hours != null && r.hours > 0) ? toSvg(stagesChart(rows, { document: ctx.document, title, description, format })) : null,
+    svg: rows.some((r) => r.hours != null && r.hours > 0) ? toSvg(stagesChart(rows, { document: ctx.document, title, description, format, reference })) : null,
     empty: "no stage timestamps (pull-request data) for changes in the baseline or final window.",
-    legend: legend(STAGES.map((s, i) => ({ label: { coding: "Coding (first commit → PR opened)", pickup: "Pickup (PR opened → first review)", review: "Review (first review → merge)", deploy: "Deploy (merge → production)" }[s], color: PALETTE.stages[i]! }))),
+    legend: legend([
+      ...STAGES.map((s, i) => ({ label: { coding: "Coding (first commit → PR opened)", pickup: "Pickup (PR opened → first review)", review: "Review (first review → merge)", deploy: "Deploy (merge → production)" }[s], color: PALETTE.stages[i]! })),
+      ...(reference.length ? [{ label: "Median lead time (all changes)", color: PALETTE.ink, kind: "line" as const }] : []),
+    ]),
     table: {
       columns: ["window", "stage", "median hours", "changes"],
-      rows: ctx.data.stages.map((r) => [r.window_name, r.stage, round(r.hours), r.changes]),
+      rows: [
+        ...ctx.data.stages.map((r) => [r.window_name, r.stage, round(r.hours), r.changes]),
+        ...(headline ? [["baseline", "lead time (all changes)", round(headline.baseline_value), headline.n_baseline], ["final", "lead time (all changes)", round(headline.final_value), headline.n_final]] : []),
+      ],
     },
   };
 }

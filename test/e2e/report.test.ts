@@ -263,6 +263,57 @@ describe("the evidence behind each number: lists of the window's items with link
     }
   });
 
+  it("the lead-time stages chart marks the headline median of each window: the Lead time card's numbers", async () => {
+    const { page, context } = await open(join(dir, "report", "index.html"), { viewport: { width: 1366, height: 768 } });
+    try {
+      const card = page.locator('#summary [data-metric="lead_time"] .values');
+      const [from, to] = [await card.locator(".from").innerText(), await card.locator(".to").innerText()];
+      const unit = (await card.locator(".unit").count()) ? await card.locator(".unit").innerText() : "";
+      const marks = await page.locator("#chart-lead-time-stages svg text").evaluateAll((els) => els.map((e) => e.textContent ?? "").filter((t) => t.startsWith("median lead time")));
+      const norm = (s: string) => s.replace(/\s+/g, " ").trim();
+      expect(marks.map(norm)).toEqual([`median lead time ${norm(`${from} ${unit}`)}`, `median lead time ${norm(`${to} ${unit}`)}`].map((s) => s.replace(/ $/, "")));
+      await page.locator("#chart-lead-time-stages").screenshot({ path: join(SHOTS, "lead-time-stages.png") });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("availability and error budget agree: all-services rows carry the target and every service's episodes; overspend is named in the summary", async () => {
+    const { page, context } = await open(join(dir, "report", "index.html"), { viewport: { width: 1366, height: 768 } });
+    try {
+      const rows = (await page.locator("#error-budget tbody tr").evaluateAll((trs) => trs.map((tr) => Array.from(tr.children).map((td) => (td.textContent ?? "").replace(/\u00a0/g, " "))))) as [string, string, string, string, string, string, string][];
+      const sum = (window: string, col: number) => rows.filter((r) => r[0] !== "All services" && r[1] === window).reduce((a, r) => a + Number(r[col]), 0);
+      for (const window of ["baseline", "final", "plan"]) {
+        const all = rows.find((r) => r[0] === "All services" && r[1] === window)!;
+        expect(all[3], `${window} target`).toBe("99.9 %");
+        expect(all[4], `${window} budget`).toMatch(/^\d+ %/);
+        expect(Number(all[5]), `${window} episodes`).toBe(sum(window, 5));
+        expect(Number(all[6]), `${window} paging`).toBe(sum(window, 6));
+        expect(Number(all[5])).toBeGreaterThan(0);
+      }
+      // the all-services budget spent is (1 − availability) / (1 − target), as the Availability card reads it
+      const base = rows.find((r) => r[0] === "All services" && r[1] === "baseline")!;
+      const spent = Math.round(((1 - Number(base[2].replace(" %", "")) / 100) / 0.001) * 100);
+      expect(Math.abs(Number(base[4].replace(/ %.*/, "")) - spent)).toBeLessThanOrEqual(1);
+      const line = (await page.locator("#summary .budget-line").innerText()).replace(/\u00a0/g, " ");
+      expect(line).toContain(`all services together spent ${base[4].replace(/ \(over budget\)/, "")} of the baseline's budget${base[4].includes("over") ? " (over budget)" : ""}`);
+      const overFinal = rows.filter((r) => r[0] !== "All services" && r[1] === "final" && r[4].includes("over budget"));
+      if (overFinal.length) for (const r of overFinal.slice(0, 5)) expect(line).toContain(r[0]!);
+      else expect(line).toContain("No service went over its budget in the final window");
+      // the episode strip sits under the axis: its cells are below the chart's x-axis labels
+      const strip = await page.locator("#chart-availability-weekly svg").evaluate((svg) => {
+        const cells = Array.from(svg.querySelectorAll("rect title")).filter((t) => /severity episode/.test(t.textContent ?? "")).map((t) => t.parentElement!.getBoundingClientRect().top);
+        const axis = Array.from(svg.querySelectorAll("g[aria-label='x-axis tick label'] text")).map((t) => t.getBoundingClientRect().bottom);
+        return { cells: cells.length, top: Math.min(...cells), axis: Math.max(...axis) };
+      });
+      expect(strip.cells).toBeGreaterThan(10);
+      expect(strip.top).toBeGreaterThanOrEqual(strip.axis);
+      await page.locator("#chart-availability-weekly").screenshot({ path: join(SHOTS, "availability-strip.png") });
+    } finally {
+      await context.close();
+    }
+  });
+
   it("phone (390 px): an opened list scrolls inside its card, the page does not overflow", async () => {
     const { page, context } = await open(join(dir, "report", "index.html"), { viewport: { width: 390, height: 844 } });
     try {

@@ -96,6 +96,17 @@ describe("availability from request counts", () => {
         { ...api, window_name: "final" },
         { ...api, window_name: "plan" },
       ]);
+      // all services: their budgets together. api allows 0.01 × 24,000 = 240 bad, web 0.001 × 1,000 = 1: 241 of
+      // 25,000 requests → target 1 − 241/25,000 = 0.99036; bad 3,000 + 2 = 3,002 → 3,002 / 241 = 12.456 budgets.
+      // Episodes: api's 4 (2 pages) and web's 1 ticket → 5, 2 pages.
+      const all = await w.all<Record<string, unknown>>(
+        "SELECT window_name, total_requests, target, error_budget_requests, error_budget_spent, met, burn_episodes, page_episodes FROM metrics.availability_windows WHERE service = '*' ORDER BY window_name",
+      );
+      const star = { total_requests: 25000, target: expect.closeTo(1 - 241 / 25000, 12), error_budget_requests: expect.closeTo(241, 9), error_budget_spent: expect.closeTo(3002 / 241, 9), met: false, burn_episodes: 5, page_episodes: 2 };
+      expect(all).toEqual([
+        { ...star, window_name: "final" },
+        { ...star, window_name: "plan" },
+      ]);
     });
   });
 });

@@ -84,18 +84,38 @@ describe("chart snapshots (test/output/*.svg; a -changed.svg is written on misma
     );
     const svg = snap("stages", stagesChart(rows, { document }));
     expect(svg).toContain("80.0 h"); // baseline total 8+16+24+32
+    expect(svg).not.toContain("median lead time");
   });
 
-  it("availability: weekly share against the target, burn-rate episodes on two strips by severity", () => {
+  it("stages: the headline median lead time of each window is marked on its row, inside the axis", () => {
+    const rows = (["Baseline", "Final"] as const).flatMap((window, w) =>
+      (["coding", "pickup", "review", "deploy"] as const).map((stage, i) => ({ window, stage, hours: (w ? 2 : 8) * (i + 1) })),
+    );
+    // the medians of the sums (120 h, 31 h) exceed the sums of the medians (80 h, 20 h), as with skewed stages
+    const svg = snap("stages-reference", stagesChart(rows, { document, reference: [{ window: "Baseline", hours: 120 }, { window: "Final", hours: 31 }] }));
+    expect(svg).toContain("median lead time 120.0 h");
+    expect(svg).toContain("median lead time 31.0 h");
+    // the x axis reaches past the longest mark: a tick at 120
+    expect(svg).toMatch(/>120<\/text>/);
+  });
+
+  it("availability: weekly share against the target, burn-rate episodes counted per week on a strip under the axis", () => {
     const rows = weeks.map((date, i) => ({ date, availability: 0.9985 + i * 0.0001 }));
+    // 50 services' worth in week 1 (too many ticks to tell apart): one cell with its count
     const episodes = [
-      { start: new Date(weeks[1]!.getTime() + 3600_000), severity: "page" as const, label: "payments-api · page · 14.4x 1h/5m · peak burn rate 22.0×" },
-      { start: weeks[4]!, severity: "ticket" as const, label: "search <b> · ticket" },
+      { week: weeks[1]!, page: 48, ticket: 75, label: "50 services, peak burn rate 22.0×" },
+      { week: weeks[4]!, page: 0, ticket: 1, label: "search <b>" },
     ];
     const svg = snap("availability", availabilityChart(rows, { document, plan, xDomain, target: 0.999, episodes, title: "Availability" }));
     expect(svg).toContain("99.90 %"); // the axis shows the nines
-    expect(svg).toContain("<title>payments-api · page · 14.4x 1h/5m · peak burn rate 22.0×</title>");
-    expect(svg).toContain("search &lt;b&gt; · ticket");
+    expect(svg).toContain("<title>2026-01-12 week: 48 page-severity episodes; 50 services, peak burn rate 22.0×</title>");
+    expect(svg).toContain("<title>2026-02-02 week: 1 ticket-severity episode; search &lt;b&gt;</title>");
+    // three cells (no page cell for the week without one), each with its count
+    expect(svg.match(/<title>[^<]* page-severity episode/g)?.length).toBe(1);
+    expect(svg.match(/<title>[^<]* ticket-severity episode/g)?.length).toBe(2);
+    // the strip lies under the axis: every cell starts below the plot's floor (y = 250 in a 280 px tall plot area)
+    for (const y of [...svg.matchAll(/<rect fill-opacity="[\d.]+" height="[\d.]+" width="[\d.]+" y="([\d.]+)"/g)].map((m) => Number(m[1]))) expect(y).toBeGreaterThan(260);
+    for (const n of ["48", "75", "1"]) expect(svg).toContain(`>${n}</text>`);
     expect(svg).toContain('stroke-dasharray="5,4"'); // the target line
   });
 

@@ -124,8 +124,8 @@ describe("buildReport on the fixture", () => {
       return index.slice(at, index.indexOf("</figure>", at));
     };
     expect(fig("availability-weekly")).toContain("against the 99.90\u00a0% target (dashed)");
-    expect(fig("availability-weekly")).toContain("Burn-rate episode, page severity (lowest strip)");
-    expect(fig("availability-weekly")).toMatch(/<title>payments-api · page · 14\.4x 1h\/5m · \d{4}-\d\d-\d\d 03:00 UTC → \d{4}-\d\d-\d\d 05:00 UTC · peak burn rate [\d.]+×<\/title>/);
+    expect(fig("availability-weekly")).toContain("Burn-rate episodes started that week, page severity (upper row under the axis)");
+    expect(fig("availability-weekly")).toMatch(/<title>\d{4}-\d\d-\d\d week: \d+ page-severity episodes?; \d+ services?, peak burn rate [\d.]+×<\/title>/);
     expect(csv("availability-weekly.csv").split("\r\n")[0]).toBe("week starting,availability,target,good requests,total requests,page episodes started,ticket episodes started,peak burn rate");
     const episodes = csv("availability-weekly.csv").trim().split("\r\n").slice(1).reduce((n, line) => n + Number(line.split(",")[5]) + Number(line.split(",")[6]), 0);
     expect(episodes).toBeGreaterThan(0);
