@@ -392,6 +392,12 @@ export const Config = z.strictObject({
       ctx.addIssue({ code: "custom", message: `KPI "${k.name}": service "${k.service}" is not under services`, path: ["kpis", i, "service"] });
     }
   });
+  // Argo CD has no default server: applications listed without sources.argocd would be ignored silently.
+  if (!c.sources.argocd) {
+    for (const [name, service] of Object.entries(c.services)) {
+      if (service.argocd.length) ctx.addIssue({ code: "custom", message: "lists Argo CD applications, but sources.argocd (base_url, token_env) is not configured", path: ["services", name, "argocd"] });
+    }
+  }
   c.evidence.forEach((e, i) => {
     if (e.phase === undefined) return;
     const ok = typeof e.phase === "number" ? e.phase <= c.plan.phases.length : c.plan.phases.some((p) => p.name === e.phase);

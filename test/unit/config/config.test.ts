@@ -40,6 +40,8 @@ describe("config", () => {
     ["a phase that ends before it starts", "plan:\n  start: 2025-12-01\n  phases:\n    - { name: A, from: 2026-02-01, to: 2026-01-01 }\nservices: {}\n", /plan\.phases\[0\]\.to: from must not be after to/],
     ["a pattern DuckDB's regex engine cannot run", minimal + "failures:\n  explicit_patterns: ['(?<=deploy )\\d+']\n", /failures\.explicit_patterns\[0\]: lookaround and back-references are not supported/],
     ["an invalid regular expression", minimal + "sources:\n  git:\n    tag_pattern: '(['\n", /sources\.git\.tag_pattern: expected a valid regular expression/],
+    ["Argo CD applications without sources.argocd", "plan:\n  start: 2025-12-01\nservices:\n  api:\n    argocd: [api]\n", /services\.api\.argocd: lists Argo CD applications, but sources\.argocd \(base_url, token_env\) is not configured/],
+    ["an Argo CD application name that is not one", "plan:\n  start: 2025-12-01\nservices:\n  api:\n    argocd: [Api_Prod]\n" + "sources:\n  argocd: { base_url: https://argocd.example.com }\n", /services\.api\.argocd\[0\]: expected an application name/],
   ])("%s", (_name, text, expected) => {
     const found = problems(text);
     expect(found.some((p) => expected.test(p)), found.join("\n")).toBe(true);
