@@ -1,6 +1,7 @@
 -- grain: one row per commit shipped by a successful production deployment (the per-commit view; the headline counts change units in metrics.lead_time_items).
 -- inputs: staging.stg_changes, intermediate.int_deployments.
 -- definition: lead time of one commit = finished_at of the deployment that shipped it first − its start (its PR's first commit when known, else its committed time), in hours.
+-- materialize: view (no transform reads it: a table would copy every shipped commit, 9.5M rows at 1M deployments, for readers who may never ask)
 SELECT
   c.change_id,
   c.service,

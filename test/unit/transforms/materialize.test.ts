@@ -13,10 +13,11 @@ describe("transform materialization", () => {
     expect(() => materializationOf("-- materialize: index\nSELECT 1")).toThrow(/table or view/);
   });
 
-  it("creates the staging projections (and int_lead_times, read once) as views and every other SQL relation as a table", async () => {
+  it("creates the staging projections (and int_lead_times, read once, and lead_time_commit_items, read by no transform) as views and every other SQL relation as a table", async () => {
     const steps = await plan();
     expect(steps.filter((s) => s.materialize === "view").map((s) => s.relation).sort()).toEqual([
       "intermediate.int_lead_times",
+      "metrics.lead_time_commit_items",
       "staging.stg_changes",
       "staging.stg_deployments",
       "staging.stg_incidents",
@@ -29,9 +30,10 @@ describe("transform materialization", () => {
       await w.upsert("core.deployments", [deployment("api", "2026-01-12T10:00:00Z", { deployment_id: "d1" })]);
       const result = await runTransforms(w, testConfig());
       const kinds = await w.all<{ name: string; kind: string }>(
-        `SELECT table_name AS name, table_type AS kind FROM information_schema.tables WHERE table_schema IN ('staging', 'intermediate') ORDER BY 1`,
+        `SELECT table_name AS name, table_type AS kind FROM information_schema.tables WHERE table_schema IN ('staging', 'intermediate', 'metrics') ORDER BY 1`,
       );
-      for (const k of kinds) expect({ name: k.name, kind: k.kind }).toEqual({ name: k.name, kind: k.name.startsWith("stg_") || k.name === "int_lead_times" ? "VIEW" : "BASE TABLE" });
+      const views = (name: string) => name.startsWith("stg_") || name === "int_lead_times" || name === "lead_time_commit_items";
+      for (const k of kinds) expect({ name: k.name, kind: k.kind }).toEqual({ name: k.name, kind: views(k.name) ? "VIEW" : "BASE TABLE" });
       expect(result.steps.find((s) => s.relation === "staging.stg_deployments")).toMatchObject({ materialize: "view", rows: null });
       expect(await w.one("SELECT count(*)::INTEGER AS n FROM staging.stg_deployments")).toEqual({ n: 1 });
       expect(await w.one("SELECT deployments FROM metrics.deployment_frequency WHERE grain = 'day' AND period_start = DATE '2026-01-12' AND service = 'api'")).toEqual({ deployments: 1 });
