@@ -50,7 +50,7 @@ for (const [name, mix] of scenarios) {
       sources: { github: { base_url: sim.url, token_env: "DORA_BENCH_GITHUB_TOKEN" } },
     });
     const run = async () => {
-      const ctx = { config, log: createLogger({ level: "error" }), runId: "bench", requests: { count: 0 }, state: new Map(), warehouse: w };
+      const ctx = { config, log: createLogger({ level: "error" }), runId: "bench", requests: { count: 0 }, warehouse: w };
       const started = Date.now();
       const result = await collectSource(githubSource, ctx);
       return { result, requests: ctx.requests.count, ms: Date.now() - started };

@@ -4,7 +4,7 @@ import { collectSource, markAbandonedRuns, type SourceResult } from "../collecto
 import { withCollectSettings } from "../collectors/core/settings.ts";
 import type { Logger } from "../collectors/core/log.ts";
 import { registerConfigSecrets } from "../collectors/core/secrets.ts";
-import type { Source } from "../collectors/core/stream.ts";
+import type { AnySource } from "../collectors/core/stream.ts";
 import type { Config } from "../schemas/config.ts";
 import { runTransforms, type TransformResult } from "../transforms/run.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
@@ -18,7 +18,7 @@ export interface CollectOptions {
   runId?: string;
 }
 
-export function enabledSources(config: Config, only?: string[]): Source[] {
+export function enabledSources(config: Config, only?: string[]): AnySource[] {
   const enabled = SOURCES.filter((s) => s.enabled(config));
   if (only?.length) {
     const unknown = only.filter((n) => !SOURCES.some((s) => s.name === n));
@@ -60,7 +60,7 @@ export async function collectAll(
 
 async function collectSources(
   w: Warehouse,
-  sources: Source[],
+  sources: AnySource[],
   config: Config,
   log: Logger,
   progress: Progress,
@@ -80,7 +80,6 @@ async function collectSources(
           since: options.since,
           full: options.full,
           requests,
-          state: new Map(),
           warehouse: w,
           progress: (p) => progress.tick(`${p.stream}: ${p.partition} (${p.index}/${p.partitions}), ${p.pages} pages, ${p.rows} rows`),
         }),

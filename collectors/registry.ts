@@ -1,4 +1,4 @@
-import type { Source } from "./core/stream.ts";
+import type { AnySource } from "./core/stream.ts";
 import { gitSource } from "./git/index.ts";
 import { githubSource } from "./github/index.ts";
 import { gitlabSource } from "./gitlab/index.ts";
@@ -11,4 +11,4 @@ import { argocdSource } from "./argocd/index.ts";
  * Every source `dora collect` knows, in collection order. Each collector folder exports one Source;
  * add it here (one import, one entry).
  */
-export const SOURCES: Source[] = [githubSource, gitlabSource, gitSource, pagerdutySource, prometheusSource, argocdSource, eventsSource];
+export const SOURCES: AnySource[] = [githubSource, gitlabSource, gitSource, pagerdutySource, prometheusSource, argocdSource, eventsSource];

@@ -18,7 +18,10 @@ export type Row = Record<string, unknown>;
 interface TableShape {
   columns: { name: string; type: DuckDBType }[];
   defaults: Map<string, string>;
-  naturalKey?: string[];
+  /** The columns rows are upserted by: the primary key, or the natural key the table's comment names. */
+  key?: string[];
+  /** True when `key` is a natural key (no index): rows are replaced by DELETE + INSERT. */
+  natural: boolean;
 }
 
 export interface WriteOptions {
@@ -170,7 +173,13 @@ export class Warehouse {
     // A table whose comment reads "natural key: a, b" is upserted by that key without an index.
     const comment = (await this.one<{ comment: string | null }>("SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, name]))?.comment;
     const naturalKey = /^natural key:\s*(.+)$/i.exec(comment ?? "")?.[1]?.split(",").map((k) => k.trim());
-    const shape: TableShape = { columns, defaults, naturalKey };
+    const primaryKey = (
+      await this.one<{ cols: string[] }>(
+        "SELECT constraint_column_names AS cols FROM duckdb_constraints() WHERE schema_name = ? AND table_name = ? AND constraint_type = 'PRIMARY KEY'",
+        [schema, name],
+      )
+    )?.cols;
+    const shape: TableShape = { columns, defaults, key: naturalKey ?? primaryKey, natural: naturalKey !== undefined };
     this.shapes.set(table, shape);
     return shape;
   }
@@ -276,25 +285,22 @@ export class Warehouse {
     try {
       const tempColumns = [...used].map((c) => ({ name: c, type: known.get(c)! }));
       await this.appendChunks(temp, tempColumns, rows, table);
-      if (verb === "INSERT OR REPLACE" && shape.naturalKey) {
-        const key = shape.naturalKey;
-        const missing = key.filter((k) => !used.has(k));
-        if (missing.length) throw new Error(`${table}: rows lack the key column(s) ${missing.join(", ")}`);
+      const key = verb === "INSERT OR REPLACE" ? shape.key : undefined;
+      // A key column the rows leave out takes its default, the same for every row (not for a natural key).
+      const missing = key?.filter((k) => !used.has(k) && (shape.natural || !defaults.has(k))) ?? [];
+      if (missing.length) throw new Error(`${table}: rows lack the key column(s) ${missing.join(", ")}`);
+      const given = key?.filter((k) => used.has(k)) ?? [];
+      const source = `SELECT ${select} FROM temp.${temp}${given.length ? await this.lastPerKey(temp, given) : ""}`;
+      if (key && shape.natural) {
         const match = key.map((k) => `${target}.${quoteIdent(k)} = src.${quoteIdent(k)}`).join(" AND ");
         const replace = async () => {
           await this.connection.run(`DELETE FROM ${target} USING temp.${temp} AS src WHERE ${match}`);
-          // The last row of a key within the batch wins, as with INSERT OR REPLACE. Batches rarely repeat
-          // a key, and the QUALIFY sorts the whole batch (half the time of a 500k-row upsert,
-          // bench/ingest.ts): it is added only when a cheap grouping finds a repeat.
-          const keys = key.map(quoteIdent).join(", ");
-          const repeats = await this.connection.runAndReadAll(`SELECT 1 FROM temp.${temp} GROUP BY ${keys} HAVING count(*) > 1 LIMIT 1`);
-          const dedupe = repeats.currentRowCount > 0 ? ` QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY rowid DESC) = 1` : "";
-          await this.connection.run(`INSERT INTO ${target} (${list}) SELECT ${select} FROM temp.${temp}${dedupe}`);
+          await this.connection.run(`INSERT INTO ${target} (${list}) ${source}`);
         };
         if (this.inTransaction) await replace();
         else await this.transaction(replace);
       } else {
-        await this.run(`${verb} INTO ${target} (${list}) SELECT ${select} FROM temp.${temp}`);
+        await this.run(`${verb} INTO ${target} (${list}) ${source}`);
       }
     } catch (error) {
       failed = true;
@@ -307,6 +313,18 @@ export class Warehouse {
       else await this.connection.run(`DROP TABLE IF EXISTS temp.${temp}`);
     }
     return rows.length;
+  }
+
+  /**
+   * A batch may hold a key more than once (the same item on two pages of one batch); INSERT OR REPLACE
+   * then keeps an arbitrary one, so the last row of each key is selected, as a later upsert would win.
+   * Batches rarely repeat a key and the QUALIFY sorts the whole batch (bench/RESULTS.md, ingest), so it
+   * is added only when a cheap grouping finds a repeat.
+   */
+  private async lastPerKey(temp: string, key: string[]): Promise<string> {
+    const keys = key.map(quoteIdent).join(", ");
+    const repeats = await this.connection.runAndReadAll(`SELECT 1 FROM temp.${temp} GROUP BY ${keys} HAVING count(*) > 1 LIMIT 1`);
+    return repeats.currentRowCount > 0 ? ` QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY rowid DESC) = 1` : "";
   }
 
   private async appendChunks(temp: string, cols: { name: string; type: DuckDBType }[], rows: readonly Row[], label: string) {

@@ -87,7 +87,7 @@ export function doctorCommand(): Command {
               continue;
             }
             try {
-              const result = await source.check({ config, log: silentLogger, runId: "doctor", requests: { count: 0 }, state: new Map(), warehouse: w });
+              const result = await source.check({ config, log: silentLogger, runId: "doctor", requests: { count: 0 }, warehouse: w });
               const { detail, warnings } = typeof result === "string" ? { detail: result, warnings: [] } : result;
               checks.push({ check: source.name, ok: true, detail });
               for (const warning of warnings) checks.push({ check: source.name, ok: true, warn: true, ...warning });

@@ -3,8 +3,9 @@ import type { Config } from "../../schemas/config.ts";
 import type { ArgocdSource } from "../../schemas/sources/argocd.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
 import { readSecret } from "../core/secrets.ts";
-import { defineStream, type CollectContext, type Source, type SourceCheck } from "../core/stream.ts";
-import { cloneChangesStream, configuredClones } from "../git/shipped.ts";
+import { defineStream, type CollectContext, type Source, type SourceCheck, type SourceContext } from "../core/stream.ts";
+import { GithubRun } from "../github/run.ts";
+import { cloneChangesStream, configuredClones, type ForgeState } from "../git/shipped.ts";
 import { createArgocdClient, type ArgocdClient, type ArgocdRetry } from "./client.ts";
 
 /** An application one service lists: `name`, or `namespace/name` outside Argo CD's own namespace. */
@@ -18,10 +19,6 @@ export interface ArgocdAppRef {
 
 /** Argo CD's own default for spec.revisionHistoryLimit. */
 export const DEFAULT_HISTORY_LIMIT = 10;
-
-/** ctx.state keys; tests may preset "argocd.retry" (Partial<ArgocdRetry>) for short back-offs. */
-const CLIENT = "argocd.client";
-export const RETRY_STATE = "argocd.retry";
 
 export function argocdApps(config: Config): ArgocdAppRef[] {
   return Object.entries(config.services).flatMap(([service, s]) =>
@@ -38,21 +35,42 @@ function settings(config: Config): ArgocdSource {
   return cfg;
 }
 
-/** One client per run: the token is read once (ARGOCD_TOKEN or ARGOCD_TOKEN_FILE) and never logged. */
-export function argocdClient(ctx: CollectContext): ArgocdClient {
-  let client = ctx.state.get(CLIENT) as ArgocdClient | undefined;
-  if (!client) {
-    const cfg = settings(ctx.config);
-    client = createArgocdClient({
-      baseUrl: cfg.base_url,
-      token: readSecret(cfg.token_env),
-      requests: ctx.requests,
-      log: ctx.log.child({ source: "argocd" }),
-      retry: ctx.state.get(RETRY_STATE) as Partial<ArgocdRetry> | undefined,
-    });
-    ctx.state.set(CLIENT, client);
+export interface ArgocdSourceOptions {
+  /** Retry settings of the client (tests shorten the back-off); the client's defaults otherwise. */
+  retry?: Partial<ArgocdRetry>;
+}
+
+/** What the Argo CD streams share during one run: its client, and a GitHub client for compares. */
+export class ArgocdRun implements ForgeState {
+  readonly forge: GithubRun;
+  private built: ArgocdClient | undefined;
+
+  constructor(
+    private readonly ctx: SourceContext,
+    private readonly options: ArgocdSourceOptions = {},
+  ) {
+    this.forge = new GithubRun(ctx);
   }
-  return client;
+
+  /** Built on first use: the token is read once (ARGOCD_TOKEN or ARGOCD_TOKEN_FILE) and never logged. */
+  get client(): ArgocdClient {
+    if (!this.built) {
+      const cfg = settings(this.ctx.config);
+      this.built = createArgocdClient({
+        baseUrl: cfg.base_url,
+        token: readSecret(cfg.token_env),
+        requests: this.ctx.requests,
+        log: this.ctx.log.child({ source: "argocd" }),
+        retry: this.options.retry,
+      });
+    }
+    return this.built;
+  }
+}
+
+/** The run's client. */
+export function argocdClient(ctx: CollectContext<ArgocdRun>): ArgocdClient {
+  return ctx.state.client;
 }
 
 async function getApplication(client: ArgocdClient, app: ArgocdAppRef) {
@@ -92,7 +110,7 @@ export function applicationRows(app: ArgocdApplication, config: Config, ref: Arg
   const common = { source: "argocd", service: ref.service, repo: ref.key, environment, is_production: production, is_rollback: false, is_rework: false, url };
   const rows: Row[] = (app.status?.history ?? []).map((h: ArgocdRevisionHistory) => {
     const revisions = [h.revision, ...(h.revisions ?? [])];
-    return {
+  return {
       ...common,
       deployment_id: argocdDeploymentId(ref, h.id),
       commit_sha: commitOf(revisions),
@@ -124,7 +142,7 @@ export function applicationRows(app: ArgocdApplication, config: Config, ref: Arg
 }
 
 /** The history ids stored for an application, ascending (failed operations have none). */
-async function storedIds(ctx: CollectContext, app: ArgocdAppRef): Promise<number[]> {
+async function storedIds(ctx: SourceContext, app: ArgocdAppRef): Promise<number[]> {
   const rows = await ctx.warehouse.all<{ n: number }>(
     `SELECT DISTINCT TRY_CAST(regexp_extract(deployment_id, '[^:]+$') AS BIGINT)::DOUBLE AS n FROM core.deployments
       WHERE source = 'argocd' AND repo = ? AND n IS NOT NULL ORDER BY n`,
@@ -159,7 +177,7 @@ const ranges = (list: IdRange[]) => list.map((r) => (r.from === r.to ? `${r.from
  * so the history beyond them exists only in what earlier runs stored: entries are upserted, never
  * removed, and a gap (more syncs between two runs than the limit) is logged.
  */
-export const applications = defineStream<ArgocdApplication, ArgocdAppRef>({
+export const applications = defineStream<ArgocdApplication, ArgocdAppRef, ArgocdRun>({
   id: "argocd.applications",
   item: ArgocdApplication,
   itemId: (raw) => String((raw as { metadata?: { name?: unknown } } | null)?.metadata?.name ?? "(no name)"),
@@ -196,45 +214,50 @@ export const argocdChanges = cloneChangesStream({
   clones: (config) => configuredClones(config, config.sources.argocd?.git, "sources.argocd.git", [...new Set(argocdApps(config).map((a) => a.service))]),
 });
 
-export const argocdSource: Source = {
-  name: "argocd",
-  enabled: (config) => config.sources.argocd !== undefined && argocdApps(config).length > 0,
-  streams: [applications, argocdChanges],
-  async check(ctx): Promise<SourceCheck> {
-    const client = argocdClient(ctx);
-    const { body } = await client.get("/api/v1/session/userinfo");
-    const user = body as { loggedIn?: boolean; username?: string };
-    const warnings: SourceCheck["warnings"] = [];
-    const lines: string[] = [];
-    for (const app of argocdApps(ctx.config)) {
-      const parsed = ArgocdApplication.safeParse((await getApplication(client, app)).body);
-      if (!parsed.success) throw new Error(`Argo CD application ${app.key}: the answer is not an application (${parsed.error.issues[0]?.message ?? "invalid"})`);
-      const a = parsed.data;
-      const limit = a.spec.revisionHistoryLimit ?? DEFAULT_HISTORY_LIMIT;
-      const history = a.status?.history ?? [];
-      const stored = await storedIds(ctx, app);
-      const environment = destinationOf(a);
-      const production = new RegExp(settings(ctx.config).production).test(environment);
-      lines.push(`${app.key} → ${environment}${production ? " (production)" : ""}: ${history.length} of ${limit} history entries kept`);
-      if (!production) {
-        warnings.push({
-          detail: `${app.key} deploys to ${environment}, which sources.argocd.production does not match: its syncs are not production deployments`,
-          fix: "adjust sources.argocd.production (a pattern over <cluster>/<namespace>) if this is production",
-        });
+export function createArgocdSource(options: ArgocdSourceOptions = {}): Source<ArgocdRun> {
+  return {
+    name: "argocd",
+    enabled: (config) => config.sources.argocd !== undefined && argocdApps(config).length > 0,
+    streams: [applications, argocdChanges],
+    start: (ctx) => new ArgocdRun(ctx, options),
+    async check(ctx): Promise<SourceCheck> {
+      const client = new ArgocdRun(ctx, options).client;
+      const { body } = await client.get("/api/v1/session/userinfo");
+      const user = body as { loggedIn?: boolean; username?: string };
+      const warnings: SourceCheck["warnings"] = [];
+      const lines: string[] = [];
+      for (const app of argocdApps(ctx.config)) {
+        const parsed = ArgocdApplication.safeParse((await getApplication(client, app)).body);
+        if (!parsed.success) throw new Error(`Argo CD application ${app.key}: the answer is not an application (${parsed.error.issues[0]?.message ?? "invalid"})`);
+        const a = parsed.data;
+        const limit = a.spec.revisionHistoryLimit ?? DEFAULT_HISTORY_LIMIT;
+        const history = a.status?.history ?? [];
+        const stored = await storedIds(ctx, app);
+        const environment = destinationOf(a);
+        const production = new RegExp(settings(ctx.config).production).test(environment);
+        lines.push(`${app.key} → ${environment}${production ? " (production)" : ""}: ${history.length} of ${limit} history entries kept`);
+        if (!production) {
+          warnings.push({
+            detail: `${app.key} deploys to ${environment}, which sources.argocd.production does not match: its syncs are not production deployments`,
+            fix: "adjust sources.argocd.production (a pattern over <cluster>/<namespace>) if this is production",
+          });
+        }
+        const lost = missingEntries(a, stored);
+        if (lost.length) {
+          warnings.push({
+            detail: `${app.key}: history entries ${ranges(lost)} were dropped by Argo CD before a run stored them: those deployments are missing for good`,
+            fix: `collect at least once every ${limit} syncs (schedule dora run more often), or raise spec.revisionHistoryLimit of the application`,
+          });
+        }
       }
-      const lost = missingEntries(a, stored);
-      if (lost.length) {
-        warnings.push({
-          detail: `${app.key}: history entries ${ranges(lost)} were dropped by Argo CD before a run stored them: those deployments are missing for good`,
-          fix: `collect at least once every ${limit} syncs (schedule dora run more often), or raise spec.revisionHistoryLimit of the application`,
-        });
-      }
-    }
-    return {
-      detail:
-        `${user.loggedIn === false ? "not logged in" : `authenticated as ${user.username ?? "?"}`} on ${client.baseUrl}; ${lines.join("; ")}. ` +
-        "Argo CD keeps only the last revisionHistoryLimit syncs (default 10) of an application: the nightly collection builds the history, and what it stored is kept",
-      warnings,
-    };
-  },
-};
+      return {
+        detail:
+          `${user.loggedIn === false ? "not logged in" : `authenticated as ${user.username ?? "?"}`} on ${client.baseUrl}; ${lines.join("; ")}. ` +
+          "Argo CD keeps only the last revisionHistoryLimit syncs (default 10) of an application: the nightly collection builds the history, and what it stored is kept",
+        warnings,
+      };
+    },
+  };
+}
+
+export const argocdSource = createArgocdSource();

@@ -1,8 +1,8 @@
 import type { Config } from "../../schemas/config.ts";
 import { sqlList, type Warehouse } from "../../warehouse/warehouse.ts";
 import type { Logger } from "./log.ts";
-import { writeRows } from "./runner.ts";
-import type { AnyStream, CollectContext, Page, RowsByTable, Source } from "./stream.ts";
+import type { AnySource, AnyStream, CollectContext, Page, RowsByTable } from "./stream.ts";
+import { writeRows } from "./write-rows.ts";
 
 export interface RebuildResult {
   stream: string;
@@ -23,13 +23,14 @@ export interface RebuildResult {
 export async function rebuildFromRaw(
   w: Warehouse,
   config: Config,
-  sources: Source[],
+  sources: AnySource[],
   log: Logger,
   options: { clean?: boolean; onStream?: (stream: string) => void } = {},
 ): Promise<RebuildResult[]> {
   const results: RebuildResult[] = [];
-  const ctx: CollectContext = { config, log, runId: "rebuild", requests: { count: 0 }, state: new Map(), warehouse: w };
   for (const source of sources) {
+    const base = { config, log, runId: "rebuild", requests: { count: 0 }, warehouse: w };
+    const ctx: CollectContext = { ...base, state: source.start?.(base) };
     const streams = source.streams;
     const stored = await w.all<{ stream: string; n: number }>(
       `SELECT stream, count(*)::INTEGER AS n FROM raw.pages WHERE stream IN ${sqlList(streams.map((s) => s.id))} GROUP BY stream`,
@@ -84,12 +85,12 @@ async function rebuildStream(w: Warehouse, stream: AnyStream, ctx: CollectContex
         if (list?.length) (rows[table] ??= []).push(...list);
       }
     }
-    result.rows += await writeRows(ctx, rows);
+    result.rows += await writeRows(w, rows);
   }
   if (stream.replay) {
     for (const [key, partition] of partitions) {
       const stored = byPartition.get(key);
-      if (stored) result.rows += await writeRows(ctx, await stream.replay(ctx, partition, stored));
+      if (stored) result.rows += await writeRows(w, await stream.replay(ctx, partition, stored));
     }
   }
   return result;

@@ -1,6 +1,7 @@
 import type { Config } from "../../schemas/config.ts";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
-import { writeRows } from "../core/runner.ts";
+import { finishRun, startRun } from "../core/run-log.ts";
+import { writeRows } from "../core/write-rows.ts";
 import type { RowsByTable } from "../core/stream.ts";
 import { demoCollectedAt, generateDemo, type DemoRows } from "./generate.ts";
 
@@ -45,7 +46,7 @@ export async function loadDemo(warehouse: Warehouse, config: Config, options: Lo
   const started = performance.now();
   const runId = options.runId ?? `demo-${new Date().toISOString()}`;
   const seed = options.seed ?? config.sources.demo?.seed ?? 42;
-  await warehouse.run("INSERT OR REPLACE INTO sync.runs (run_id, source, started_at, status) VALUES (?, 'demo', now(), 'running')", [runId]);
+  await startRun(warehouse, runId, "demo");
   const rows: Record<string, number> = {};
   try {
     options.onProgress?.(`generating ${Object.keys(config.services).length} services, seed ${seed}…`);
@@ -56,15 +57,15 @@ export async function loadDemo(warehouse: Warehouse, config: Config, options: Lo
       }
       for (const table of TABLES) {
         options.onProgress?.(`writing ${data[table].length} ${table.replace(/^core\./, "")}…`);
-        rows[table] = await writeRows({ warehouse }, { [table]: data[table] } as RowsByTable, demoCollectedAt(config));
+        rows[table] = await writeRows(warehouse, { [table]: data[table] } as RowsByTable, demoCollectedAt(config));
       }
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await warehouse.run("UPDATE sync.runs SET finished_at = now(), status = 'failure', error = ? WHERE run_id = ? AND source = 'demo'", [message, runId]);
+    await finishRun(warehouse, runId, "demo", { status: "failure", error: message });
     throw new Error(message.startsWith("demo:") ? message : `demo: ${message}`, { cause: error });
   }
   const total = Object.values(rows).reduce((a, b) => a + b, 0);
-  await warehouse.run("UPDATE sync.runs SET finished_at = now(), status = 'success', rows = ? WHERE run_id = ? AND source = 'demo'", [total, runId]);
+  await finishRun(warehouse, runId, "demo", { status: "success", rows: total });
   return { rows, ms: Math.round(performance.now() - started), runId };
 }

@@ -5,8 +5,8 @@ import type { Config } from "../../schemas/config.ts";
 import { StoredEvent, type StoredEvent as StoredEventT } from "../../schemas/events.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
 import { git } from "../git/git.ts";
-import { cloneChangesStream, configuredClones } from "../git/shipped.ts";
-import { defineStream, type CollectContext, type Page, type RowsByTable, type Source } from "../core/stream.ts";
+import { cloneChangesStream, configuredClones, forgeState, type ForgeState } from "../git/shipped.ts";
+import { defineStream, type Page, type RowsByTable, type Source, type SourceContext } from "../core/stream.ts";
 import { csvEvent, parseCsvLine, readLines } from "./files.ts";
 import { spoolDir, spoolFiles } from "./spool.ts";
 
@@ -21,7 +21,7 @@ export function eventsConfigured(config: Config): boolean {
 }
 
 /** The files to read: the spool's (recorded and received events) and the configured ones. */
-async function eventFiles(ctx: CollectContext): Promise<string[]> {
+async function eventFiles(ctx: SourceContext): Promise<string[]> {
   const events = ctx.config.sources.events!;
   const spool = await spoolFiles(spoolDir(ctx.config, ctx.config.warehouse));
   return [...new Set([...spool, ...events.files.map((f) => resolve(f))])];
@@ -168,10 +168,11 @@ export const eventChangesStream = cloneChangesStream({
   clones: (config) => configuredClones(config, config.sources.events?.git, "sources.events.git"),
 });
 
-export const eventsSource: Source = {
+export const eventsSource: Source<ForgeState> = {
   name: "events",
   enabled: eventsConfigured,
   streams: [eventFilesStream, eventChangesStream],
+  start: forgeState,
   // Collecting reads files; the only API it calls is the forge's, for the commits of recorded deployments.
   credentials: (config) =>
     `the token in ${config.sources.github?.token_env ?? "GITHUB_TOKEN"} (sources.github.token_env), which reads the commits of recorded deployments from GitHub`,

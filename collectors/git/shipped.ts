@@ -5,8 +5,8 @@ import { GitCommit } from "../../schemas/git.ts";
 import { GithubCompareCommit } from "../../schemas/github.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
 import { httpStatusOf } from "../core/errors.ts";
-import { defineStream, type CollectContext, type Page } from "../core/stream.ts";
-import { githubClient } from "../github/client.ts";
+import { defineStream, type CollectContext, type Page, type SourceContext } from "../core/stream.ts";
+import { GithubRun } from "../github/run.ts";
 import { restPages } from "../github/pages.ts";
 import { commitsBetween, git } from "./git.ts";
 
@@ -44,8 +44,17 @@ const DEPLOYMENTS_PER_PAGE = 50;
  * deployed before (a rollback, a re-sync) ships none. Each deployment's commits are a page item, so
  * `dora rebuild` gives the same changes without the clone.
  */
+/** What a source with a clone-or-forge changes stream keeps during a run: a GitHub client for compares, built on first use. */
+export interface ForgeState {
+  forge: GithubRun;
+}
+
+export function forgeState(ctx: SourceContext): ForgeState {
+  return { forge: new GithubRun(ctx) };
+}
+
 export function cloneChangesStream(options: { id: string; source: string; clones: (config: Config) => ServiceClone[] }) {
-  return defineStream<ShippedCommits, ServiceClone>({
+  return defineStream<ShippedCommits, ServiceClone, ForgeState>({
     id: options.id,
     item: ShippedCommits,
     itemId: (raw) => String((raw as { deployment_id?: unknown } | null)?.deployment_id ?? "?"),
@@ -129,7 +138,7 @@ async function* shippedPages(ctx: CollectContext, source: string, clone: Extract
  * of an ancestor (a rollback) ships none. A sha GitHub does not know (404) is logged and left
  * unattributed; a refused token fails the partition through the runner like any request.
  */
-async function* comparedPages(ctx: CollectContext, source: string, target: Extract<ServiceClone, { kind: "github" }>, since: string | undefined): AsyncGenerator<Page> {
+async function* comparedPages(ctx: CollectContext<ForgeState>, source: string, target: Extract<ServiceClone, { kind: "github" }>, since: string | undefined): AsyncGenerator<Page> {
   const deployed = await deployedOf(ctx, source, target.service);
   const [owner, name] = target.repo.split("/") as [string, string];
   const shipped = new Set<string>();
@@ -146,7 +155,7 @@ async function* comparedPages(ctx: CollectContext, source: string, target: Extra
     const commits: GitCommit[] = [];
     try {
       const params = { owner, repo: name, basehead: `${base}...${sha}`, per_page: 100 };
-      for await (const page of restPages<unknown>(githubClient(ctx), "GET /repos/{owner}/{repo}/compare/{basehead}", params, (data) => (data as { commits?: unknown[] }).commits ?? [])) {
+      for await (const page of restPages<unknown>(ctx.state.forge.client, "GET /repos/{owner}/{repo}/compare/{basehead}", params, (data) => (data as { commits?: unknown[] }).commits ?? [])) {
         for (const raw of page.items) {
           const c = GithubCompareCommit.parse(raw);
           if (shipped.has(c.sha)) continue;

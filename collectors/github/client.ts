@@ -3,9 +3,8 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import type { CollectContext } from "../core/stream.ts";
 import type { Logger } from "../core/log.ts";
-import { readSecret } from "../core/secrets.ts";
 import type { GithubSource } from "../../schemas/sources/github.ts";
-import { githubSettings } from "./targets.ts";
+import type { GithubRun } from "./run.ts";
 
 const DoraOctokit = Octokit.plugin(throttling, retry);
 export type GithubRest = InstanceType<typeof DoraOctokit>;
@@ -93,14 +92,9 @@ export function defaultGraphqlUrl(baseUrl: string): string {
   return /\/api\/v3$/.test(base) ? base.replace(/\/v3$/, "/graphql") : `${base}/graphql`;
 }
 
-/** One client per run, built on first use (the token is read once, through readSecret). */
-export function githubClient(ctx: CollectContext): GithubClient {
-  const cached = ctx.state.get("github.client") as GithubClient | undefined;
-  if (cached) return cached;
-  const settings = githubSettings(ctx.config);
-  const client = createGithubClient({ settings, token: readSecret(settings.token_env), log: ctx.log.child({ source: "github" }), requests: ctx.requests });
-  ctx.state.set("github.client", client);
-  return client;
+/** The run's client (GithubRun builds it on first use). */
+export function githubClient(ctx: CollectContext<GithubRun>): GithubClient {
+  return ctx.state.client;
 }
 
 /** The `rel="next"` URL of a Link header, if any. */

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { GithubCommitAssociation, GithubCompareCommit, GithubPathCommit } from "../../schemas/github.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
-import { defineStream, type CollectContext, type FinishResult, type Page, type RowsByTable } from "../core/stream.ts";
+import { defineStream, type FinishResult, type Page, type RowsByTable } from "../core/stream.ts";
 import { githubClient } from "./client.ts";
+import type { GithubContext, GithubRun } from "./run.ts";
 import { graphqlPages, graphqlQuery, restPages } from "./pages.ts";
 import { entityId, githubSettings, repoTargets, type RepoTarget } from "./targets.ts";
 
@@ -24,7 +25,7 @@ interface Deployed {
 }
 
 /** What the pages of one repository brought, for finish(). */
-interface RepoWork {
+export interface RepoWork {
   commits: Map<string, GithubCompareCommit>;
   /** Per service: the commits its compare ranges returned (a walk never leaves them). */
   ranges: Map<string, Set<string>>;
@@ -44,14 +45,14 @@ interface RepoWork {
  * One compare covers all new deployments of a service (their ancestry is walked locally through
  * `parents`), so the cost is one request per 100 new commits, not one per deployment.
  */
-export const commits = defineStream<ChangeItem, RepoTarget>({
+export const commits = defineStream<ChangeItem, RepoTarget, GithubRun>({
   id: "github.commits",
   concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: ChangeItem,
   itemId: (raw) => String((raw as { sha?: unknown; oid?: unknown })?.sha ?? (raw as { oid?: unknown })?.oid ?? "?"),
   partitions: (ctx) => {
     const targets = repoTargets(ctx.config);
-    ctx.state.set(READS_KEY, { order: targets.map((t) => t.repo), loading: new Map() } satisfies StoredReads);
+    ctx.state.commits.order = targets.map((t) => t.repo);
     return targets;
   },
   partitionKey: (t) => t.repo,
@@ -64,7 +65,7 @@ export const commits = defineStream<ChangeItem, RepoTarget>({
 });
 
 /** What attributing one repository's commits reads from the warehouse: its stored rows. */
-interface StoredRepo {
+export interface StoredRepo {
   /** Its rows in core.changes (attributed or not). */
   changes: number;
   /** Its successful production deployments, oldest first. */
@@ -74,42 +75,44 @@ interface StoredRepo {
   attributed: { service: string; deployment_id: string; commit_sha: string }[];
 }
 
-interface StoredReads {
+/** What github.commits keeps during one run (GithubRun.commits). */
+export class CommitsRun {
   /** The repositories in the order the stream collects them. */
-  order: string[];
-  /** Loaded or loading, until the repository's finish() takes them. */
-  loading: Map<string, Promise<StoredRepo>>;
+  order: string[] = [];
+  /** Stored rows loaded or loading, until the repository's finish() takes them. */
+  readonly loading = new Map<string, Promise<StoredRepo>>();
+  /** What the pages of each repository brought, until its finish(). */
+  readonly work = new Map<string, RepoWork>();
+
+  /** `chunk`: how many repositories' stored rows are read at once. */
+  constructor(readonly chunk: number) {}
 }
-
-const READS_KEY = "github.commits:reads";
-
-/** How many repositories' stored rows are read at once (a setting for tests). */
-export const STORED_READS = { chunk: 25 };
 
 /**
  * The stored rows of a repository, read with those of the next repositories in the stream's order
- * (STORED_READS.chunk at a time): one scan of each table per chunk instead of one per repository and
- * service, which made these reads most of a nightly run's time at 200 repositories. Each repository
- * writes only its own rows, so what was read for the later ones is still what they would read.
+ * (`chunk` at a time): one scan of each table per chunk instead of one per repository and service,
+ * as these reads grow with the repositories of a nightly run (bench/RESULTS.md, nightly at 200
+ * repositories). Each repository writes only its own rows, so what was read for the later ones is
+ * still what they would read.
  */
-async function storedOf(ctx: CollectContext, repo: string): Promise<StoredRepo> {
-  let reads = ctx.state.get(READS_KEY) as StoredReads | undefined;
-  if (!reads) ctx.state.set(READS_KEY, (reads = { order: [repo], loading: new Map() }));
+async function storedOf(ctx: GithubContext, repo: string): Promise<StoredRepo> {
+  const reads = ctx.state.commits;
+  if (!reads.order.includes(repo)) reads.order.push(repo);
   const pending = reads.loading.get(repo);
   if (pending) return pending;
   const at = Math.max(0, reads.order.indexOf(repo));
-  const chunk = [repo, ...reads.order.slice(at + 1, at + STORED_READS.chunk).filter((r) => r !== repo && !reads.loading.has(r))];
+  const chunk = [repo, ...reads.order.slice(at + 1, at + reads.chunk).filter((r) => r !== repo && !reads.loading.has(r))];
   const loaded = loadStored(ctx, chunk);
   for (const r of chunk) reads.loading.set(r, loaded.then((m) => m.get(r)!));
   return reads.loading.get(repo)!;
 }
 
 /** Forgets a repository's stored rows once its attribution is done. */
-function releaseStored(ctx: CollectContext, repo: string): void {
-  (ctx.state.get(READS_KEY) as StoredReads | undefined)?.loading.delete(repo);
+function releaseStored(ctx: GithubContext, repo: string): void {
+  ctx.state.commits.loading.delete(repo);
 }
 
-async function loadStored(ctx: CollectContext, repos: string[]): Promise<Map<string, StoredRepo>> {
+async function loadStored(ctx: GithubContext, repos: string[]): Promise<Map<string, StoredRepo>> {
   const w = ctx.warehouse;
   const out = new Map<string, StoredRepo>(repos.map((r) => [r, { changes: 0, deployed: [], pulls: [], attributed: [] }]));
   const inChunk = "repo IN (SELECT unnest(string_split(?, chr(10))))";
@@ -149,17 +152,16 @@ function rangeOf(work: RepoWork, service: string): Set<string> {
   return range;
 }
 
-function workOf(ctx: CollectContext, target: RepoTarget): RepoWork {
-  const key = `github.commits:${target.repo}`;
-  let work = ctx.state.get(key) as RepoWork | undefined;
+function workOf(ctx: GithubContext, target: RepoTarget): RepoWork {
+  let work = ctx.state.commits.work.get(target.repo);
   if (!work) {
     work = { commits: new Map(), ranges: new Map(), associations: new Map(), touching: new Map(), plan: new Map(), maxFinished: undefined };
-    ctx.state.set(key, work);
+    ctx.state.commits.work.set(target.repo, work);
   }
   return work;
 }
 
-async function* changePages(ctx: CollectContext, target: RepoTarget, cursor: string | undefined): AsyncGenerator<Page> {
+async function* changePages(ctx: GithubContext, target: RepoTarget, cursor: string | undefined): AsyncGenerator<Page> {
   const client = githubClient(ctx);
   const work = workOf(ctx, target);
   // A cursor with no change behind it (core.changes cleaned by `dora rebuild --clean`, say) would
@@ -323,9 +325,9 @@ interface PullRow {
   is_hotfix: boolean;
 }
 
-async function finishRepo(ctx: CollectContext, target: RepoTarget): Promise<FinishResult> {
+async function finishRepo(ctx: GithubContext, target: RepoTarget): Promise<FinishResult> {
   const work = workOf(ctx, target);
-  ctx.state.delete(`github.commits:${target.repo}`);
+  ctx.state.commits.work.delete(target.repo);
   const stored = await storedOf(ctx, target.repo);
   releaseStored(ctx, target.repo);
   const rows: Row[] = [];
@@ -347,7 +349,7 @@ async function finishRepo(ctx: CollectContext, target: RepoTarget): Promise<Fini
  * attributed them one range at a time. A service's range is what the compares between its own
  * deployments brought.
  */
-async function replayRepo(ctx: CollectContext, target: RepoTarget, pages: Page[]): Promise<RowsByTable> {
+async function replayRepo(ctx: GithubContext, target: RepoTarget, pages: Page[]): Promise<RowsByTable> {
   const stored = (await loadStored(ctx, [target.repo])).get(target.repo)!;
   const work: RepoWork = { commits: new Map(), ranges: new Map(), associations: new Map(), touching: new Map(), plan: new Map(), maxFinished: undefined };
   const compares = new Map<string, Set<string>>();

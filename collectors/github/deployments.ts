@@ -1,5 +1,6 @@
 import { GithubDeployment, GithubRestDeployment } from "../../schemas/github.ts";
-import { defineStream, type CollectContext, type Page } from "../core/stream.ts";
+import { defineStream, type Page } from "../core/stream.ts";
+import type { GithubContext, GithubRun } from "./run.ts";
 import { githubClient } from "./client.ts";
 import { deploymentRow, type DeploymentStatus } from "./deployment-row.ts";
 import { graphqlQuery, restPages } from "./pages.ts";
@@ -22,14 +23,14 @@ const PENDING_WINDOW_MS = 14 * 24 * 3600_000;
  * GitHub Deployments: REST lists them newest first (it alone says `production_environment`); one
  * GraphQL `nodes(ids:)` query per page fetches their statuses, instead of one REST call per deployment.
  */
-export const deployments = defineStream<GithubDeployment, RepoTarget>({
+export const deployments = defineStream<GithubDeployment, RepoTarget, GithubRun>({
   id: "github.deployments",
   concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubDeployment,
   itemId: (raw) => String((raw as { deployment?: { id?: unknown } })?.deployment?.id ?? "?"),
   partitions: async (ctx) => {
     const targets = targetsUsing(ctx.config, "deployments");
-    if (targets.length) ctx.state.set(PENDING_KEY, await runningDeployments(ctx));
+    if (targets.length) ctx.state.running = await runningDeployments(ctx);
     return targets;
   },
   partitionKey: (t) => t.repo,
@@ -40,7 +41,7 @@ export const deployments = defineStream<GithubDeployment, RepoTarget>({
   cursorOf: (item) => item.deployment.created_at,
 });
 
-async function* deploymentPages(ctx: CollectContext, target: RepoTarget, since: string | undefined): AsyncGenerator<Page> {
+async function* deploymentPages(ctx: GithubContext, target: RepoTarget, since: string | undefined): AsyncGenerator<Page> {
   const client = githubClient(ctx);
   const stopAt = oldestPending(ctx, target, since);
   const params = { owner: target.owner, repo: target.name, per_page: githubSettings(ctx.config).page_size };
@@ -68,14 +69,12 @@ function createdAt(raw: unknown): string {
   return parsed.success ? new Date(parsed.data.created_at).toISOString() : "9999";
 }
 
-const PENDING_KEY = "github.deployments:running";
-
 /**
  * When each repository's stored deployments still waiting for a final status started, read once as
  * the stream starts: one query for the organisation, instead of one per repository (each a scan of
- * core.deployments that also committed the pages before it, most of a nightly run's time).
+ * core.deployments, and a commit of the pages pending before it).
  */
-async function runningDeployments(ctx: CollectContext): Promise<Map<string, number[]>> {
+async function runningDeployments(ctx: GithubContext): Promise<Map<string, number[]>> {
   const rows = await ctx.warehouse.all<{ repo: string; started: number[] }>(
     `SELECT repo, list(epoch_ms(started_at)) AS started FROM core.deployments
       WHERE source = 'github' AND deployment_id LIKE 'github:deployment:%' AND status = 'running' AND started_at IS NOT NULL
@@ -85,10 +84,10 @@ async function runningDeployments(ctx: CollectContext): Promise<Map<string, numb
 }
 
 /** The stop time: the cursor (less the overlap), or earlier if a recent deployment is still running. */
-function oldestPending(ctx: CollectContext, target: RepoTarget, since: string | undefined): string | undefined {
+function oldestPending(ctx: GithubContext, target: RepoTarget, since: string | undefined): string | undefined {
   if (!since) return undefined;
   const from = Date.parse(since) - PENDING_WINDOW_MS;
-  const running = (ctx.state.get(PENDING_KEY) as Map<string, number[]> | undefined)?.get(target.repo) ?? [];
+  const running = ctx.state.running.get(target.repo) ?? [];
   const oldest = Math.min(...running.filter((t) => t >= from));
   const pending = Number.isFinite(oldest) ? new Date(oldest).toISOString() : undefined;
   return pending && pending < since ? pending : since;
@@ -111,7 +110,7 @@ export function deploymentState(item: GithubDeployment): { status: DeploymentSta
   return { status: mapped[state] ?? "running", original: state, at: mapped[state] ? latest.createdAt : null };
 }
 
-function toDeploymentRows(item: GithubDeployment, ctx: CollectContext, target: RepoTarget) {
+function toDeploymentRows(item: GithubDeployment, ctx: GithubContext, target: RepoTarget) {
   const d = item.deployment;
   const state = deploymentState(item);
   // Each service whose environment pattern matches gets the deployment (a monorepo deploying several

@@ -1,6 +1,5 @@
 import type { Config } from "../../schemas/config.ts";
 import type { Source } from "../core/stream.ts";
-import { githubClient } from "./client.ts";
 import { commits } from "./commits.ts";
 import { deployments } from "./deployments.ts";
 import { issues } from "./issues.ts";
@@ -8,6 +7,7 @@ import { pullRequests } from "./pull-requests.ts";
 import { releases } from "./releases.ts";
 import { tags } from "./tags.ts";
 import { repoTargets } from "./targets.ts";
+import { GithubRun, type GithubSourceOptions } from "./run.ts";
 import { workflowRuns } from "./workflow-runs.ts";
 
 /**
@@ -16,15 +16,20 @@ import { workflowRuns } from "./workflow-runs.ts";
  * reads the deployments and pull requests written just before it. Labelled issues become incidents
  * when sources.github.incidents.labels names any (`github.incidents`).
  */
-export const githubSource: Source = {
-  name: "github",
-  enabled: (config: Config) => config.sources.github !== undefined && repoTargets(config).length > 0,
-  streams: [deployments, releases, tags, workflowRuns, pullRequests, commits, issues],
-  check: async (ctx) => {
-    const { rest } = githubClient(ctx);
-    const { data } = await rest.request("GET /rate_limit");
-    const core = data.resources.core;
-    const reset = new Date(core.reset * 1000).toISOString();
-    return `authenticated; ${core.remaining}/${core.limit} REST requests left until ${reset}; GraphQL ${data.resources.graphql?.remaining ?? "?"} points`;
-  },
-};
+export function createGithubSource(options: GithubSourceOptions = {}): Source<GithubRun> {
+  return {
+    name: "github",
+    enabled: (config: Config) => config.sources.github !== undefined && repoTargets(config).length > 0,
+    streams: [deployments, releases, tags, workflowRuns, pullRequests, commits, issues],
+    start: (ctx) => new GithubRun(ctx, options),
+    check: async (ctx) => {
+      const { rest } = new GithubRun(ctx, options).client;
+      const { data } = await rest.request("GET /rate_limit");
+      const core = data.resources.core;
+      const reset = new Date(core.reset * 1000).toISOString();
+      return `authenticated; ${core.remaining}/${core.limit} REST requests left until ${reset}; GraphQL ${data.resources.graphql?.remaining ?? "?"} points`;
+    },
+  };
+}
+
+export const githubSource = createGithubSource();

@@ -2,6 +2,7 @@ import { GithubIssue } from "../../schemas/github.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
 import { extractRefs } from "../pagerduty/refs.ts";
 import { defineStream } from "../core/stream.ts";
+import type { GithubRun } from "./run.ts";
 import { githubClient } from "./client.ts";
 import { restPages } from "./pages.ts";
 import { repoTargets, type RepoTarget, githubSettings } from "./targets.ts";
@@ -19,7 +20,7 @@ export interface IssueLabelTarget {
  * repository and label, so "any of the labels" needs no client-side merge and each walk keeps its own
  * cursor; an issue with two of the labels is upserted twice under the same id.
  */
-export const issues = defineStream<GithubIssue, IssueLabelTarget>({
+export const issues = defineStream<GithubIssue, IssueLabelTarget, GithubRun>({
   id: "github.incidents",
   concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubIssue,

@@ -1,6 +1,7 @@
 import { GithubPullRequest } from "../../schemas/github.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
-import { defineStream, type CollectContext } from "../core/stream.ts";
+import { defineStream } from "../core/stream.ts";
+import type { GithubContext, GithubRun } from "./run.ts";
 import { githubClient } from "./client.ts";
 import { graphqlPages } from "./pages.ts";
 import { entityId, githubSettings, matches, type RepoTarget, repoTargets } from "./targets.ts";
@@ -27,7 +28,7 @@ const PULLS_QUERY = `query($owner: String!, $name: String!, $first: Int!, $after
 }`;
 
 /** Merged pull requests with first-commit, opened, first-review and merged times. */
-export const pullRequests = defineStream<GithubPullRequest, RepoTarget>({
+export const pullRequests = defineStream<GithubPullRequest, RepoTarget, GithubRun>({
   id: "github.pull_requests",
   concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubPullRequest,
@@ -48,7 +49,7 @@ export const pullRequests = defineStream<GithubPullRequest, RepoTarget>({
   cursorOf: (pr) => new Date(pr.updatedAt).toISOString(),
 });
 
-function pullRequestRows(pr: GithubPullRequest, ctx: CollectContext, target: RepoTarget): Row[] {
+function pullRequestRows(pr: GithubPullRequest, ctx: GithubContext, target: RepoTarget): Row[] {
   const settings = githubSettings(ctx.config);
   const author = pr.author?.login ?? null;
   const labels = (pr.labels?.nodes ?? []).map((l) => l.name);

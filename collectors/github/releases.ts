@@ -1,5 +1,6 @@
 import { GithubRelease } from "../../schemas/github.ts";
 import { defineStream } from "../core/stream.ts";
+import type { GithubRun } from "./run.ts";
 import { githubClient } from "./client.ts";
 import { deploymentRow } from "./deployment-row.ts";
 import { graphqlPages } from "./pages.ts";
@@ -15,7 +16,7 @@ const RELEASES_QUERY = `query($owner: String!, $name: String!, $first: Int!, $af
 }`;
 
 /** Releases as production deployments: published ones; drafts and pre-releases only when configured. */
-export const releases = defineStream<GithubRelease, RepoTarget>({
+export const releases = defineStream<GithubRelease, RepoTarget, GithubRun>({
   id: "github.releases",
   concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubRelease,

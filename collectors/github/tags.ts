@@ -1,5 +1,6 @@
 import { GithubTag } from "../../schemas/github.ts";
 import { defineStream } from "../core/stream.ts";
+import type { GithubRun } from "./run.ts";
 import { githubClient } from "./client.ts";
 import { deploymentRow } from "./deployment-row.ts";
 import { graphqlPages } from "./pages.ts";
@@ -38,7 +39,7 @@ function commitDate(raw: unknown): string | undefined {
 }
 
 /** Tags matching a pattern as production deployments (GraphQL, newest commit first). */
-export const tags = defineStream<GithubTag, RepoTarget>({
+export const tags = defineStream<GithubTag, RepoTarget, GithubRun>({
   id: "github.tags",
   concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubTag,

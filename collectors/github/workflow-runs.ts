@@ -1,5 +1,6 @@
 import { GithubWorkflowRun } from "../../schemas/github.ts";
-import { defineStream, type CollectContext, type Page } from "../core/stream.ts";
+import { defineStream, type Page } from "../core/stream.ts";
+import type { GithubContext, GithubRun } from "./run.ts";
 import { githubClient } from "./client.ts";
 import { deploymentRow, type DeploymentStatus } from "./deployment-row.ts";
 import { restPages } from "./pages.ts";
@@ -18,7 +19,7 @@ const CONCLUSIONS: Record<string, DeploymentStatus> = {
 };
 
 /** Actions workflow runs as deployments: workflow file or name pattern, branch; success = `conclusion: success`. */
-export const workflowRuns = defineStream<GithubWorkflowRun, RepoTarget>({
+export const workflowRuns = defineStream<GithubWorkflowRun, RepoTarget, GithubRun>({
   id: "github.workflow_runs",
   concurrency: (ctx) => githubSettings(ctx.config).concurrency,
   item: GithubWorkflowRun,
@@ -63,7 +64,7 @@ export const workflowRuns = defineStream<GithubWorkflowRun, RepoTarget>({
 /** GitHub returns at most 1,000 runs for a filtered list (`created`, `branch`, …). */
 const SEARCH_CAP = 1000;
 
-async function* runPages(ctx: CollectContext, target: RepoTarget, since: string | undefined): AsyncGenerator<Page> {
+async function* runPages(ctx: GithubContext, target: RepoTarget, since: string | undefined): AsyncGenerator<Page> {
   const branches = new Set(target.services.map((s) => s.rule.branch));
   // One branch for all services: let GitHub filter.
   const branch = branches.size === 1 ? [...branches][0] : undefined;

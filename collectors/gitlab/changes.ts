@@ -1,9 +1,9 @@
 import { GitlabCompare, type GitlabCommit } from "../../schemas/gitlab.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
 import { httpStatusOf } from "../core/errors.ts";
-import type { CollectContext, RowsByTable } from "../core/stream.ts";
+import type { RowsByTable } from "../core/stream.ts";
 import { listAll } from "./client.ts";
-import { gitlabClient, type GitlabProjectRef } from "./context.ts";
+import { gitlabClient, type GitlabContext, type GitlabProjectRef } from "./context.ts";
 
 interface ProdDeployment {
   deployment_id: string;
@@ -35,7 +35,7 @@ interface MergeRequestInfo {
  * environment ran before ships nothing. Deployments whose changes are stored are not compared again.
  * Rollback and rework flags are derived from these rows by the transforms (int_deployment_flags).
  */
-export async function shippedChanges(ctx: CollectContext, project: GitlabProjectRef): Promise<RowsByTable> {
+export async function shippedChanges(ctx: GitlabContext, project: GitlabProjectRef): Promise<RowsByTable> {
   const w = ctx.warehouse;
   const deployments = await w.all<ProdDeployment>(
     `SELECT deployment_id, environment, commit_sha, finished_at FROM core.deployments
@@ -147,7 +147,7 @@ function sameRow(a: Row, b: Row): boolean {
   return Object.keys(b).every((k) => k === "collected_at" || norm(a[k]) === norm(b[k]));
 }
 
-async function compare(ctx: CollectContext, project: GitlabProjectRef, from: string, to: string): Promise<GitlabCommit[] | undefined> {
+async function compare(ctx: GitlabContext, project: GitlabProjectRef, from: string, to: string): Promise<GitlabCommit[] | undefined> {
   const client = gitlabClient(ctx);
   let raw: unknown;
   try {
@@ -166,7 +166,7 @@ async function compare(ctx: CollectContext, project: GitlabProjectRef, from: str
 }
 
 /** GET /projects/:id/deployments/:id/merge_requests: GitLab's own record of what a deployment shipped. */
-async function trackedMergeRequests(ctx: CollectContext, project: GitlabProjectRef, d: ProdDeployment): Promise<{ iid: number }[]> {
+async function trackedMergeRequests(ctx: GitlabContext, project: GitlabProjectRef, d: ProdDeployment): Promise<{ iid: number }[]> {
   const client = gitlabClient(ctx);
   const id = Number(d.deployment_id.slice(d.deployment_id.lastIndexOf(":") + 1));
   try {

@@ -2,7 +2,7 @@ import { GitlabProject } from "../../schemas/gitlab.ts";
 import { GitlabSource } from "../../schemas/sources/gitlab.ts";
 import { httpStatusOf } from "../core/errors.ts";
 import { readSecret } from "../core/secrets.ts";
-import type { CollectContext } from "../core/stream.ts";
+import type { CollectContext, SourceContext } from "../core/stream.ts";
 import { createGitlabClient, listAll, type GitlabClient, type RetryOptions } from "./client.ts";
 
 /** A project to collect (one partition of every GitLab stream) and the config service it feeds. */
@@ -12,30 +12,62 @@ export interface GitlabProjectRef {
   service: string;
 }
 
-/** ctx.state keys; tests may preset "gitlab.retry" (Partial<RetryOptions>) for short backoffs. */
-const CLIENT = "gitlab.client";
-const PROJECTS = "gitlab.projects";
-export const RETRY_STATE = "gitlab.retry";
+export interface GitlabSourceOptions {
+  /** Retry settings of the client (tests shorten the back-off); RETRY_DEFAULTS otherwise. */
+  retry?: Partial<RetryOptions>;
+}
 
-export function gitlabConfig(ctx: Pick<CollectContext, "config">): GitlabSource {
+/** Per project: environment id → tier. */
+export interface DeploymentLookup {
+  tiers: Map<number, string | null | undefined>;
+}
+
+/** What GitLab's streams share during one run: one client, the resolved projects, deployment lookups. */
+export class GitlabRun {
+  private builtClient: GitlabClient | undefined;
+  private resolved: Promise<GitlabProjectRef[]> | undefined;
+  /** gitlab.deployments, per project path. */
+  readonly lookups = new Map<string, DeploymentLookup>();
+
+  constructor(
+    private readonly ctx: SourceContext,
+    private readonly options: GitlabSourceOptions = {},
+  ) {}
+
+  /** Built on first use: the token is read once (GITLAB_TOKEN or GITLAB_TOKEN_FILE) and never logged. */
+  get client(): GitlabClient {
+    if (!this.builtClient) {
+      const cfg = gitlabConfig(this.ctx);
+      this.builtClient = createGitlabClient({
+        host: cfg.base_url,
+        token: readSecret(cfg.token_env),
+        requests: this.ctx.requests,
+        log: this.ctx.log.child({ source: "gitlab" }),
+        retry: this.options.retry,
+      });
+    }
+    return this.builtClient;
+  }
+
+  /**
+   * The projects listed under services.<name>.gitlab, then every project of sources.gitlab.groups
+   * (subgroups included, archived left out). A group project no service lists becomes its own
+   * service named by its path. Resolved once per run.
+   */
+  projects(): Promise<GitlabProjectRef[]> {
+    return (this.resolved ??= resolveProjects(this.ctx, () => this.client));
+  }
+}
+
+export type GitlabContext = CollectContext<GitlabRun>;
+
+export function gitlabConfig(ctx: Pick<SourceContext, "config">): GitlabSource {
   return ctx.config.sources.gitlab ?? GitlabSource.parse({});
 }
 
-/** One client per run: the token is read once (GITLAB_TOKEN or GITLAB_TOKEN_FILE) and never logged. */
-export function gitlabClient(ctx: CollectContext): GitlabClient {
-  let client = ctx.state.get(CLIENT) as GitlabClient | undefined;
-  if (!client) {
-    const cfg = gitlabConfig(ctx);
-    client = createGitlabClient({
-      host: cfg.base_url,
-      token: readSecret(cfg.token_env),
-      requests: ctx.requests,
-      log: ctx.log.child({ source: "gitlab" }),
-      retry: ctx.state.get(RETRY_STATE) as Partial<RetryOptions> | undefined,
-    });
-    ctx.state.set(CLIENT, client);
-  }
-  return client;
+/** The run's client. */
+export function gitlabClient(ctx: GitlabContext): GitlabClient {
+  return ctx.state.client;
 }
 
 /** GitLab paths are case-insensitive and users write them with stray slashes. */
@@ -43,21 +75,12 @@ export function normalizePath(path: string): string {
   return path.trim().replace(/^\/+|\/+$/g, "");
 }
 
-/**
- * The projects listed under services.<name>.gitlab, then every project of sources.gitlab.groups
- * (subgroups included, archived left out). A group project no service lists becomes its own
- * service named by its path. Resolved once per run.
- */
-export function gitlabProjects(ctx: CollectContext): Promise<GitlabProjectRef[]> {
-  let resolved = ctx.state.get(PROJECTS) as Promise<GitlabProjectRef[]> | undefined;
-  if (!resolved) {
-    resolved = resolveProjects(ctx);
-    ctx.state.set(PROJECTS, resolved);
-  }
-  return resolved;
+/** The run's projects (resolved once, see GitlabRun.projects). */
+export function gitlabProjects(ctx: GitlabContext): Promise<GitlabProjectRef[]> {
+  return ctx.state.projects();
 }
 
-async function resolveProjects(ctx: CollectContext): Promise<GitlabProjectRef[]> {
+async function resolveProjects(ctx: SourceContext, clientOf: () => GitlabClient): Promise<GitlabProjectRef[]> {
   const byPath = new Map<string, GitlabProjectRef>();
   for (const [service, def] of Object.entries(ctx.config.services)) {
     for (const raw of def.gitlab) {
@@ -72,7 +95,7 @@ async function resolveProjects(ctx: CollectContext): Promise<GitlabProjectRef[]>
   }
   const cfg = gitlabConfig(ctx);
   if (cfg.groups.length > 0) {
-    const client = gitlabClient(ctx);
+    const client = clientOf();
     for (const group of cfg.groups.map(normalizePath)) {
       let items: unknown[];
       try {

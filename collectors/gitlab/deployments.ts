@@ -1,16 +1,9 @@
 import { GitlabDeployment, GitlabEnvironment } from "../../schemas/gitlab.ts";
 import { httpStatusOf } from "../core/errors.ts";
-import { defineStream, type CollectContext } from "../core/stream.ts";
+import { defineStream } from "../core/stream.ts";
 import { listAll, listPages } from "./client.ts";
 import { shippedChanges } from "./changes.ts";
-import { gitlabClient, gitlabConfig, gitlabProjects, projectUrl, type GitlabProjectRef } from "./context.ts";
-
-/** Per project and run: environment id → tier. */
-interface DeploymentLookup {
-  tiers: Map<number, string | null | undefined>;
-}
-
-const lookupKey = (project: GitlabProjectRef) => `gitlab.deployments:${project.path}`;
+import { gitlabClient, gitlabConfig, gitlabProjects, projectUrl, type GitlabContext, type GitlabProjectRef, type GitlabRun } from "./context.ts";
 
 /** GitLab deployment status → the warehouse's; the original is kept in original_status. */
 export function mapDeploymentStatus(status: string): "success" | "failure" | "error" | "cancelled" | "running" {
@@ -55,7 +48,7 @@ export function finishedAt(d: GitlabDeployment): string | null {
   return null;
 }
 
-export const deployments = defineStream<GitlabDeployment, GitlabProjectRef>({
+export const deployments = defineStream<GitlabDeployment, GitlabProjectRef, GitlabRun>({
   id: "gitlab.deployments",
   item: GitlabDeployment,
   itemId: (raw) => String((raw as { id?: unknown } | null)?.id ?? "(no id)"),
@@ -86,7 +79,7 @@ export const deployments = defineStream<GitlabDeployment, GitlabProjectRef>({
     for await (const p of pages) yield { url: projectUrl(client, project, "deployments"), params: { ...params, page: p.page }, items: p.items };
   },
   toRows(d, ctx, project) {
-    const lookup = ctx.state.get(lookupKey(project)) as DeploymentLookup | undefined;
+    const lookup = ctx.state.lookups.get(project.path);
     const id = `gitlab:deployment:${project.path}:${d.id}`;
     const pipeline = d.deployable?.pipeline;
     return {
@@ -119,7 +112,7 @@ export const deployments = defineStream<GitlabDeployment, GitlabProjectRef>({
   finish: (ctx, project) => shippedChanges(ctx, project),
 });
 
-async function loadLookup(ctx: CollectContext, project: GitlabProjectRef): Promise<void> {
+async function loadLookup(ctx: GitlabContext, project: GitlabProjectRef): Promise<void> {
   const client = gitlabClient(ctx);
   const tiers = new Map<number, string | null | undefined>();
   try {
@@ -133,5 +126,5 @@ async function loadLookup(ctx: CollectContext, project: GitlabProjectRef): Promi
     if (httpStatusOf(error) !== 403) throw error;
     ctx.log.warn(`cannot list environments of ${project.path} (403): production is decided by the name pattern only`);
   }
-  ctx.state.set(lookupKey(project), { tiers } satisfies DeploymentLookup);
+  ctx.state.lookups.set(project.path, { tiers });
 }

@@ -1,5 +1,5 @@
 import type { Source } from "../core/stream.ts";
-import { gitlabClient, gitlabConfig } from "./context.ts";
+import { GitlabRun, gitlabConfig, type GitlabSourceOptions } from "./context.ts";
 import { deployments } from "./deployments.ts";
 import { issues } from "./issues.ts";
 import { mergeRequests } from "./merge-requests.ts";
@@ -9,14 +9,19 @@ import { mergeRequests } from "./merge-requests.ts";
  * commits each production deployment shipped to those merge requests (so MRs go first); labelled
  * issues become incidents when sources.gitlab.incidents.labels names any (`gitlab.incidents`).
  */
-export const gitlabSource: Source = {
-  name: "gitlab",
-  enabled: (config) =>
-    Object.values(config.services).some((service) => service.gitlab.length > 0) || (config.sources.gitlab?.groups.length ?? 0) > 0,
-  streams: [mergeRequests, deployments, issues],
-  async check(ctx) {
-    const client = gitlabClient(ctx);
-    const user = (await client.users.showCurrentUser()) as { username?: string };
-    return `authenticated as @${user.username ?? "?"} on ${gitlabConfig(ctx).base_url}`;
-  },
-};
+export function createGitlabSource(options: GitlabSourceOptions = {}): Source<GitlabRun> {
+  return {
+    name: "gitlab",
+    enabled: (config) =>
+      Object.values(config.services).some((service) => service.gitlab.length > 0) || (config.sources.gitlab?.groups.length ?? 0) > 0,
+    streams: [mergeRequests, deployments, issues],
+    start: (ctx) => new GitlabRun(ctx, options),
+    async check(ctx) {
+      const client = new GitlabRun(ctx, options).client;
+      const user = (await client.users.showCurrentUser()) as { username?: string };
+      return `authenticated as @${user.username ?? "?"} on ${gitlabConfig(ctx).base_url}`;
+    },
+  };
+}
+
+export const gitlabSource = createGitlabSource();

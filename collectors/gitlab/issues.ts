@@ -2,7 +2,7 @@ import { GitlabIssue } from "../../schemas/gitlab.ts";
 import { defineStream } from "../core/stream.ts";
 import { issueIncidentRow } from "../github/issues.ts";
 import { listPages } from "./client.ts";
-import { gitlabClient, gitlabConfig, gitlabProjects, projectUrl, type GitlabProjectRef } from "./context.ts";
+import { gitlabClient, gitlabConfig, gitlabProjects, projectUrl, type GitlabProjectRef, type GitlabRun } from "./context.ts";
 
 /** One partition: a project and one incident label (GitLab's `labels=a,b` means *all* of them). */
 export interface IssueLabelProject {
@@ -16,7 +16,7 @@ export interface IssueLabelProject {
  * (`updated_after` + `order_by=updated_at&sort=asc`, so the cursor is `updated_at`). One partition
  * per project and label ("any of the labels"); an issue with two of them is upserted twice, same id.
  */
-export const issues = defineStream<GitlabIssue, IssueLabelProject>({
+export const issues = defineStream<GitlabIssue, IssueLabelProject, GitlabRun>({
   id: "gitlab.incidents",
   item: GitlabIssue,
   itemId: (raw) => {

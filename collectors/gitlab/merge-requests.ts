@@ -1,7 +1,7 @@
 import { GitlabMergeRequest, GitlabNote } from "../../schemas/gitlab.ts";
 import { defineStream } from "../core/stream.ts";
 import { listAll, listPages, type GitlabClient } from "./client.ts";
-import { gitlabClient, gitlabConfig, gitlabProjects, projectUrl, type GitlabProjectRef } from "./context.ts";
+import { gitlabClient, gitlabConfig, gitlabProjects, projectUrl, type GitlabProjectRef, type GitlabRun } from "./context.ts";
 
 /** GitLab writes this system note when someone approves (all tiers; the approvals API has no times on Free). */
 const APPROVAL_NOTE = /^approved this merge request/i;
@@ -13,7 +13,7 @@ export const mergeRequestId = (project: GitlabProjectRef, iid: number) => `gitla
  * Each MR carries its commits (the first one's author time is where lead time starts, which a
  * squash hides) and its first review and approval notes.
  */
-export const mergeRequests = defineStream<GitlabMergeRequest, GitlabProjectRef>({
+export const mergeRequests = defineStream<GitlabMergeRequest, GitlabProjectRef, GitlabRun>({
   id: "gitlab.merge_requests",
   item: GitlabMergeRequest,
   itemId: (raw) => {

@@ -1,8 +1,8 @@
 import type { Config } from "../../schemas/config.ts";
 import { PagerdutySource } from "../../schemas/sources/pagerduty.ts";
 import { readSecret } from "../core/secrets.ts";
-import type { CollectContext } from "../core/stream.ts";
-import { PagerdutyClient } from "./client.ts";
+import type { CollectContext, SourceContext } from "../core/stream.ts";
+import { PagerdutyClient, type PagerdutyClientOptions } from "./client.ts";
 import type { IncidentFacts } from "./log-facts.ts";
 
 /** A PagerDuty service id and the config service it feeds. */
@@ -11,23 +11,46 @@ export interface ServicePartition {
   service: string;
 }
 
-/** What the two streams share during one run (kept in ctx.state). */
-export interface PagerdutyRun {
-  client: PagerdutyClient;
-  settings: PagerdutySource;
+export interface PagerdutySourceOptions {
+  /** Client settings beyond the config's (tests shorten the back-off); the defaults otherwise. */
+  client?: Pick<PagerdutyClientOptions, "retry" | "rateLimitFallbackMs" | "timeoutMs" | "sleep">;
+}
+
+/** What the two streams share during one run. */
+export class PagerdutyRun {
+  readonly settings: PagerdutySource;
   /** PagerDuty service id → config service name. */
-  services: Map<string, string>;
+  readonly services: Map<string, string>;
   /** Incidents of our services with log entries in this run's windows → their PagerDuty service id. */
-  touched: Map<string, string>;
+  readonly touched = new Map<string, string>();
   /** Loaded once, after the log-entries stream has stored its pages. */
   facts?: Map<string, IncidentFacts>;
   /** Incidents re-read by id this run (a service id listed twice must not fetch them twice). */
-  refetched: Set<string>;
+  readonly refetched = new Set<string>();
+  private builtClient: PagerdutyClient | undefined;
+
+  constructor(
+    private readonly ctx: SourceContext,
+    private readonly options: PagerdutySourceOptions = {},
+  ) {
+    this.settings = settingsOf(ctx.config);
+    this.services = new Map(servicePartitions(ctx.config).map((p) => [p.pdServiceId, p.service]));
+  }
+
+  /** Built on first use: the token is read once (PAGERDUTY_TOKEN or its _FILE) and never logged. */
+  get client(): PagerdutyClient {
+    this.builtClient ??= new PagerdutyClient({
+      ...this.options.client,
+      token: readSecret(this.settings.token_env),
+      baseUrl: this.settings.base_url,
+      requests: this.ctx.requests,
+      log: this.ctx.log.child({ source: "pagerduty" }),
+    });
+    return this.builtClient;
+  }
 }
 
-const STATE_KEY = "pagerduty";
-/** Tests (and embedders) may put a ready PagerdutyClient here before the run. */
-export const CLIENT_STATE_KEY = "pagerduty.client";
+export type PagerdutyContext = CollectContext<PagerdutyRun>;
 
 /** PagerDuty service ids from `services.<name>.pagerduty`, each once (the first service listing it wins). */
 export function servicePartitions(config: Config): ServicePartition[] {
@@ -42,35 +65,15 @@ export function settingsOf(config: Config): PagerdutySource {
   return config.sources.pagerduty ?? PagerdutySource.parse({});
 }
 
-export function pagerdutyRun(ctx: CollectContext): PagerdutyRun {
-  let run = ctx.state.get(STATE_KEY) as PagerdutyRun | undefined;
-  if (!run) {
-    const settings = settingsOf(ctx.config);
-    const client =
-      (ctx.state.get(CLIENT_STATE_KEY) as PagerdutyClient | undefined) ??
-      new PagerdutyClient({
-        token: readSecret(settings.token_env),
-        baseUrl: settings.base_url,
-        requests: ctx.requests,
-        log: ctx.log.child({ source: "pagerduty" }),
-      });
-    run = {
-      client,
-      settings,
-      services: new Map(servicePartitions(ctx.config).map((p) => [p.pdServiceId, p.service])),
-      touched: new Map(),
-      refetched: new Set(),
-    };
-    ctx.state.set(STATE_KEY, run);
-  }
-  return run;
+export function pagerdutyRun(ctx: PagerdutyContext): PagerdutyRun {
+  return ctx.state;
 }
 
 /**
  * Where a stream starts: the cursor (already stepped back by the runner's overlap), else --since,
  * else the first day of the plan at midnight in the configured time zone.
  */
-export function startOf(ctx: CollectContext, since: string | undefined): Date {
+export function startOf(ctx: SourceContext, since: string | undefined): Date {
   if (since) return new Date(since);
   if (ctx.since) return ctx.since;
   return zonedMidnight(ctx.config.plan.start, ctx.config.timezone);

@@ -3,7 +3,7 @@ import type { Row } from "../../warehouse/warehouse.ts";
 import { redact } from "../core/secrets.ts";
 import { defineStream } from "../core/stream.ts";
 import { PagerdutyApiError, type Query } from "./client.ts";
-import { isoUtc, pagerdutyRun, servicePartitions, startOf, type ServicePartition } from "./context.ts";
+import { isoUtc, pagerdutyRun, servicePartitions, startOf, type PagerdutyRun, type ServicePartition } from "./context.ts";
 import { loadLogFacts, type IncidentFacts } from "./log-facts.ts";
 import { extractRefs } from "./refs.ts";
 import { walkWindows } from "./windows.ts";
@@ -14,7 +14,7 @@ import { walkWindows } from "./windows.ts";
  * window whose log changed this run (acknowledged, resolved) are re-read by id afterwards.
  * Acknowledge and resolve times come from the log entries (pagerduty.log_entries runs first).
  */
-export const incidents = defineStream<PagerdutyIncident, ServicePartition>({
+export const incidents = defineStream<PagerdutyIncident, ServicePartition, PagerdutyRun>({
   id: "pagerduty.incidents",
   item: PagerdutyIncident,
   itemId: (raw) => String((raw as { id?: unknown } | null)?.id ?? "(no id)"),

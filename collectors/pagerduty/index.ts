@@ -1,5 +1,5 @@
 import type { Source } from "../core/stream.ts";
-import { pagerdutyRun, servicePartitions } from "./context.ts";
+import { PagerdutyRun, servicePartitions, type PagerdutySourceOptions } from "./context.ts";
 import { incidents } from "./incidents.ts";
 import { logEntries } from "./log-entries.ts";
 
@@ -8,14 +8,19 @@ import { logEntries } from "./log-entries.ts";
  * PagerDuty service ids. Log entries first: the incidents read their acknowledge/resolve times
  * from them.
  */
-export const pagerdutySource: Source = {
-  name: "pagerduty",
-  enabled: (config) => config.sources.pagerduty !== undefined && servicePartitions(config).length > 0,
-  streams: [logEntries, incidents],
-  async check(ctx) {
-    const run = pagerdutyRun(ctx);
-    const response = await run.client.get("/abilities");
-    const abilities = Array.isArray(response.data.abilities) ? response.data.abilities.length : 0;
-    return `token accepted by ${run.client.baseUrl} (${abilities} abilities)`;
-  },
-};
+export function createPagerdutySource(options: PagerdutySourceOptions = {}): Source<PagerdutyRun> {
+  return {
+    name: "pagerduty",
+    enabled: (config) => config.sources.pagerduty !== undefined && servicePartitions(config).length > 0,
+    streams: [logEntries, incidents],
+    start: (ctx) => new PagerdutyRun(ctx, options),
+    async check(ctx) {
+      const run = new PagerdutyRun(ctx, options);
+      const response = await run.client.get("/abilities");
+      const abilities = Array.isArray(response.data.abilities) ? response.data.abilities.length : 0;
+      return `token accepted by ${run.client.baseUrl} (${abilities} abilities)`;
+    },
+  };
+}
+
+export const pagerdutySource = createPagerdutySource();

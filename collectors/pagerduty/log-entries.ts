@@ -14,7 +14,7 @@ import { walkOffset, walkWindows } from "./windows.ts";
  * The stream writes no core rows itself: its raw pages are what pagerduty.incidents reads the
  * acknowledge and resolve times from (see log-facts.ts). It runs first.
  */
-export const logEntries = defineStream<PagerdutyLogEntry, "account">({
+export const logEntries = defineStream<PagerdutyLogEntry, "account", PagerdutyRun>({
   id: "pagerduty.log_entries",
   item: PagerdutyLogEntry,
   itemId: (raw) => String((raw as { id?: unknown } | null)?.id ?? "(no id)"),

@@ -1,4 +1,4 @@
-import type { Warehouse } from "../../warehouse/warehouse.ts";
+import type { StreamWarehouse } from "../core/stream.ts";
 import { ACKNOWLEDGE_TYPES } from "../../schemas/pagerduty.ts";
 
 /** What an incident's log entries say, across every run so far. */
@@ -21,7 +21,7 @@ const ENTRY_SHAPE = JSON.stringify([
  * an incident acknowledged in one run and resolved in the next gets both times, and core.incidents
  * can be rebuilt from raw.*. Entries repeated by overlapping windows count once (by entry id).
  */
-export async function loadLogFacts(warehouse: Warehouse, only?: readonly string[]): Promise<Map<string, IncidentFacts>> {
+export async function loadLogFacts(warehouse: Pick<StreamWarehouse, "all">, only?: readonly string[]): Promise<Map<string, IncidentFacts>> {
   if (only && only.length === 0) return new Map();
   const ackTypes = ACKNOWLEDGE_TYPES.map((t) => `'${t}'`).join(", ");
   const rows = await warehouse.all<{

@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { Config } from "../../schemas/config.ts";
 import { PrometheusRangeQuery } from "../../schemas/prometheus.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
-import { defineStream, type CollectContext, type StreamDefinition } from "../core/stream.ts";
+import { defineStream, type StreamDefinition } from "../core/stream.ts";
+import type { PrometheusContext, PrometheusRun } from "./run.ts";
 import type { PrometheusClient } from "./client.ts";
 import { increaseQuery, rangeChunks, sumByTime } from "./range.ts";
 
@@ -38,9 +39,9 @@ export function availabilityTargets(config: Config): AvailabilityTarget[] {
  * at `availability_step_seconds` (5 min by default, the shortest burn-rate window), stored as counts in
  * core.request_counts (bucket_start = t − step), never as ratios, so any window is exact.
  */
-export function availabilityStream(options: { now?: () => Date; client: (ctx: CollectContext) => PrometheusClient }): StreamDefinition<PrometheusAvailabilityChunk, AvailabilityTarget> {
+export function availabilityStream(options: { now?: () => Date; client: (ctx: PrometheusContext) => PrometheusClient }): StreamDefinition<PrometheusAvailabilityChunk, AvailabilityTarget, PrometheusRun> {
   const now = options.now ?? (() => new Date());
-  return defineStream<PrometheusAvailabilityChunk, AvailabilityTarget>({
+  return defineStream<PrometheusAvailabilityChunk, AvailabilityTarget, PrometheusRun>({
     id: "prometheus.availability",
     item: PrometheusAvailabilityChunk,
     itemId: (raw) => {

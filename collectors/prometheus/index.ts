@@ -1,45 +1,19 @@
 import type { Config } from "../../schemas/config.ts";
-import type { CollectContext, Source } from "../core/stream.ts";
-import { PrometheusClient, PrometheusError } from "./client.ts";
+import type { Source } from "../core/stream.ts";
+import { PrometheusError, type PrometheusClient } from "./client.ts";
+import { PrometheusRun, type PrometheusContext, type PrometheusSourceOptions } from "./run.ts";
+
+export type { PrometheusSourceOptions } from "./run.ts";
 import { availabilityStream, availabilityTargets } from "./availability.ts";
 import { kpiSeries, kpiStream } from "./kpis.ts";
-import { keyPaths, latencyStream, sourceConfig } from "./latency.ts";
-
-export interface PrometheusSourceOptions {
-  /** Clock for the newest bucket to collect (tests pin it). */
-  now?: () => Date;
-  /** Transport (tests); the global fetch otherwise. */
-  fetch?: typeof fetch;
-  /** Waits between retries (tests make them instant). */
-  sleep?: (ms: number) => Promise<void>;
-}
+import { keyPaths, latencyStream } from "./latency.ts";
 
 /**
  * Prometheus and servers with its HTTP API (Thanos, Mimir, Cortex, VictoriaMetrics): latency histograms
  * of the configured key paths, stored as bucket increases in core.latency_buckets.
  */
-export function createPrometheusSource(options: PrometheusSourceOptions = {}): Source {
-  const clients = new WeakMap<Map<string, unknown>, PrometheusClient>();
-  const clientFor = (ctx: CollectContext): PrometheusClient => {
-    let client = clients.get(ctx.state);
-    if (!client) {
-      const cfg = sourceConfig(ctx.config);
-      client = new PrometheusClient({
-        baseUrl: cfg.base_url,
-        auth: cfg.auth,
-        headers: cfg.headers,
-        params: cfg.query_params,
-        timeoutMs: cfg.timeout_seconds * 1000,
-        retries: cfg.retries,
-        requests: ctx.requests,
-        log: ctx.log.child({ source: "prometheus" }),
-        fetch: options.fetch,
-        sleep: options.sleep,
-      });
-      clients.set(ctx.state, client);
-    }
-    return client;
-  };
+export function createPrometheusSource(options: PrometheusSourceOptions = {}): Source<PrometheusRun> {
+  const clientFor = (ctx: PrometheusContext): PrometheusClient => ctx.state.client;
 
   return {
     name: "prometheus",
@@ -58,8 +32,9 @@ export function createPrometheusSource(options: PrometheusSourceOptions = {}): S
       availabilityStream({ now: options.now, client: clientFor }),
       kpiStream({ now: options.now, client: clientFor }),
     ],
+    start: (ctx) => new PrometheusRun(ctx, options),
     check: async (ctx) => {
-      const client = clientFor(ctx);
+      const client = new PrometheusRun(ctx, options).client;
       const paths = keyPaths(ctx.config);
       let server: string;
       try {
@@ -97,4 +72,4 @@ export function createPrometheusSource(options: PrometheusSourceOptions = {}): S
   };
 }
 
-export const prometheusSource: Source = createPrometheusSource();
+export const prometheusSource = createPrometheusSource();

@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { Config } from "../../schemas/config.ts";
 import { PrometheusRangeQuery } from "../../schemas/prometheus.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
-import { defineStream, type CollectContext, type StreamDefinition } from "../core/stream.ts";
+import { defineStream, type StreamDefinition } from "../core/stream.ts";
+import type { PrometheusContext, PrometheusRun } from "./run.ts";
 import type { PrometheusClient } from "./client.ts";
 import { increaseQuery, rangeChunks, sumByTime, withStep } from "./range.ts";
 
@@ -50,9 +51,9 @@ export function kpiSeries(config: Config): KpiSeries[] {
  * prometheus.kpis: each PromQL KPI (and the cost and transaction series) evaluated at the end of every
  * step (local midnights for a day), summed over series, stored in core.kpi_samples for the step before.
  */
-export function kpiStream(options: { now?: () => Date; client: (ctx: CollectContext) => PrometheusClient }): StreamDefinition<PrometheusKpiChunk, KpiSeries> {
+export function kpiStream(options: { now?: () => Date; client: (ctx: PrometheusContext) => PrometheusClient }): StreamDefinition<PrometheusKpiChunk, KpiSeries, PrometheusRun> {
   const now = options.now ?? (() => new Date());
-  return defineStream<PrometheusKpiChunk, KpiSeries>({
+  return defineStream<PrometheusKpiChunk, KpiSeries, PrometheusRun>({
     id: "prometheus.kpis",
     item: PrometheusKpiChunk,
     itemId: (raw) => {

@@ -4,6 +4,7 @@ import { PrometheusLatencyChunk, type PrometheusRangeQuery } from "../../schemas
 import type { PrometheusSource } from "../../schemas/sources/prometheus.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
 import { defineStream, type CollectContext, type Page, type StreamDefinition } from "../core/stream.ts";
+import type { PrometheusContext, PrometheusRun } from "./run.ts";
 import { PrometheusClient, PrometheusError } from "./client.ts";
 
 /** Only buckets that ended at least this long ago are asked for: the newest samples may still be on their way. */
@@ -29,7 +30,7 @@ export interface LatencyStreamOptions {
   /** Clock (tests pin it); buckets are collected up to the last whole step before now. */
   now?: () => Date;
   /** Builds the run's client (tests inject a transport). */
-  client: (ctx: CollectContext) => PrometheusClient;
+  client: (ctx: PrometheusContext) => PrometheusClient;
 }
 
 /**
@@ -38,9 +39,9 @@ export interface LatencyStreamOptions {
  * Each evaluation at t is the increase over (t − step, t]: stored as bucket_start = t − step.
  * The cursor is the end of the last bucket stored; pages come oldest first (asc).
  */
-export function latencyStream(options: LatencyStreamOptions): StreamDefinition<PrometheusLatencyChunk, KeyPath> {
+export function latencyStream(options: LatencyStreamOptions): StreamDefinition<PrometheusLatencyChunk, KeyPath, PrometheusRun> {
   const now = options.now ?? (() => new Date());
-  return defineStream<PrometheusLatencyChunk, KeyPath>({
+  return defineStream<PrometheusLatencyChunk, KeyPath, PrometheusRun>({
     id: "prometheus.latency",
     item: PrometheusLatencyChunk,
     itemId: (raw) => {

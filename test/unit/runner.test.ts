@@ -2,8 +2,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createLogger } from "../../collectors/core/log.ts";
-import { BATCH_LIMITS, collectSource } from "../../collectors/core/runner.ts";
-import { defineStream, type CollectContext, type Source, type StreamProgress } from "../../collectors/core/stream.ts";
+import type { BatchLimits } from "../../collectors/core/page-batch.ts";
+import { collectSource, type RunContext } from "../../collectors/core/runner.ts";
+import { defineStream, type Source, type StreamProgress } from "../../collectors/core/stream.ts";
 import type { Config } from "../../schemas/config.ts";
 import { Warehouse } from "../../warehouse/warehouse.ts";
 import { withTempDir } from "../helpers/db.ts";
@@ -99,15 +100,15 @@ function counting(w: Warehouse): { w: Warehouse; transactions: () => number } {
 
 async function run(w: Warehouse, plan: Plan & { full?: boolean }, committed?: () => number) {
   const seen = { since: new Map<string, string | undefined>(), finishCounts: new Map<string, number>(), progress: [] as (StreamProgress & { committed: number })[] };
-  const ctx: CollectContext = {
+  const ctx: RunContext = {
     progress: (p) => seen.progress.push({ ...p, committed: committed?.() ?? 0 }),
     config: {} as Config,
     log: createLogger({ level: "error", write: () => undefined }),
     runId: `run-${Math.random()}`,
     full: plan.full,
     requests: { count: 0 },
-    state: new Map(),
     warehouse: w,
+    batchLimits: limits,
   };
   const result = await collectSource(testSource(plan, seen), ctx);
   return { result, seen };
@@ -118,8 +119,11 @@ const cursors = async (w: Warehouse) =>
 const ids = async (w: Warehouse, repo: string) =>
   (await w.all<{ id: string }>("SELECT deployment_id AS id FROM core.deployments WHERE repo = ? ORDER BY finished_at", [repo])).map((r) => Number(r.id.split(":").at(-1)));
 
-const saved = { ...BATCH_LIMITS };
-afterEach(() => Object.assign(BATCH_LIMITS, saved));
+/** Flush thresholds of the runs a test makes (the defaults unless it sets some). */
+let limits: Partial<BatchLimits> = {};
+afterEach(() => {
+  limits = {};
+});
 
 describe("collector runner: batched page writes", () => {
   it("writes 2 × 120 pages in a handful of transactions, each partition's cursor at its newest item, and finish() sees every page", async () => {
@@ -194,7 +198,7 @@ describe("collector runner: batched page writes", () => {
     await withTempDir(async (dir) => {
       const w = await Warehouse.open(join(dir, "w.duckdb"));
       try {
-        BATCH_LIMITS.pages = 2;
+        limits = { pages: 2 };
         const { result } = await run(w, { pages: 6, badRowAt: { partition: "a", page: 4 } });
         expect(result.status).toBe("failure");
         expect(result.error).toMatch(/unknown column "no_such_column"/);
@@ -218,7 +222,7 @@ describe("collector runner: batched page writes", () => {
       const serial = await Warehouse.open(join(dir, "serial.duckdb"));
       const parallel = await Warehouse.open(join(dir, "parallel.duckdb"));
       try {
-        BATCH_LIMITS.pages = 7;
+        limits = { pages: 7 };
         const one = await run(serial, { pages: 30, partitions });
         const four = await run(parallel, { pages: 30, partitions, concurrency: 4 });
         expect(four.result.status).toBe("success");
@@ -237,7 +241,7 @@ describe("collector runner: batched page writes", () => {
     await withTempDir(async (dir) => {
       const w = await Warehouse.open(join(dir, "w.duckdb"));
       try {
-        BATCH_LIMITS.pages = 3;
+        limits = { pages: 3 };
         const partitions = ["a", "b", "c", "d"];
         const { result } = await run(w, { pages: 12, partitions, concurrency: 3, failAt: { partition: "b", page: 5 } });
         expect(result.status).toBe("failure");
@@ -270,7 +274,7 @@ describe("collector runner: batched page writes", () => {
     await withTempDir(async (dir) => {
       const w = await Warehouse.open(join(dir, "w.duckdb"));
       try {
-        BATCH_LIMITS.pages = 2;
+        limits = { pages: 2 };
         const partitions = ["a", "b", "c"];
         const { result } = await run(w, { pages: 10, partitions, concurrency: 3, badRowAt: { partition: "b", page: 4 } });
         expect(result.status).toBe("failure");
@@ -292,7 +296,7 @@ describe("collector runner: batched page writes", () => {
       const w = await Warehouse.open(join(dir, "w.duckdb"));
       try {
         // batches of 2 pages' rows (3 rows a page)
-        BATCH_LIMITS.rows = 6;
+        limits = { rows: 6 };
         // A slow warehouse: each batch takes 15 ms to commit; pages come every 0–2 ms.
         let pending = 0;
         let committed = 0;

@@ -29,6 +29,24 @@ describe("warehouse", () => {
     });
   });
 
+  it("upserts a batch that repeats a primary key: the last row of each key wins, single and composite keys", async () => {
+    await withMemoryWarehouse(async (w) => {
+      const row = { deployment_id: "demo:deployment:1", source: "demo", service: "api", status: "running" };
+      const n = await w.upsert("core.deployments", [row, { ...row, deployment_id: "demo:deployment:2" }, { ...row, status: "success" }]);
+      expect(n).toBe(3);
+      expect(await w.all("SELECT deployment_id, status FROM core.deployments ORDER BY 1")).toEqual([
+        { deployment_id: "demo:deployment:1", status: "success" },
+        { deployment_id: "demo:deployment:2", status: "running" },
+      ]);
+      const kpi = { name: "flaky", service: "api", bucket_start: new Date("2026-01-05T00:00:00Z"), source: "demo" };
+      await w.upsert("core.kpi_samples", [{ ...kpi, value: 1 }, { ...kpi, value: 2 }, { ...kpi, service: "web", value: 3 }]);
+      expect(await w.all("SELECT service, value FROM core.kpi_samples ORDER BY 1")).toEqual([
+        { service: "api", value: 2 },
+        { service: "web", value: 3 },
+      ]);
+    });
+  });
+
   it("names the table, column and row of a value it cannot store", async () => {
     await withMemoryWarehouse(async (w) => {
       await expect(

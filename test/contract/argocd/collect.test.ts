@@ -1,16 +1,18 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { argocdSource, RETRY_STATE } from "../../../collectors/argocd/index.ts";
+import { createArgocdSource } from "../../../collectors/argocd/index.ts";
 import { createLogger } from "../../../collectors/core/log.ts";
 import { rebuildFromRaw } from "../../../collectors/core/rebuild.ts";
-import { collectSource } from "../../../collectors/core/runner.ts";
-import type { CollectContext } from "../../../collectors/core/stream.ts";
+import { collectSource, type RunContext } from "../../../collectors/core/runner.ts";
 import { Config } from "../../../schemas/config.ts";
 import { runTransforms } from "../../../transforms/run.ts";
 import { Warehouse, type Row } from "../../../warehouse/warehouse.ts";
 import { withTempDir } from "../../helpers/db.ts";
 import { gitRepo } from "../../helpers/git-repo.ts";
 import { ArgocdState, startArgocdSim, type ArgocdSim } from "../../sim/argocd/server.ts";
+
+/** Argo CD with tiny back-offs, so retries do not slow the suite. */
+const argocdSource = createArgocdSource({ retry: { baseDelayMs: 1, maxDelayMs: 5 } });
 
 const TOKEN_ENV = "DORA_TEST_ARGOCD_TOKEN";
 const TOKEN = "argocd-collect-test-token-7c1e9a";
@@ -23,7 +25,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-function context(w: Warehouse, url: string, services: Record<string, string[]>, lines: string[], git: Record<string, string> = {}): CollectContext {
+function context(w: Warehouse, url: string, services: Record<string, string[]>, lines: string[], git: Record<string, string> = {}): RunContext {
   const config = Config.parse({
     timezone: "Europe/Berlin",
     plan: { start: "2026-01-01", months: 6 },
@@ -35,7 +37,6 @@ function context(w: Warehouse, url: string, services: Record<string, string[]>, 
     log: createLogger({ write: (l) => lines.push(l) }),
     runId: `run-${Math.random().toString(36).slice(2)}`,
     requests: { count: 0 },
-    state: new Map<string, unknown>([[RETRY_STATE, { baseDelayMs: 1, maxDelayMs: 5 }]]),
     warehouse: w,
   };
 }

@@ -1,7 +1,6 @@
 import { Config } from "../../../schemas/config.ts";
-import { collectSource, type SourceResult } from "../../../collectors/core/runner.ts";
+import { collectSource, type SourceResult, type RunContext } from "../../../collectors/core/runner.ts";
 import { createLogger } from "../../../collectors/core/log.ts";
-import type { CollectContext } from "../../../collectors/core/stream.ts";
 import { githubSource } from "../../../collectors/github/index.ts";
 import type { Warehouse } from "../../../warehouse/warehouse.ts";
 
@@ -27,13 +26,12 @@ export interface Run {
 export async function runGithub(w: Warehouse, config: Config, options: { since?: Date; runId?: string } = {}): Promise<Run> {
   process.env[TOKEN_ENV] = TOKEN;
   const lines: string[] = [];
-  const ctx: CollectContext = {
+  const ctx: RunContext = {
     config,
     log: createLogger({ level: "debug", write: (l) => lines.push(l) }),
     runId: options.runId ?? `run-${Math.random().toString(36).slice(2, 8)}`,
     since: options.since,
     requests: { count: 0 },
-    state: new Map(),
     warehouse: w,
   };
   const result = await collectSource(githubSource, ctx);

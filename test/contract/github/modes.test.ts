@@ -264,7 +264,7 @@ describe("github collector: how a repository records production deployments", ()
       writeFileSync(join(dir, "token"), `${TOKEN}\n`);
       delete process.env[TOKEN_ENV];
       process.env[`${TOKEN_ENV}_FILE`] = join(dir, "token");
-      const ctx = { config: githubConfig(sim!.url, { x: { github: ["acme/x"] } }), log: createLogger({ write: () => undefined }), runId: "doctor", requests: { count: 0 }, state: new Map(), warehouse: w };
+      const ctx = { config: githubConfig(sim!.url, { x: { github: ["acme/x"] } }), log: createLogger({ write: () => undefined }), runId: "doctor", requests: { count: 0 }, warehouse: w };
       const line = await githubSource.check!(ctx);
       expect(line).toMatch(/^authenticated; 4999\/5000 REST requests left until 20\d\d-/);
       expect(sim!.requests.map((r) => r.path)).toEqual(["/rate_limit"]);

@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { collectSource } from "../../../collectors/core/runner.ts";
-import { gitlabSource } from "../../../collectors/gitlab/index.ts";
 import { withMemoryWarehouse } from "../../helpers/db.ts";
 import { deploymentFlags } from "../../helpers/flags.ts";
 import { manyDeployments, paymentsProject, sha } from "../../sim/gitlab/fixtures.ts";
 import { SIM_TOKEN, startGitlabSim, type GitlabSim, type GitlabSimOptions } from "../../sim/gitlab/server.ts";
-import { TOKEN_ENV, makeContext, snapshot } from "./helpers.ts";
+import { TOKEN_ENV, gitlabSource, gitlabWith, makeContext, snapshot } from "./helpers.ts";
 
 let sim: GitlabSim | undefined;
 const start = async (options: GitlabSimOptions) => (sim = await startGitlabSim(options));
@@ -173,7 +172,7 @@ describe("gitlab collector against the simulator (gitbeaker over HTTP)", () => {
   it("5xx that never ends fails the stream with the URL and the attempts", async () => {
     const s = await start({ state: { projects: [paymentsProject()] }, faults: [{ path: /\/deployments$/, status: 503, times: 100 }] });
     await withMemoryWarehouse(async (w) => {
-      const result = await collectSource(gitlabSource, makeContext(w, s.url, { retry: { attempts: 3 } }));
+      const result = await collectSource(gitlabWith({ attempts: 3 }), makeContext(w, s.url));
       expect(result.error).toMatch(/gitlab\.deployments: \[acme\/payments\] GitLab GET \/api\/v4\/projects\/acme%2Fpayments\/deployments\?.* → 503: 503 simulated \(after 3 attempts\)/);
       // The merge-request stream is unaffected.
       expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.pull_requests"))!.n).toBe(2);
@@ -221,8 +220,8 @@ describe("gitlab collector against the simulator (gitbeaker over HTTP)", () => {
   it("the token never reaches raw pages, cursors, run rows, errors or logs; a wrong token is reported as unauthorized", async () => {
     const s = await start({ state: { projects: [paymentsProject()] }, faults: [{ path: /\/merge_requests$/, status: 503, times: 100 }] });
     await withMemoryWarehouse(async (w) => {
-      const ctx = makeContext(w, s.url, { retry: { attempts: 2 } });
-      const result = await collectSource(gitlabSource, ctx);
+      const ctx = makeContext(w, s.url);
+      const result = await collectSource(gitlabWith({ attempts: 2 }), ctx);
       expect(s.requests.every((r) => r.authorized || r.status === 503)).toBe(true);
       const stored = JSON.stringify(await w.all("SELECT * FROM raw.pages")) + JSON.stringify(await w.all("SELECT * FROM sync.runs")) + JSON.stringify(await w.all("SELECT * FROM sync.cursors"));
       expect(stored).toContain("acme/payments");

@@ -1,20 +1,28 @@
 import { Config } from "../../../schemas/config.ts";
 import { createLogger } from "../../../collectors/core/log.ts";
-import type { CollectContext } from "../../../collectors/core/stream.ts";
-import { RETRY_STATE } from "../../../collectors/gitlab/context.ts";
+import type { RunContext } from "../../../collectors/core/runner.ts";
+import type { RetryOptions } from "../../../collectors/gitlab/client.ts";
+import { createGitlabSource } from "../../../collectors/gitlab/index.ts";
 import type { Warehouse } from "../../../warehouse/warehouse.ts";
 
 export const TOKEN_ENV = "DORA_TEST_GITLAB_TOKEN";
 
-export interface TestContext extends CollectContext {
+/** The GitLab source with tiny back-offs, so 5xx retries do not slow the suite. */
+export function gitlabWith(retry: Partial<RetryOptions> = {}) {
+  return createGitlabSource({ retry: { baseDelayMs: 1, maxDelayMs: 5, ...retry } });
+}
+
+export const gitlabSource = gitlabWith();
+
+export interface TestContext extends RunContext {
   logs: string[];
 }
 
-/** A collect context against the simulator: tiny backoffs so 5xx retries do not slow the suite. */
+/** A collect context against the simulator. */
 export function makeContext(
   warehouse: Warehouse,
   url: string,
-  options: { services?: Record<string, string[]>; groups?: string[]; pageSize?: number; since?: Date; retry?: Record<string, number> } = {},
+  options: { services?: Record<string, string[]>; groups?: string[]; pageSize?: number; since?: Date } = {},
 ): TestContext {
   const services = options.services ?? { payments: ["acme/payments"] };
   const config = Config.parse({
@@ -29,7 +37,6 @@ export function makeContext(
     runId: `run-${Math.random().toString(36).slice(2)}`,
     since: options.since,
     requests: { count: 0 },
-    state: new Map<string, unknown>([[RETRY_STATE, { baseDelayMs: 1, maxDelayMs: 5, ...options.retry }]]),
     warehouse,
     logs,
   };

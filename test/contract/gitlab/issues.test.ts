@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { collectSource } from "../../../collectors/core/runner.ts";
-import { gitlabSource } from "../../../collectors/gitlab/index.ts";
 import { runTransforms } from "../../../transforms/run.ts";
 import type { Warehouse } from "../../../warehouse/warehouse.ts";
 import { withMemoryWarehouse } from "../../helpers/db.ts";
 import { paymentsProject, sha } from "../../sim/gitlab/fixtures.ts";
 import { SIM_TOKEN, startGitlabSim, type GitlabSim, type SimIssue, type SimProject } from "../../sim/gitlab/server.ts";
-import { TOKEN_ENV, makeContext, type TestContext } from "./helpers.ts";
+import { TOKEN_ENV, gitlabSource, makeContext, type TestContext } from "./helpers.ts";
 
 let sim: GitlabSim | undefined;
 beforeEach(() => {

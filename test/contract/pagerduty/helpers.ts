@@ -1,11 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { PagerdutyClient } from "../../../collectors/pagerduty/client.ts";
-import { CLIENT_STATE_KEY } from "../../../collectors/pagerduty/context.ts";
-import { pagerdutySource } from "../../../collectors/pagerduty/index.ts";
+import { createPagerdutySource, pagerdutySource } from "../../../collectors/pagerduty/index.ts";
 import { createLogger } from "../../../collectors/core/log.ts";
-import { collectSource, type SourceResult } from "../../../collectors/core/runner.ts";
+import { collectSource, type RunContext, type SourceResult } from "../../../collectors/core/runner.ts";
 import { registerSecret } from "../../../collectors/core/secrets.ts";
-import type { CollectContext } from "../../../collectors/core/stream.ts";
 import { Config } from "../../../schemas/config.ts";
 import type { Warehouse } from "../../../warehouse/warehouse.ts";
 import { startPagerdutySim, type PagerdutySim, type SimIncident, type SimOptions } from "../../sim/pagerduty/server.ts";
@@ -36,25 +33,29 @@ export interface RunOptions {
   config?: Config;
 }
 
-export async function collect(w: Warehouse, sim: PagerdutySim, options: RunOptions = {}): Promise<{ result: SourceResult; ctx: CollectContext }> {
+/** Short back-off so retries stay quick; rate-limit waits still come from the simulator's headers. */
+const TEST_TOKEN_ENV = "DORA_TEST_PAGERDUTY_TOKEN";
+const fastPagerduty = createPagerdutySource({ client: { retry: { baseDelayMs: 20 }, rateLimitFallbackMs: 200 } });
+
+export async function collect(w: Warehouse, sim: PagerdutySim, options: RunOptions = {}): Promise<{ result: SourceResult; ctx: RunContext }> {
   const lines = options.lines ?? [];
   const requests = { count: 0 };
   const log = createLogger({ level: "debug", write: (line) => lines.push(line) });
-  const state = new Map<string, unknown>();
+  let config = options.config ?? configFor(sim);
   if (!options.ownClient) {
+    // The simulator's token, from a variable of the tests' own (the source reads tokens only from the environment).
+    process.env[TEST_TOKEN_ENV] = TOKEN;
     registerSecret(TOKEN);
-    // Short backoff so retries stay quick; rate-limit waits still come from the simulator's headers.
-    state.set(CLIENT_STATE_KEY, new PagerdutyClient({ token: TOKEN, baseUrl: sim.url, requests, log, retry: { baseDelayMs: 20 }, rateLimitFallbackMs: 200 }));
+    config = { ...config, sources: { ...config.sources, pagerduty: { ...config.sources.pagerduty!, token_env: TEST_TOKEN_ENV } } };
   }
-  const ctx: CollectContext = {
-    config: options.config ?? configFor(sim),
+  const ctx: RunContext = {
+    config,
     log,
     runId: randomUUID(),
     requests,
-    state,
     warehouse: w,
   };
-  const result = await collectSource(pagerdutySource, ctx);
+  const result = await collectSource(options.ownClient ? pagerdutySource : fastPagerduty, ctx);
   return { result, ctx };
 }
 

@@ -66,7 +66,7 @@ describe("pagerduty token handling", () => {
     try {
       process.env.PAGERDUTY_TOKEN = SECRET;
       await withMemoryWarehouse(async (w) => {
-        const ctx = { config: configFor(sim), log: createLogger({ write: () => undefined }), runId: "r", requests: { count: 0 }, state: new Map(), warehouse: w };
+        const ctx = { config: configFor(sim), log: createLogger({ write: () => undefined }), runId: "r", requests: { count: 0 }, warehouse: w };
         expect(await pagerdutySource.check!(ctx)).toMatch(/token accepted by http:\/\/127\.0\.0\.1:\d+ \(5 abilities\)/);
         expect(ctx.requests.count).toBe(1);
         expect(sim.requests.map((r) => r.path)).toEqual(["/abilities"]);

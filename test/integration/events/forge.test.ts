@@ -3,8 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../collectors/core/log.ts";
 import { rebuildFromRaw } from "../../../collectors/core/rebuild.ts";
-import { collectSource } from "../../../collectors/core/runner.ts";
-import type { CollectContext } from "../../../collectors/core/stream.ts";
+import { collectSource, type RunContext } from "../../../collectors/core/runner.ts";
 import { eventsSource } from "../../../collectors/events/index.ts";
 import { Config } from "../../../schemas/config.ts";
 import { Warehouse, type Row } from "../../../warehouse/warehouse.ts";
@@ -20,7 +19,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-function context(w: Warehouse, dir: string, url: string, lines: string[]): CollectContext {
+function context(w: Warehouse, dir: string, url: string, lines: string[]): RunContext {
   return {
     config: Config.parse({
       timezone: "Europe/Berlin",
@@ -31,7 +30,6 @@ function context(w: Warehouse, dir: string, url: string, lines: string[]): Colle
     log: createLogger({ write: (l) => lines.push(l) }),
     runId: `run-${Math.random().toString(36).slice(2)}`,
     requests: { count: 0 },
-    state: new Map(),
     warehouse: w,
   };
 }

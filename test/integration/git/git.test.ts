@@ -2,9 +2,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { collectSource } from "../../../collectors/core/runner.ts";
+import { collectSource, type RunContext } from "../../../collectors/core/runner.ts";
 import { createLogger } from "../../../collectors/core/log.ts";
-import type { CollectContext } from "../../../collectors/core/stream.ts";
 import { gitSource } from "../../../collectors/git/index.ts";
 import { Config } from "../../../schemas/config.ts";
 import type { Warehouse } from "../../../warehouse/warehouse.ts";
@@ -30,13 +29,12 @@ function makeRepo(dir: string) {
   return { git, commit };
 }
 
-function ctxFor(w: Warehouse, services: Record<string, unknown>, lines: string[] = []): CollectContext {
+function ctxFor(w: Warehouse, services: Record<string, unknown>, lines: string[] = []): RunContext {
   return {
     config: Config.parse({ plan: { start: "2026-01-01" }, services, sources: { git: {} } }),
     log: createLogger({ write: (l) => lines.push(l) }),
     runId: "git-test",
     requests: { count: 0 },
-    state: new Map(),
     warehouse: w,
   };
 }

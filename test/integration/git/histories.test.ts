@@ -1,9 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rebuildFromRaw } from "../../../collectors/core/rebuild.ts";
-import { collectSource } from "../../../collectors/core/runner.ts";
+import { collectSource, type RunContext } from "../../../collectors/core/runner.ts";
 import { createLogger } from "../../../collectors/core/log.ts";
-import type { CollectContext } from "../../../collectors/core/stream.ts";
 import { gitSource } from "../../../collectors/git/index.ts";
 import { Config } from "../../../schemas/config.ts";
 import { runTransforms } from "../../../transforms/run.ts";
@@ -11,18 +10,17 @@ import type { Row, Warehouse } from "../../../warehouse/warehouse.ts";
 import { withMemoryWarehouse, withTempDir } from "../../helpers/db.ts";
 import { gitRepo, type GitRepo } from "../../helpers/git-repo.ts";
 
-function ctxFor(w: Warehouse, services: Record<string, unknown>, git: Record<string, unknown> = {}, lines: string[] = []): CollectContext {
+function ctxFor(w: Warehouse, services: Record<string, unknown>, git: Record<string, unknown> = {}, lines: string[] = []): RunContext {
   return {
     config: Config.parse({ timezone: "Europe/Berlin", plan: { start: "2026-01-01", months: 6 }, services, sources: { git } }),
     log: createLogger({ write: (l) => lines.push(l) }),
     runId: "git-histories",
     requests: { count: 0 },
-    state: new Map(),
     warehouse: w,
   };
 }
 
-async function collectAndTransform(w: Warehouse, ctx: CollectContext) {
+async function collectAndTransform(w: Warehouse, ctx: RunContext) {
   const lines: string[] = [];
   const result = await collectSource(gitSource, { ...ctx, log: createLogger({ write: (l) => lines.push(l) }) });
   expect(result.status, lines.join("\n")).toBe("success");

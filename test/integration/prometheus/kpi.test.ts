@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectSource, type SourceResult } from "../../../collectors/core/runner.ts";
+import { collectSource, type SourceResult, type RunContext } from "../../../collectors/core/runner.ts";
 import { createLogger } from "../../../collectors/core/log.ts";
-import type { CollectContext } from "../../../collectors/core/stream.ts";
 import { createPrometheusSource } from "../../../collectors/prometheus/index.ts";
 import { Config } from "../../../schemas/config.ts";
 import { runTransforms } from "../../../transforms/run.ts";
@@ -60,12 +59,11 @@ describe.skipIf(!binaries && !inCi)("availability, burn rates, cost and PromQL K
   let result: SourceResult;
   const logs: string[] = [];
   const source = createPrometheusSource({ now: () => new Date(DATA_END * 1000) });
-  const context = (c: Config, w: Warehouse): CollectContext => ({
+  const context = (c: Config, w: Warehouse): RunContext => ({
     config: c,
     log: createLogger({ level: "warn", write: (line) => logs.push(line) }),
     runId: `it-kpi-${Date.now()}`,
     requests: { count: 0 },
-    state: new Map(),
     warehouse: w,
   });
   const configWith = (extra: Record<string, unknown>) =>

@@ -3,9 +3,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectSource, type SourceResult } from "../../../collectors/core/runner.ts";
+import { collectSource, type SourceResult, type RunContext } from "../../../collectors/core/runner.ts";
 import { createLogger } from "../../../collectors/core/log.ts";
-import type { CollectContext } from "../../../collectors/core/stream.ts";
 import { createPrometheusSource } from "../../../collectors/prometheus/index.ts";
 import { Config } from "../../../schemas/config.ts";
 import { runTransforms } from "../../../transforms/run.ts";
@@ -112,12 +111,11 @@ describe.skipIf(!binaries && !inCi)("Prometheus latency collection against a rea
   const warnings: string[] = [];
   const figures: Record<string, number> = {};
 
-  const context = (): CollectContext => ({
+  const context = (): RunContext => ({
     config,
     log: createLogger({ level: "warn", write: (line) => warnings.push(line) }),
     runId: `it-${Date.now()}`,
     requests,
-    state: new Map(),
     warehouse,
   });
   const source = createPrometheusSource({ now: () => new Date((DATA_END + HOUR) * 1000) });

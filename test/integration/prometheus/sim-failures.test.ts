@@ -52,7 +52,7 @@ async function collect(options: { token?: string; faults?: PrometheusSimFault[] 
   const source = createPrometheusSource({ now: () => NOW, sleep: async () => undefined });
   return withMemoryWarehouse(async (w) => {
     const lines: string[] = [];
-    const result = await collectSource(source, { config, log: createLogger({ write: (l) => lines.push(l) }), runId: "t", requests: { count: 0 }, state: new Map(), warehouse: w });
+    const result = await collectSource(source, { config, log: createLogger({ write: (l) => lines.push(l) }), runId: "t", requests: { count: 0 }, warehouse: w });
     const routes = await w.all<{ route: string; n: number }>("SELECT route, count(*)::INTEGER AS n FROM core.latency_buckets GROUP BY route ORDER BY route");
     return { result, routes, lines };
   });

@@ -5,7 +5,7 @@ import { runTransforms } from "../../../transforms/run.ts";
 import { Warehouse } from "../../../warehouse/warehouse.ts";
 import { startScaleSim, type ScaleSim } from "../../sim/scale/server.ts";
 import { collectOrg, type OrgRun } from "../../sim/scale/collect.ts";
-import { STORED_READS } from "../../../collectors/github/commits.ts";
+import { createGithubSource } from "../../../collectors/github/index.ts";
 import { DROP_FIRST_DEPLOYMENT_CHANGES, expectSameRows, incidentLinks } from "./same-rows.ts";
 
 // Correctness at scale, on a small organisation: the metrics computed from what the real collectors
@@ -36,12 +36,12 @@ beforeAll(async () => {
   truth = await Warehouse.open(":memory:");
   // One repository per read of stored rows: attribution crosses a chunk boundary (the other scale
   // tests read both repositories in one chunk).
-  STORED_READS.chunk = 1;
+  const sources = { github: createGithubSource({ storedReadsChunk: 1 }) };
   // Backfill from the first day of the generated history (two months before the plan).
-  run = await collectOrg(collected, sim.config, { since: new Date(`${addMonths(sim.org.demo.plan.start, -3)}T00:00:00Z`) });
+  run = await collectOrg(collected, sim.config, { since: new Date(`${addMonths(sim.org.demo.plan.start, -3)}T00:00:00Z`), sources });
   // A second run (nothing new): attribution and re-flagging read the stored rows back, one repository
   // per chunk; every comparison below is made after it.
-  rerun = await collectOrg(collected, sim.config);
+  rerun = await collectOrg(collected, sim.config, { sources });
   await runTransforms(collected, sim.config);
 
   await loadDemo(truth, sim.org.demo, { seed: SEED });
@@ -53,7 +53,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  STORED_READS.chunk = 25;
   collected?.close();
   truth?.close();
   await sim?.close();

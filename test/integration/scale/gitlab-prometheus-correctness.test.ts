@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RETRY_STATE } from "../../../collectors/gitlab/context.ts";
+import { createGitlabSource } from "../../../collectors/gitlab/index.ts";
 import { loadDemo } from "../../../collectors/demo/index.ts";
 import { runTransforms } from "../../../transforms/run.ts";
 import { Warehouse } from "../../../warehouse/warehouse.ts";
@@ -55,7 +55,7 @@ beforeAll(async () => {
   truth = await Warehouse.open(":memory:");
   run = await collectOrg(collected, sim.config, {
     since: new Date(`${firstDay(sim.org.demo)}T00:00:00Z`),
-    state: { gitlab: new Map([[RETRY_STATE, { baseDelayMs: 50 }]]) },
+    sources: { gitlab: createGitlabSource({ retry: { baseDelayMs: 50 } }) },
   });
   await collected.run(DROP_FIRST_DEPLOYMENT_CHANGES);
   await runTransforms(collected, sim.config);

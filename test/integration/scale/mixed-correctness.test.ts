@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDemo } from "../../../collectors/demo/index.ts";
-import { RETRY_STATE } from "../../../collectors/gitlab/context.ts";
+import { createGitlabSource } from "../../../collectors/gitlab/index.ts";
 import { runTransforms } from "../../../transforms/run.ts";
 import { Warehouse } from "../../../warehouse/warehouse.ts";
 import { collectOrg, type OrgRun } from "../../sim/scale/collect.ts";
@@ -25,7 +25,7 @@ beforeAll(async () => {
   sim = await startScaleSim({ repos: 2, months: 2, seed: SEED, forge: "mixed" });
   collected = await Warehouse.open(":memory:");
   truth = await Warehouse.open(":memory:");
-  run = await collectOrg(collected, sim.config, { since: new Date(`${firstDay(sim.org.demo)}T00:00:00Z`), state: { gitlab: new Map([[RETRY_STATE, { baseDelayMs: 50 }]]) } });
+  run = await collectOrg(collected, sim.config, { since: new Date(`${firstDay(sim.org.demo)}T00:00:00Z`), sources: { gitlab: createGitlabSource({ retry: { baseDelayMs: 50 } }) } });
   await collected.run(DROP_FIRST_DEPLOYMENT_CHANGES);
   await runTransforms(collected, sim.config);
   await loadDemo(truth, sim.org.demo, { seed: SEED });

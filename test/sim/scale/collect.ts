@@ -1,6 +1,6 @@
 import { createLogger } from "../../../collectors/core/log.ts";
-import { collectSource, type SourceResult } from "../../../collectors/core/runner.ts";
-import type { CollectContext, Source } from "../../../collectors/core/stream.ts";
+import { collectSource, type SourceResult, type RunContext } from "../../../collectors/core/runner.ts";
+import type { AnySource } from "../../../collectors/core/stream.ts";
 import { githubSource } from "../../../collectors/github/index.ts";
 import { gitlabSource } from "../../../collectors/gitlab/index.ts";
 import { pagerdutySource } from "../../../collectors/pagerduty/index.ts";
@@ -24,26 +24,26 @@ const SOURCES = { github: githubSource, gitlab: gitlabSource, pagerduty: pagerdu
 /**
  * Collects the scale organisation through the real collectors (GitHub, GitLab, PagerDuty, then
  * Prometheus: the ones the config enables), as `dora collect` does. `since` is the backfill start
- * (`--since`); later runs leave it out. `state` presets collector state per source (e.g. GitLab's
- * short retry backoffs in tests).
+ * (`--since`); later runs leave it out. `sources` replaces a source by one built with options (e.g.
+ * GitLab's with short retry back-offs).
  */
 export async function collectOrg(
   w: Warehouse,
   config: Config,
-  options: { since?: Date; runId?: string; logLevel?: "debug" | "info" | "warn" | "error"; state?: Partial<Record<keyof typeof SOURCES, Map<string, unknown>>> } = {},
+  options: { since?: Date; runId?: string; logLevel?: "debug" | "info" | "warn" | "error"; sources?: Partial<Record<keyof typeof SOURCES, AnySource>> } = {},
 ): Promise<OrgRun> {
   const runId = options.runId ?? `scale-${Date.now()}`;
   const results = {} as Record<keyof typeof SOURCES, SourceResult>;
   const requests = { github: 0, gitlab: 0, pagerduty: 0, prometheus: 0 };
   const enabled: string[] = [];
-  for (const [name, source] of Object.entries(SOURCES) as [keyof typeof SOURCES, Source][]) {
-    const ctx: CollectContext = {
+  for (const [name, standard] of Object.entries(SOURCES) as [keyof typeof SOURCES, AnySource][]) {
+    const source = options.sources?.[name] ?? standard;
+    const ctx: RunContext = {
       config,
       log: createLogger({ level: options.logLevel ?? "error" }),
       runId,
       since: options.since,
       requests: { count: 0 },
-      state: new Map(options.state?.[name] ?? []),
       warehouse: w,
     };
     if (source.enabled(config)) enabled.push(name);

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { collectSource } from "../../../collectors/core/runner.ts";
+import { collectSource, type RunContext } from "../../../collectors/core/runner.ts";
 import { createLogger } from "../../../collectors/core/log.ts";
-import type { CollectContext } from "../../../collectors/core/stream.ts";
 import { createPrometheusSource } from "../../../collectors/prometheus/index.ts";
 import {
   analyze,
@@ -52,12 +51,11 @@ async function withSource(handler: Handler, fn: (run: Run) => Promise<void>, pro
   const source = createPrometheusSource({ now: () => NOW, sleep: async () => undefined });
   await withMemoryWarehouse(async (w) => {
     const lines: string[] = [];
-    const ctx = (c: Config): CollectContext => ({
+    const ctx = (c: Config): RunContext => ({
       config: c,
       log: createLogger({ level: "info", write: (l) => lines.push(l) }),
       runId: "test",
       requests: { count: 0 },
-      state: new Map(),
       warehouse: w,
     });
     await fn({ w, lines, collect: (c = config) => collectSource(source, ctx(c)) });
@@ -321,7 +319,7 @@ describe("prometheus.latency stream", () => {
     });
     await withMemoryWarehouse(async (w) => {
       const source = createPrometheusSource({ now: () => NOW, sleep: async () => undefined });
-      await collectSource(source, { config, log: createLogger({ write: () => undefined }), runId: "t", requests: { count: 0 }, state: new Map(), warehouse: w });
+      await collectSource(source, { config, log: createLogger({ write: () => undefined }), runId: "t", requests: { count: 0 }, warehouse: w });
       // 2026-03-02 00:00 in Kolkata = 2026-03-01T18:30Z; first step ends 19:30Z; last whole step before 00:28Z is 23:30Z.
       expect(fake!.requests[0]!.params).toMatchObject({ start: String(Date.UTC(2026, 2, 1, 19, 30) / 1000), end: String(Date.UTC(2026, 2, 3, 23, 30) / 1000) });
       const first = await w.one<{ bucket_start: Date }>("SELECT min(bucket_start) AS bucket_start FROM core.latency_buckets");
@@ -368,7 +366,7 @@ describe("prometheus source", () => {
         return undefined;
       });
       const check = withMemoryWarehouse((w) =>
-        createPrometheusSource().check!({ config: configFor(fake!.url), log: createLogger({ write: () => undefined }), runId: "doctor", requests: { count: 0 }, state: new Map(), warehouse: w }),
+        createPrometheusSource().check!({ config: configFor(fake!.url), log: createLogger({ write: () => undefined }), runId: "doctor", requests: { count: 0 }, warehouse: w }),
       );
       if (hasSeries) expect(await check).toMatch(expected);
       else await expect(check).rejects.toThrow(expected);
