@@ -123,8 +123,8 @@ function tagRows(tag: GitTag, ctx: CollectContext, clone: GitClone) {
   const release = new RegExp(settings.release_commit_pattern);
   const suffix = clone.key === clone.dir ? "" : `#${clone.service}`;
   const deploymentId = `git:deployment:${clone.dir}${suffix}:${tag.tag}`;
-  // A tag on a commit an earlier tag already shipped moves production back: a rollback. (Pages stored
-  // before `reshipped` existed had no paths filter, so no commits meant the same.)
+  // A tag on a commit an earlier tag already shipped moves production back: a rollback. A stored page
+  // without `reshipped` carries no paths filter, so there a tag that brought no commit means the same.
   const movedBack = tag.reshipped ?? (tag.attributed && tag.commits.length === 0 && tag.previous_sha !== tag.sha);
   const reverts = tag.commits.some((c) => /^Revert "/.test(c.subject));
   const deployment: Row = {
