@@ -487,9 +487,12 @@ export function bootstrapKmMedianChange(
   final: readonly Survival[],
   options: BootstrapOptions,
 ): { low: number; high: number; p: number } | null {
+  // resampling draws positions, so the items go in a fixed order (by time, events before censored)
+  // whatever order the query returned them in: the same data gives the same interval on every run
+  const byTime = (items: readonly Survival[]) => [...items].sort((a, b) => a.time - b.time || Number(b.event) - Number(a.event));
   return bootstrapDays(
-    baseline,
-    final,
+    byTime(baseline),
+    byTime(final),
     (items, weights) => kmMedian(kaplanMeier(items, weights)),
     (mf, mb) => (mb === 0 ? null : 100 * (mf / mb - 1)),
     options,

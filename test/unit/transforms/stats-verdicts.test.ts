@@ -130,6 +130,14 @@ describe("bootstrap of the Kaplan–Meier median change", () => {
     expect(b.low).toBeGreaterThan(0);
     expect(b.p).toBeLessThan(0.05);
   });
+
+  it("does not depend on the order the items come in (SQL gives rows in no fixed order)", () => {
+    const tripled = control.map((x) => ({ ...x, time: x.time * 3 }));
+    const a = bootstrapKmMedianChange(control, tripled, { seed: 5 });
+    const b = bootstrapKmMedianChange([...control].reverse(), [...tripled.slice(7), ...tripled.slice(0, 7)], { seed: 5 });
+    expect(a).not.toBeNull();
+    expect(b).toEqual(a);
+  });
 });
 
 describe("Benjamini–Hochberg", () => {
