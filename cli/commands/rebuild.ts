@@ -10,7 +10,7 @@ import { table } from "../progress.ts";
 export function rebuildCommand(): Command {
   return withGlobals(new Command("rebuild"))
     .description("re-derive core.* from the raw API pages kept in the warehouse, with no network")
-    .option("--clean", "delete each rebuilt source's core rows first (rows no raw page can re-derive are dropped until the next collect)")
+    .option("--clean", "delete each rebuilt source's core rows first, so rows whose id changed do not linger")
     .option("-s, --source <name...>", "only these sources")
     .action(async (flags: GlobalOptions & { clean?: boolean; source?: string[] }) => {
       const loaded = loadFromOptions(flags);

@@ -1,9 +1,10 @@
-import { GitlabCompare, type GitlabCommit } from "../../schemas/gitlab.ts";
+import { z } from "zod";
+import { GitlabCommit, GitlabCompare } from "../../schemas/gitlab.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
 import { httpStatusOf } from "../core/errors.ts";
-import type { RowsByTable } from "../core/stream.ts";
+import { defineStream, type Page, type RowsByTable } from "../core/stream.ts";
 import { listAll } from "./client.ts";
-import { gitlabClient, type GitlabContext, type GitlabProjectRef } from "./context.ts";
+import { gitlabClient, gitlabProjects, projectUrl, type GitlabContext, type GitlabProjectRef, type GitlabRun } from "./context.ts";
 
 interface ProdDeployment {
   deployment_id: string;
@@ -27,7 +28,7 @@ interface MergeRequestInfo {
 }
 
 /**
- * Runs after a project's deployments (the stream's finish hook), over every successful production
+ * Runs after a project's deployments (the changes stream), over every successful production
  * deployment stored for the project, in finished order, each compared with the previous one of
  * its environment: the commits between the two SHAs (repository/compare), each given to the first
  * deployment that shipped it and mapped to its merge request; the first deployment we know of has
@@ -35,7 +36,7 @@ interface MergeRequestInfo {
  * environment ran before ships nothing. Deployments whose changes are stored are not compared again.
  * Rollback and rework flags are derived from these rows by the transforms (int_deployment_flags).
  */
-export async function shippedChanges(ctx: GitlabContext, project: GitlabProjectRef): Promise<RowsByTable> {
+export async function shippedChanges(ctx: GitlabContext, project: GitlabProjectRef, source: ChangeSource): Promise<RowsByTable> {
   const w = ctx.warehouse;
   const deployments = await w.all<ProdDeployment>(
     `SELECT deployment_id, environment, commit_sha, finished_at FROM core.deployments
@@ -74,7 +75,7 @@ export async function shippedChanges(ctx: GitlabContext, project: GitlabProjectR
     ran.set(d.environment, seen);
     if (prev === undefined) {
       if (!withChanges.has(d.deployment_id)) {
-        for (const mr of await trackedMergeRequests(ctx, project, d)) {
+        for (const mr of await source.tracked(d)) {
           const info = mrByIid.get(mr.iid);
           if (!info || shippedMrs.has(info.pr_id)) continue;
           shippedMrs.add(info.pr_id);
@@ -85,7 +86,7 @@ export async function shippedChanges(ctx: GitlabContext, project: GitlabProjectR
       // A SHA that ran before ships nothing; a deployment compared in an earlier run keeps its changes.
     } else {
       // Unknown SHA (force-pushed away): nothing to attribute; an ancestor of the running SHA: no commit.
-      for (const c of (await compare(ctx, project, prev, d.commit_sha)) ?? []) {
+      for (const c of (await source.compare(prev, d.commit_sha)) ?? []) {
         if (shipped.has(c.id)) continue;
         shipped.add(c.id);
         const mr = mrBySha.get(c.id);
@@ -147,6 +148,81 @@ function sameRow(a: Row, b: Row): boolean {
   return Object.keys(b).every((k) => k === "collected_at" || norm(a[k]) === norm(b[k]));
 }
 
+/** Where the walk gets what it compares: the API, or the pages a collection stored (rebuild). */
+interface ChangeSource {
+  /** The commits in `to` and not in `from`; undefined when a SHA is unknown (force-pushed away). */
+  compare(from: string, to: string): Promise<GitlabCommit[] | undefined>;
+  /** The merge requests GitLab tracked for a deployment. */
+  tracked(d: ProdDeployment): Promise<{ iid: number }[]>;
+}
+
+/** The API, each answer kept as a page of the changes stream (`recorded`). */
+function liveSource(ctx: GitlabContext, project: GitlabProjectRef, recorded: Page[]): ChangeSource {
+  const client = gitlabClient(ctx);
+  return {
+    async compare(from, to) {
+      const commits = await compare(ctx, project, from, to);
+      if (commits) recorded.push({ url: projectUrl(client, project, "repository/compare"), params: { from, to, straight: false }, items: commits });
+      return commits;
+    },
+    async tracked(d) {
+      const items = await trackedMergeRequests(ctx, project, d);
+      recorded.push({ url: projectUrl(client, project, `deployments/${deploymentNumber(d)}/merge_requests`), params: { deployment: deploymentNumber(d) }, items });
+      return items;
+    },
+  };
+}
+
+/** The stored pages: a compare or a deployment's merge requests the collection never got are unknown. */
+function storedSource(pages: Page[]): ChangeSource {
+  const compares = new Map<string, GitlabCommit[]>();
+  const tracked = new Map<number, { iid: number }[]>();
+  for (const page of pages) {
+    const { from, to, deployment } = page.params ?? {};
+    if (typeof from === "string" && typeof to === "string") {
+      compares.set(`${from}...${to}`, page.items.flatMap((raw) => GitlabCommit.safeParse(raw).data ?? []));
+    } else if (typeof deployment === "number") {
+      tracked.set(deployment, page.items.filter((m): m is { iid: number } => typeof (m as { iid?: unknown })?.iid === "number"));
+    }
+  }
+  return {
+    compare: (from, to) => Promise.resolve(compares.get(`${from}...${to}`)),
+    tracked: (d) => Promise.resolve(tracked.get(deploymentNumber(d)) ?? []),
+  };
+}
+
+const deploymentNumber = (d: ProdDeployment) => Number(d.deployment_id.slice(d.deployment_id.lastIndexOf(":") + 1));
+
+const TrackedMergeRequest = z.looseObject({ iid: z.number().int() });
+const ChangeItem = z.union([GitlabCommit, TrackedMergeRequest]);
+
+/**
+ * The commits each production deployment shipped (see shippedChanges). Runs after the deployments
+ * and merge requests streams; its pages are the compares and the merge requests GitLab tracked for
+ * a first deployment, kept so `dora rebuild` attributes the same commits with no request.
+ */
+export const changes = defineStream<z.infer<typeof ChangeItem>, GitlabProjectRef, GitlabRun>({
+  id: "gitlab.changes",
+  item: ChangeItem,
+  itemId: (raw) => String((raw as { id?: unknown; iid?: unknown } | null)?.id ?? (raw as { iid?: unknown } | null)?.iid ?? "(no id)"),
+  partitions: gitlabProjects,
+  partitionKey: (project) => project.path,
+  order: "desc",
+  async *pages(ctx, project) {
+    const recorded: Page[] = [];
+    ctx.state.changes.set(project.path, await shippedChanges(ctx, project, liveSource(ctx, project, recorded)));
+    yield* recorded;
+  },
+  toRows: () => ({}),
+  cursorOf: () => undefined,
+  finish: (ctx, project) => {
+    const rows = ctx.state.changes.get(project.path);
+    ctx.state.changes.delete(project.path);
+    return Promise.resolve(rows ?? {});
+  },
+  replay: (ctx, project, pages) => shippedChanges(ctx, project, storedSource(pages)),
+});
+
 async function compare(ctx: GitlabContext, project: GitlabProjectRef, from: string, to: string): Promise<GitlabCommit[] | undefined> {
   const client = gitlabClient(ctx);
   let raw: unknown;
@@ -168,7 +244,7 @@ async function compare(ctx: GitlabContext, project: GitlabProjectRef, from: stri
 /** GET /projects/:id/deployments/:id/merge_requests: GitLab's own record of what a deployment shipped. */
 async function trackedMergeRequests(ctx: GitlabContext, project: GitlabProjectRef, d: ProdDeployment): Promise<{ iid: number }[]> {
   const client = gitlabClient(ctx);
-  const id = Number(d.deployment_id.slice(d.deployment_id.lastIndexOf(":") + 1));
+  const id = deploymentNumber(d);
   try {
     const items = await listAll((page) => client.deployments.allMergeRequests(project.path, id, { perPage: 100, page, showExpanded: true }));
     return items.filter((m): m is { iid: number } => typeof (m as { iid?: unknown })?.iid === "number");

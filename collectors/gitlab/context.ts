@@ -2,7 +2,7 @@ import { GitlabProject } from "../../schemas/gitlab.ts";
 import { GitlabSource } from "../../schemas/sources/gitlab.ts";
 import { httpStatusOf } from "../core/errors.ts";
 import { readSecret } from "../core/secrets.ts";
-import type { CollectContext, SourceContext } from "../core/stream.ts";
+import type { CollectContext, RowsByTable, SourceContext } from "../core/stream.ts";
 import { createGitlabClient, listAll, type GitlabClient, type RetryOptions } from "./client.ts";
 
 /** A project to collect (one partition of every GitLab stream) and the config service it feeds. */
@@ -26,8 +26,10 @@ export interface DeploymentLookup {
 export class GitlabRun {
   private builtClient: GitlabClient | undefined;
   private resolved: Promise<GitlabProjectRef[]> | undefined;
-  /** gitlab.deployments, per project path. */
+  /** Environment tiers (gitlab.environments, read by gitlab.deployments), per project path. */
   readonly lookups = new Map<string, DeploymentLookup>();
+  /** What gitlab.changes attributed, per project path, until its finish step hands the rows over. */
+  readonly changes = new Map<string, RowsByTable>();
 
   constructor(
     private readonly ctx: SourceContext,

@@ -2,7 +2,6 @@ import { GitlabDeployment, GitlabEnvironment } from "../../schemas/gitlab.ts";
 import { httpStatusOf } from "../core/errors.ts";
 import { defineStream } from "../core/stream.ts";
 import { listAll, listPages } from "./client.ts";
-import { shippedChanges } from "./changes.ts";
 import { gitlabClient, gitlabConfig, gitlabProjects, projectUrl, type GitlabContext, type GitlabProjectRef, type GitlabRun } from "./context.ts";
 
 /** GitLab deployment status → the warehouse's; the original is kept in original_status. */
@@ -48,6 +47,43 @@ export function finishedAt(d: GitlabDeployment): string | null {
   return null;
 }
 
+/** Per project: environment id → tier, as the environments stream's pages brought them. */
+function tiersOf(ctx: GitlabContext, project: GitlabProjectRef): Map<number, string | null | undefined> {
+  let lookup = ctx.state.lookups.get(project.path);
+  if (!lookup) ctx.state.lookups.set(project.path, (lookup = { tiers: new Map() }));
+  return lookup.tiers;
+}
+
+/**
+ * A project's environments with their tiers, kept as raw pages so a rebuild decides production as
+ * the collection did. Runs before the deployments stream, whose rows read the tiers (toRows records
+ * them). Every run lists them again: a tier can change.
+ */
+export const environments = defineStream<GitlabEnvironment, GitlabProjectRef, GitlabRun>({
+  id: "gitlab.environments",
+  item: GitlabEnvironment,
+  itemId: (raw) => String((raw as { id?: unknown } | null)?.id ?? "(no id)"),
+  partitions: gitlabProjects,
+  partitionKey: (project) => project.path,
+  order: "desc",
+  async *pages(ctx, project) {
+    const client = gitlabClient(ctx);
+    try {
+      const items = await listAll((page) => client.environments.all(project.path, { perPage: 100, page, showExpanded: true }));
+      yield { url: projectUrl(client, project, "environments"), params: { per_page: 100 }, items };
+    } catch (error) {
+      // Reporter-level tokens cannot list environments: fall back to the name pattern, loudly.
+      if (httpStatusOf(error) !== 403) throw error;
+      ctx.log.warn(`cannot list environments of ${project.path} (403): production is decided by the name pattern only`);
+    }
+  },
+  toRows(env, ctx, project) {
+    tiersOf(ctx, project).set(env.id, env.tier);
+    return {};
+  },
+  cursorOf: () => undefined,
+});
+
 export const deployments = defineStream<GitlabDeployment, GitlabProjectRef, GitlabRun>({
   id: "gitlab.deployments",
   item: GitlabDeployment,
@@ -59,7 +95,6 @@ export const deployments = defineStream<GitlabDeployment, GitlabProjectRef, Gitl
   overlapMs: 5 * 60_000,
   async *pages(ctx, project, since) {
     const client = gitlabClient(ctx);
-    await loadLookup(ctx, project);
     const params: Record<string, unknown> = {
       order_by: "updated_at",
       sort: "asc",
@@ -79,7 +114,6 @@ export const deployments = defineStream<GitlabDeployment, GitlabProjectRef, Gitl
     for await (const p of pages) yield { url: projectUrl(client, project, "deployments"), params: { ...params, page: p.page }, items: p.items };
   },
   toRows(d, ctx, project) {
-    const lookup = ctx.state.lookups.get(project.path);
     const id = `gitlab:deployment:${project.path}:${d.id}`;
     const pipeline = d.deployable?.pipeline;
     return {
@@ -90,7 +124,7 @@ export const deployments = defineStream<GitlabDeployment, GitlabProjectRef, Gitl
           service: project.service,
           repo: project.path,
           environment: d.environment.name,
-          is_production: isProduction(lookup?.tiers.get(d.environment.id), d.environment.name, gitlabConfig(ctx).environment),
+          is_production: isProduction(tiersOf(ctx, project).get(d.environment.id), d.environment.name, gitlabConfig(ctx).environment),
           commit_sha: d.sha,
           ref: d.ref ?? null,
           started_at: d.deployable?.started_at ?? d.created_at,
@@ -109,22 +143,4 @@ export const deployments = defineStream<GitlabDeployment, GitlabProjectRef, Gitl
     };
   },
   cursorOf: (d) => d.updated_at,
-  finish: (ctx, project) => shippedChanges(ctx, project),
 });
-
-async function loadLookup(ctx: GitlabContext, project: GitlabProjectRef): Promise<void> {
-  const client = gitlabClient(ctx);
-  const tiers = new Map<number, string | null | undefined>();
-  try {
-    const environments = await listAll((page) => client.environments.all(project.path, { perPage: 100, page, showExpanded: true }));
-    for (const raw of environments) {
-      const env = GitlabEnvironment.safeParse(raw);
-      if (env.success) tiers.set(env.data.id, env.data.tier);
-    }
-  } catch (error) {
-    // Reporter-level tokens cannot list environments: fall back to the name pattern, loudly.
-    if (httpStatusOf(error) !== 403) throw error;
-    ctx.log.warn(`cannot list environments of ${project.path} (403): production is decided by the name pattern only`);
-  }
-  ctx.state.lookups.set(project.path, { tiers });
-}

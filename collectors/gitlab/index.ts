@@ -1,6 +1,7 @@
 import type { Source } from "../core/stream.ts";
 import { GitlabRun, gitlabConfig, type GitlabSourceOptions } from "./context.ts";
-import { deployments } from "./deployments.ts";
+import { changes } from "./changes.ts";
+import { deployments, environments } from "./deployments.ts";
 import { issues } from "./issues.ts";
 import { mergeRequests } from "./merge-requests.ts";
 
@@ -14,7 +15,7 @@ export function createGitlabSource(options: GitlabSourceOptions = {}): Source<Gi
     name: "gitlab",
     enabled: (config) =>
       Object.values(config.services).some((service) => service.gitlab.length > 0) || (config.sources.gitlab?.groups.length ?? 0) > 0,
-    streams: [mergeRequests, deployments, issues],
+    streams: [mergeRequests, environments, deployments, changes, issues],
     start: (ctx) => new GitlabRun(ctx, options),
     async check(ctx) {
       const client = new GitlabRun(ctx, options).client;

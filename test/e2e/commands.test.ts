@@ -28,6 +28,8 @@ plan:
 services:
   payments:
     gitlab: [acme/payments]
+  live:
+    gitlab: [acme/live]
 sources:
   gitlab: { token_env: DORA_E2E_GITLAB_TOKEN, base_url: "${url}" }
 `;
@@ -35,35 +37,50 @@ sources:
 describe("dora rebuild", () => {
   let sim: GitlabSim;
   beforeAll(async () => {
-    sim = await startGitlabSim({ state: { projects: [paymentsProject()] } });
+    // acme/live: the same history, its production environment named "live" (production by its tier only)
+    const live = paymentsProject("acme/live", 8);
+    live.environments[0]!.name = "live";
+    for (const d of live.deployments) if (d.environment === "production") d.environment = "live";
+    sim = await startGitlabSim({ state: { projects: [paymentsProject(), live] } });
   });
   afterAll(async () => sim.close());
 
-  // What rebuild promises today: every deployment's own fields, from its page alone. Not compared:
-  // collected_at (the time a row was written), the flags derived across pages (is_rollback from the
-  // next deployment, is_rework from the merge requests a deployment shipped) and GitLab's
-  // core.changes, which the stream's finish step builds from data not kept in raw.pages — making
-  // those faithful is issue 21.
-  const snapshot = (w: Warehouse) => w.all("SELECT * EXCLUDE (collected_at, is_rollback, is_rework) FROM core.deployments ORDER BY deployment_id");
+  // Every core.* table as collect wrote it (collected_at aside: the time a row was written), with the
+  // rollback and rework flags the transforms derive from those rows.
+  const CORE = ["core.deployments", "core.changes", "core.pull_requests", "core.incidents"];
+  const snapshot = async (w: Warehouse) => {
+    const out: Record<string, unknown[]> = {};
+    for (const table of CORE) out[table] = await w.all(`SELECT * EXCLUDE (collected_at) FROM ${table} ORDER BY ALL`);
+    out.flags = await w.all("SELECT * FROM intermediate.int_deployment_flags ORDER BY ALL");
+    return out;
+  };
 
-  it("re-derives core.* from the stored raw pages with no network, as collect wrote it", async () => {
+  it("rebuild --clean re-derives every core.* table from the stored raw pages with no network, as collect wrote it", async () => {
     await withTempDir(async (dir) => {
       writeFileSync(join(dir, "dora.config.yaml"), GITLAB_CONFIG(sim.url));
       const collected = await dora(["collect"], dir, { DORA_E2E_GITLAB_TOKEN: SIM_TOKEN });
       expect(collected.code, collected.stderr).toBe(0);
+      expect((await dora(["transform"], dir)).code).toBe(0);
       const file = join(dir, "warehouse.duckdb");
-      let before: unknown[] = [];
+      let before: Record<string, unknown[]> = {};
       await withWarehouseFile(file, async (w) => {
         before = await snapshot(w);
-        expect(before.length).toBeGreaterThan(0);
-        await w.run("DELETE FROM core.deployments");
+        expect(before["core.deployments"]!.length).toBeGreaterThan(0);
+        // GitLab's changes (from compares and the MRs of the first deployment) and derived flags are in
+        expect(before["core.changes"]!.length).toBeGreaterThan(0);
+        expect((before.flags as { is_rollback: boolean }[]).filter((f) => f.is_rollback)).toHaveLength(4);
+        expect((before.flags as { is_rework: boolean }[]).filter((f) => f.is_rework)).toHaveLength(2);
+        // the environment tier, kept as a page, decides production for "live"
+        const production = (before["core.deployments"] as { service: string; environment: string; is_production: boolean }[]).filter((d) => d.is_production);
+        expect(production.filter((d) => d.service === "live").map((d) => d.environment)).toContain("live");
       });
       const requestsBefore = sim.requests.length;
       // No token: a rebuild must not need the network.
-      const rebuilt = await dora(["rebuild"], dir);
+      const rebuilt = await dora(["rebuild", "--clean"], dir);
       expect(rebuilt.code, rebuilt.stderr).toBe(0);
       expect(sim.requests.length).toBe(requestsBefore);
       expect(rebuilt.stdout).toMatch(/gitlab\.deployments\s+\d+\s+\d+\s+\d+/);
+      expect((await dora(["transform"], dir)).code).toBe(0);
       await withWarehouseFile(file, async (w) => expect(await snapshot(w)).toEqual(before));
     });
   });
