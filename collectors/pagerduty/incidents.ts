@@ -18,14 +18,18 @@ export const incidents = defineStream<PagerdutyIncident, ServicePartition, Pager
   id: "pagerduty.incidents",
   item: PagerdutyIncident,
   itemId: (raw) => String((raw as { id?: unknown } | null)?.id ?? "(no id)"),
-  partitions: (ctx) => servicePartitions(ctx.config),
+  // The log facts are read here, after the log-entries stream stored its pages and before any
+  // incident is mapped: `dora rebuild` maps the stored incident pages with the same facts.
+  partitions: async (ctx) => {
+    pagerdutyRun(ctx).facts = await loadLogFacts(ctx.warehouse);
+    return servicePartitions(ctx.config);
+  },
   partitionKey: (partition) => partition.pdServiceId,
   order: "asc",
   // Re-read a day: incidents that show up late, and title/priority edits that leave no log entry.
   overlapMs: 24 * 3600 * 1000,
   async *pages(ctx, partition, since) {
     const run = pagerdutyRun(ctx);
-    run.facts ??= await loadLogFacts(ctx.warehouse);
     const query: Query = { "service_ids[]": [partition.pdServiceId], sort_by: "created_at:asc" };
     // urgencies[] needs the account's `urgencies` ability: only send it when it filters something.
     if (run.settings.urgencies.length < 2) query["urgencies[]"] = run.settings.urgencies;

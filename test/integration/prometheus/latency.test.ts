@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rebuildFromRaw } from "../../../collectors/core/rebuild.ts";
 import { collectSource, type SourceResult, type RunContext } from "../../../collectors/core/runner.ts";
 import { createLogger } from "../../../collectors/core/log.ts";
 import { createPrometheusSource } from "../../../collectors/prometheus/index.ts";
@@ -339,6 +340,17 @@ describe.skipIf(!binaries && !inCi)("Prometheus latency collection against a rea
     expect(again.rows).toBe(3 * (2 * (HTTP_BOUNDS.length + 1) + (DB_BOUNDS.length + 1)));
     const after = await warehouse.all("SELECT service, route, bucket_start, le, count FROM core.latency_buckets ORDER BY ALL");
     expect(after).toEqual(before);
+  });
+
+  it("dora rebuild --clean reproduces core.latency_buckets (two runs' pages) exactly, with no request", async () => {
+    const snapshot = () => warehouse.all("SELECT * EXCLUDE (collected_at) FROM core.latency_buckets ORDER BY ALL");
+    const before = await snapshot();
+    expect(before.length).toBeGreaterThan(1000);
+    requests.count = 0;
+    const ctx = context();
+    await rebuildFromRaw(warehouse, config, [source], ctx.log, { clean: true });
+    expect(requests.count).toBe(0);
+    expect(await snapshot()).toEqual(before);
   });
 
   it("`dora doctor`: reads the server's version and says which key path has no recent series", async () => {
