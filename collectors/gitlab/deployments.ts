@@ -1,6 +1,6 @@
 import { GitlabDeployment, GitlabEnvironment } from "../../schemas/gitlab.ts";
 import { httpStatusOf } from "../core/errors.ts";
-import { defineStream } from "../core/stream.ts";
+import { defineStream, type Page } from "../core/stream.ts";
 import { listAll, listPages } from "./client.ts";
 import { gitlabClient, gitlabConfig, gitlabProjects, projectUrl, type GitlabContext, type GitlabProjectRef, type GitlabRun } from "./context.ts";
 
@@ -84,6 +84,31 @@ export const environments = defineStream<GitlabEnvironment, GitlabProjectRef, Gi
   cursorOf: () => undefined,
 });
 
+/**
+ * A backfill (--since, or a first run from the plan's start) starts in the middle of the history: the
+ * last successful deployment of each production environment before it is fetched too, once, so the
+ * first deployment of the range has a base to compare with and its commits are attributed. Only an
+ * environment's very first deployment has none.
+ */
+async function* predecessors(ctx: GitlabContext, project: GitlabProjectRef, since: string, environments: Set<string>): AsyncGenerator<Page> {
+  const client = gitlabClient(ctx);
+  for (const environment of environments) {
+    const stored = await ctx.warehouse.one(
+      `SELECT 1 AS x FROM core.deployments WHERE source = 'gitlab' AND repo = ? AND environment = ? AND is_production AND status = 'success' AND finished_at < ? LIMIT 1`,
+      [project.path, environment, since],
+    );
+    if (stored) continue;
+    const params = { environment, status: "success", order_by: "finished_at", sort: "desc", finished_before: since, per_page: 1 };
+    // One page of one: the newest first
+    for await (const p of listPages((page) =>
+      client.deployments.all(project.path, { environment, status: "success", orderBy: "finished_at", sort: "desc", finishedBefore: since, perPage: 1, page, showExpanded: true } as never),
+    )) {
+      if (p.items.length) yield { url: projectUrl(client, project, "deployments"), params: { ...params, page: p.page }, items: p.items };
+      break;
+    }
+  }
+}
+
 export const deployments = defineStream<GitlabDeployment, GitlabProjectRef, GitlabRun>({
   id: "gitlab.deployments",
   item: GitlabDeployment,
@@ -111,7 +136,18 @@ export const deployments = defineStream<GitlabDeployment, GitlabProjectRef, Gitl
         showExpanded: true,
       }),
     );
-    for await (const p of pages) yield { url: projectUrl(client, project, "deployments"), params: { ...params, page: p.page }, items: p.items };
+    // The production environments this range deployed to (each needs the deployment before it as a base).
+    const environments = new Set<string>();
+    for await (const p of pages) {
+      for (const raw of p.items) {
+        const d = GitlabDeployment.safeParse(raw);
+        if (d.success && isProduction(tiersOf(ctx, project).get(d.data.environment.id), d.data.environment.name, gitlabConfig(ctx).environment)) {
+          environments.add(d.data.environment.name);
+        }
+      }
+      yield { url: projectUrl(client, project, "deployments"), params: { ...params, page: p.page }, items: p.items };
+    }
+    if (since) yield* predecessors(ctx, project, since, environments);
   },
   toRows(d, ctx, project) {
     const id = `gitlab:deployment:${project.path}:${d.id}`;

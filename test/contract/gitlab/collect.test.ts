@@ -285,8 +285,32 @@ describe("gitlab collector against the simulator (gitbeaker over HTTP)", () => {
       const result = await collectSource(gitlabSource, makeContext(w, s.url, { since }));
       expect(result.status, result.error).toBe("success");
       expect(s.requests.find((r) => r.path.endsWith("/deployments"))!.query.updated_after).toBe(since.toISOString());
-      // 106..110 were updated after the 8th.
-      expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.deployments"))!.n).toBe(5);
+      // 106..110 were updated after the 8th; 105, the last successful production deployment before it, is their base.
+      expect((await w.all<{ id: string }>("SELECT deployment_id AS id FROM core.deployments ORDER BY 1")).map((r) => r.id)).toEqual(
+        [105, 106, 107, 108, 109, 110].map((n) => dep("acme/payments", n)),
+      );
+    });
+  });
+
+  it("a backfill fetches the last successful production deployment before --since, so the first one of the range has its commits", async () => {
+    const s = await start({ state: { projects: [paymentsProject()] } });
+    await withMemoryWarehouse(async (w) => {
+      const since = new Date("2026-01-07T00:00:00.000Z");
+      const result = await collectSource(gitlabSource, makeContext(w, s.url, { since }));
+      expect(result.status, result.error).toBe("success");
+      // one request for it: the documented pairing of finished_before with order_by=finished_at and status=success
+      const asked = s.requests.filter((r) => r.query.finished_before);
+      expect(asked.map((r) => r.query)).toEqual([
+        expect.objectContaining({ environment: "production", status: "success", order_by: "finished_at", sort: "desc", finished_before: since.toISOString(), per_page: "1" }),
+      ]);
+      // 103 (m1) is stored as the base; 105 (c3) ships the commits between m1 and c3, not merge requests
+      const changes = await w.all<{ deployment_id: string; commit_sha: string }>("SELECT deployment_id, commit_sha FROM core.changes WHERE deployment_id = ? ORDER BY commit_sha", [dep("acme/payments", 105)]);
+      expect(changes.map((c) => c.commit_sha)).toEqual([sha("c3"), sha("s2")].sort());
+      expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.deployments WHERE deployment_id = ?", [dep("acme/payments", 103)]))!.n).toBe(1);
+      // A second backfill finds the base stored and does not ask again.
+      const before = s.requests.length;
+      await collectSource(gitlabSource, makeContext(w, s.url, { since }));
+      expect(s.requests.slice(before).filter((r) => r.query.finished_before)).toEqual([]);
     });
   });
 });

@@ -63,7 +63,7 @@ beforeAll(async () => {
   await loadDemo(truth, sim.org.demo, { seed: SEED, bucketSeconds: BUCKET_SECONDS });
   await truth.run(DROP_FIRST_DEPLOYMENT_CHANGES);
   await runTransforms(truth, sim.org.demo);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   collected?.close();

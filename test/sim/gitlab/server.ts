@@ -317,7 +317,20 @@ export async function startGitlabSim(options: GitlabSimOptions = {}): Promise<Gi
       if (before) items = items.filter((d) => Date.parse(d.updated_at) < Date.parse(before));
       if (q.get("environment")) items = items.filter((d) => d.environment === q.get("environment"));
       if (q.get("status")) items = items.filter((d) => d.status === q.get("status"));
-      items = sortBy(items, orderBy, q.get("sort") ?? "asc");
+      // "When using finished_before or finished_after, you should specify the order_by to be
+      // finished_at and status should be success" (deployments API): refused otherwise here.
+      const finishedBefore = q.get("finished_before");
+      if (finishedBefore) {
+        if (orderBy !== "finished_at" || q.get("status") !== "success") {
+          return send(req, res, 400, { message: "400 Bad request - finished_before needs order_by=finished_at and status=success" });
+        }
+        items = items.filter((d) => Date.parse(d.finished_at ?? d.deployable?.finished_at ?? "") < Date.parse(finishedBefore));
+      }
+      // finished_at: the deployment's, else its job's (what the response shows)
+      items =
+        orderBy === "finished_at"
+          ? sortBy(items.map((d) => ({ d, finished_at: d.finished_at ?? d.deployable?.finished_at ?? undefined })), "finished_at", q.get("sort") ?? "asc").map((x) => x.d)
+          : sortBy(items, orderBy, q.get("sort") ?? "asc");
       return list(req, res, url, items.map((d) => deploymentJson(d, project, url)));
     }
 
