@@ -131,19 +131,37 @@ export function kpiCharts(ctx: PageContext): ChartSpec[] {
 
 /** Error budget spent per plan window and service (metrics.availability_windows), as a small table. */
 export function errorBudgetTable(data: ReportData): Html {
-  const rows = data.kpi.availabilityWindows.filter((r) => ["baseline", "final", "plan"].includes(r.window_name));
-  if (!rows.length) return html`<p class="no-data">No data: ${emptyNote(data, "metrics.availability_windows", "no plan windows")}</p>`;
+  const all = data.kpi.availabilityWindows.filter((r) => ["baseline", "final", "plan"].includes(r.window_name));
+  if (!all.length) return html`<p class="no-data">No data: ${emptyNote(data, "metrics.availability_windows", "no plan windows")}</p>`;
+  // all services first, then the services worst first (most budget spent in the final window); beyond
+  // the first BUDGET_SERVICES services the rows fold away (50 services are 150 rows)
+  const finalSpent = (s: string) => all.find((r) => r.service === s && r.window_name === "final")?.error_budget_spent ?? -1;
+  const services = [...new Set(all.map((r) => r.service).filter((s) => s !== "*"))].sort((a, b) => finalSpent(b) - finalSpent(a) || a.localeCompare(b));
+  const rank = new Map(services.map((s, i) => [s, i]));
+  const order = (r: (typeof all)[number]) => (r.service === "*" ? -1 : rank.get(r.service)!);
+  const rows = [...all].sort((a, b) => order(a) - order(b) || ["baseline", "final", "plan"].indexOf(a.window_name) - ["baseline", "final", "plan"].indexOf(b.window_name));
+  const shown = rows.filter((r) => order(r) < BUDGET_SERVICES);
+  const rest = rows.filter((r) => order(r) >= BUDGET_SERVICES);
   const digits = shareDigits(rows.map((r) => r.availability).filter((v): v is number => v != null));
   const pct = (v: number | null) => (v == null ? "–" : `${(v * 100).toFixed(digits)}\u00a0%`);
+  const head = html`<thead><tr><th scope="col">Service</th><th scope="col">Window</th><th scope="col">Availability</th><th scope="col">Target</th><th scope="col">Error budget spent</th><th scope="col">Burn-rate episodes</th><th scope="col">of them paging</th></tr></thead>`;
+  const body = (part: typeof rows) =>
+    part.map(
+      (r) => html`<tr><td>${r.service === "*" ? "All services" : r.service}</td><td>${r.window_name}</td><td class="num">${pct(r.availability)}</td><td class="num">${r.target == null ? "none" : `${Number((r.target * 100).toFixed(4))}\u00a0%`}</td><td class="num ${r.error_budget_spent != null && r.error_budget_spent > 1 ? "over" : ""}">${
+        r.error_budget_spent == null ? "– (no target)" : html`${Math.round(r.error_budget_spent * 100)}\u00a0%${r.error_budget_spent > 1 ? " (over budget)" : ""}`
+      }</td><td class="num">${r.burn_episodes ?? "–"}</td><td class="num">${r.page_episodes ?? "–"}</td></tr>`,
+    );
   return html`<div class="table-wrap"><table class="services budget" id="error-budget">
-<caption>Error budget spent per plan window: 100 % means the window's failed requests used exactly the budget its target allowed; above 100 % the target was missed.</caption>
-<thead><tr><th scope="col">Service</th><th scope="col">Window</th><th scope="col">Availability</th><th scope="col">Target</th><th scope="col">Error budget spent</th><th scope="col">Burn-rate episodes</th><th scope="col">of them paging</th></tr></thead>
-<tbody>${rows.map(
-    (r) => html`<tr><td>${r.service === "*" ? "All services" : r.service}</td><td>${r.window_name}</td><td class="num">${pct(r.availability)}</td><td class="num">${r.target == null ? "none" : `${Number((r.target * 100).toFixed(4))}\u00a0%`}</td><td class="num ${r.error_budget_spent != null && r.error_budget_spent > 1 ? "over" : ""}">${
-      r.error_budget_spent == null ? "– (no target)" : html`${Math.round(r.error_budget_spent * 100)}\u00a0%${r.error_budget_spent > 1 ? " (over budget)" : ""}`
-    }</td><td class="num">${r.burn_episodes ?? "–"}</td><td class="num">${r.page_episodes ?? "–"}</td></tr>`,
-  )}</tbody></table></div>`;
+<caption>Error budget spent per plan window: 100 % means the window's failed requests used exactly the budget its target allowed; above 100 % the target was missed. All services together are held to the sum of the services' budgets; services follow, most spent in the final window first.</caption>
+${head}<tbody>${body(shown)}</tbody></table></div>${
+    rest.length
+      ? html`<details class="collapse more-budget"><summary>All ${services.length} services (${services.length - BUDGET_SERVICES} more)</summary><div class="table-wrap"><table class="services budget">${head}<tbody>${body(rest)}</tbody></table></div></details>`
+      : ""
+  }`;
 }
+
+/** Services whose error-budget rows show before the rest fold away. */
+export const BUDGET_SERVICES = 10;
 
 /** The plan KPIs section: availability with episodes and the error-budget table, pipeline time, cost. */
 export function kpiSection(ctx: PageContext, charts: ChartSpec[]): Html {

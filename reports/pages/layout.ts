@@ -171,6 +171,7 @@ details.items > summary { cursor: pointer; color: var(--good); }
 .items-table td, .items-table th { padding: 3px 8px; white-space: nowrap; overflow-wrap: normal; }
 .items-table td.t { white-space: normal; min-width: 18ch; max-width: 48ch; }
 button.items-more { margin-top: 6px; font: inherit; padding: 2px 10px; border: 1px solid #cbd2d9; border-radius: 5px; background: var(--soft); cursor: pointer; }
+details.phone-fold > summary { display: none; }
 details.collapse { margin-top: 12px; }
 details.collapse > summary { cursor: pointer; color: var(--good); font-size: 14px; width: fit-content; }
 .print-only { display: none; }
@@ -190,6 +191,7 @@ details.collapse > summary { cursor: pointer; color: var(--good); font-size: 14p
   table.scorecard td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 12px; }
   .cards, .grid3 { grid-template-columns: minmax(0, 1fr); } .card { min-width: 0; overflow-wrap: anywhere; } .values { font-size: 22px; }
   dl.plan-key > div { display: block; }
+  details.phone-fold > summary { display: list-item; cursor: pointer; color: var(--good); font-size: 14px; margin: 10px 0; }
 }
 @page { size: A4; margin: 14mm 12mm 16mm; }
 @media print {
@@ -218,6 +220,13 @@ details.collapse > summary { cursor: pointer; color: var(--good); font-size: 14p
 
 /** Service filter: works offline; with scripts off the select stays hidden and everything shows. */
 export const REPORT_SCRIPT = `(function () {
+  // a phone opens with the long groups folded (details.phone-fold); a tap opens them
+  if (window.matchMedia && window.matchMedia("(max-width: 640px)").matches) {
+    var folds = document.querySelectorAll("details.phone-fold");
+    for (var f = 0; f < folds.length; f++) folds[f].open = false;
+  }
+})();
+(function () {
   var box = document.getElementById("service-filter-box");
   var select = document.getElementById("service-filter");
   if (!box || !select) return;

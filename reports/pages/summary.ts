@@ -220,7 +220,7 @@ export function summarySection(data: ReportData): Html {
 <h2 id="summary-h">Summary</h2>
 <p class="lead">${headline(main)}${paths.length ? html` ${pathsHeadline(paths)}` : ""}</p>
 <div class="cards">${main.map((k) => card(k, data))}${pathCount <= MAX_PATH_CARDS ? paths.map((k) => card(k, data)) : ""}</div>
-${pathCount > MAX_PATH_CARDS ? html`<h3 class="sub-h">Key paths</h3>${keyPathTable(paths, data)}` : ""}
+${pathCount > MAX_PATH_CARDS ? html`<h3 class="sub-h">Key paths</h3>${phoneFold(`The ${pathCount} key paths, worst first`, keyPathTable(paths, data))}` : ""}
 ${planKpiGroup(data)}
 <p class="note">Baseline ${rangeText(data.windows.baseline)} compared with final ${rangeText(data.windows.final)}. Changes are relative to the baseline; each sentence names its 95 % interval, the observations per window and p and q (how each is computed: methods in the appendix). Blue marks a change in the good direction, vermillion in the bad one.</p>
 </section>`;
@@ -233,7 +233,15 @@ export function planKpiGroup(data: ReportData): Html | string {
   return html`<h3 class="sub-h" id="plan-kpis-h">Plan KPIs</h3>
 <p class="note">${headline(kpis, "plan KPIs")}${targetsLine(kpis)}</p>
 ${budgetLine(data)}
-<div class="cards plan-kpis" aria-labelledby="plan-kpis-h">${kpis.map((k) => card(k, data))}</div>`;
+${phoneFold(`The ${kpis.length} plan KPI cards`, html`<div class="cards plan-kpis" aria-labelledby="plan-kpis-h">${kpis.map((k) => card(k, data))}</div>`)}`;
+}
+
+/**
+ * A block a phone shows folded (its summary line only, the page script closes it on narrow screens),
+ * so the charts are not thousands of pixels down; wide screens, print and pages without scripts show it open.
+ */
+export function phoneFold(label: string, body: Html): Html {
+  return html`<details class="phone-fold" open><summary>${label}</summary>${body}</details>`;
 }
 
 /**
