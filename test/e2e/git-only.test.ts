@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { describe, expect, it, vi } from "vitest";
 import { withTempDir } from "../helpers/db.ts";
 import { gitRepo } from "../helpers/git-repo.ts";
+import { visibleText as text } from "../helpers/html-text.ts";
 
 vi.setConfig({ testTimeout: 300_000 });
 
@@ -52,19 +53,6 @@ sources:
   git:
     tag_pattern: '^v\\d+\\.\\d+\\.\\d+$'
 `;
-
-/** The visible text of an HTML page (scripts, styles and SVG left out), whitespace collapsed. */
-function text(html: string): string {
-  return html
-    .replace(/<(script|style|svg)\b[\s\S]*?<\/\1>/g, " ")
-    .replace(/<[^>]+>/g, " ")
-    .replaceAll("&lt;", "<")
-    .replaceAll("&gt;", ">")
-    .replaceAll("&amp;", "&")
-    .replaceAll("&#39;", "'")
-    .replaceAll("&quot;", '"')
-    .replace(/[\s\u00a0]+/g, " ");
-}
 
 /** The summary card of one metric, as text. */
 function card(html: string, metric: string): string {

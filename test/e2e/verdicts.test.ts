@@ -12,6 +12,7 @@ import { sentence } from "../../reports/format.ts";
 import type { ComparisonRow } from "../../schemas/metrics.ts";
 import { Warehouse } from "../../warehouse/warehouse.ts";
 import { withTempDir } from "../helpers/db.ts";
+import { visibleText as text } from "../helpers/html-text.ts";
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -63,20 +64,6 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(() => release?.());
-
-/** The visible text of an HTML fragment, whitespace (and no-break spaces) collapsed. */
-function text(html: string): string {
-  return html
-    .replace(/<(script|style|svg)\b[\s\S]*?<\/\1>/g, " ")
-    .replace(/<[^>]+>/g, " ")
-    .replaceAll("&lt;", "<")
-    .replaceAll("&gt;", ">")
-    .replaceAll("&amp;", "&")
-    .replaceAll("&#39;", "'")
-    .replaceAll("&quot;", '"')
-    .replace(/[\s\u00a0]+/g, " ")
-    .trim();
-}
 
 /** Every summary card: its metric, chip (verdict) and sentence. */
 function cards(): { metric: string; chip: string; sentence: string; text: string }[] {
