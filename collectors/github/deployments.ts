@@ -45,22 +45,70 @@ async function* deploymentPages(ctx: GithubContext, target: RepoTarget, since: s
   const client = githubClient(ctx);
   const stopAt = oldestPending(ctx, target, since);
   const params = { owner: target.owner, repo: target.name, per_page: githubSettings(ctx.config).page_size };
+  // The production environments this range deployed to (each needs the deployment before it as a base).
+  const environments = new Set<string>();
   for await (const page of restPages<unknown>(client, "GET /repos/{owner}/{repo}/deployments", params)) {
     // Deployments come newest first: keep those at or after the stop time, then stop.
     const kept = page.items.filter((raw) => !stopAt || !(createdAt(raw) < stopAt));
     const done = kept.length < page.items.length;
     if (kept.length) {
-      const nodeIds = kept.map((raw) => (raw as { node_id?: unknown }).node_id).filter((id): id is string => typeof id === "string");
-      const found = new Map<string, unknown>();
-      if (nodeIds.length) {
-        const data = await graphqlQuery<{ nodes: ({ id?: string } | null)[] }>(client, STATUSES_QUERY, { ids: nodeIds });
-        for (const node of data.nodes) if (node?.id) found.set(node.id, node);
+      for (const raw of kept) {
+        const d = GithubRestDeployment.pick({ environment: true, production_environment: true }).safeParse(raw);
+        if (d.success && isProduction(target, d.data.environment, d.data.production_environment)) environments.add(d.data.environment);
       }
-      const items = kept.map((raw) => ({ deployment: raw, statuses: found.get((raw as { node_id?: string }).node_id ?? "") ?? null }));
-      yield { url: page.url, params: { ...page.params, statuses: "graphql nodes(ids:)" }, items };
+      yield { url: page.url, params: { ...page.params, statuses: "graphql nodes(ids:)" }, items: await withStatuses(client, kept) };
     }
-    if (done) return;
+    if (done) break;
   }
+  if (since) yield* predecessors(ctx, target, since, environments);
+}
+
+/** The REST deployments with their statuses: one GraphQL `nodes(ids:)` query for the lot. */
+async function withStatuses(client: ReturnType<typeof githubClient>, raws: unknown[]): Promise<{ deployment: unknown; statuses: unknown }[]> {
+  const nodeIds = raws.map((raw) => (raw as { node_id?: unknown }).node_id).filter((id): id is string => typeof id === "string");
+  const found = new Map<string, unknown>();
+  if (nodeIds.length) {
+    const data = await graphqlQuery<{ nodes: ({ id?: string } | null)[] }>(client, STATUSES_QUERY, { ids: nodeIds });
+    for (const node of data.nodes) if (node?.id) found.set(node.id, node);
+  }
+  return raws.map((raw) => ({ deployment: raw, statuses: found.get((raw as { node_id?: string }).node_id ?? "") ?? null }));
+}
+
+/**
+ * A range that starts mid-history (--since, a cursor) needs, for each production environment it
+ * deployed to, the last successful deployment created before its start: the base the first deployment
+ * of the range is compared with, so its commits are attributed. It is fetched once (a stored one is
+ * enough); only an environment's very first deployment has none. The list filtered by environment is
+ * newest first; statuses are read only for deployments older than the start, page by page, until the
+ * first whose latest status is a success.
+ */
+async function* predecessors(ctx: GithubContext, target: RepoTarget, since: string, environments: Set<string>): AsyncGenerator<Page> {
+  const client = githubClient(ctx);
+  for (const environment of environments) {
+    const stored = await ctx.warehouse.one(
+      `SELECT 1 AS x FROM core.deployments WHERE source = 'github' AND repo = ? AND environment = ? AND is_production AND status = 'success' AND started_at < ? LIMIT 1`,
+      [target.repo, environment, since],
+    );
+    if (stored) continue;
+    const params = { owner: target.owner, repo: target.name, environment, per_page: githubSettings(ctx.config).page_size };
+    for await (const page of restPages<unknown>(client, "GET /repos/{owner}/{repo}/deployments", params)) {
+      const older = page.items.filter((raw) => createdAt(raw) < since);
+      if (!older.length) continue;
+      const base = (await withStatuses(client, older)).find((item) => {
+        const parsed = GithubDeployment.safeParse(item);
+        return parsed.success && deploymentState(parsed.data).status === "success";
+      });
+      if (base) {
+        yield { url: page.url, params: { ...page.params, statuses: "graphql nodes(ids:)", predecessor_of: since }, items: [base] };
+        break;
+      }
+    }
+  }
+}
+
+/** Production as the rows decide it: a service's environment pattern, else GitHub's own flag. */
+function isProduction(target: RepoTarget, environment: string, flag: boolean | null | undefined): boolean {
+  return target.services.some((s) => matches(s.rule.environment, environment)) || flag === true;
 }
 
 function createdAt(raw: unknown): string {
@@ -117,7 +165,7 @@ function toDeploymentRows(item: GithubDeployment, ctx: GithubContext, target: Re
   // services to one environment); GitHub's production_environment flag counts for all of them.
   let owners = target.services.filter((s) => matches(s.rule.environment, d.environment));
   if (!owners.length && d.production_environment === true) owners = target.services;
-  const isProduction = owners.length > 0;
+  const production = owners.length > 0;
   if (!owners.length) owners = [target.services[0]!];
   return owners.map((service) =>
     deploymentRow(ctx, target, entityId("deployment", target, d.id, service.service), {
@@ -125,7 +173,7 @@ function toDeploymentRows(item: GithubDeployment, ctx: GithubContext, target: Re
       key: d.id,
       service: service.service,
       environment: d.environment,
-      isProduction,
+      isProduction: production,
       sha: d.sha,
       ref: d.ref,
       startedAt: d.created_at,

@@ -165,6 +165,64 @@ describe("github collector against the simulator", () => {
     });
   });
 
+  it("a backfill fetches the last successful production deployment before --since, so the first one of the range has its commits", async () => {
+    const state = new SimState();
+    const { d0, pr1, pr2, pr3 } = seedDeployments(state);
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, { payments: { github: [REPO] } });
+      // After PR #1's deployment and the failed one of PR #2 (11:00), before PR #3's (10th).
+      const since = new Date("2026-01-09T12:00:00Z");
+      const run = await runGithub(w, config, { since });
+      expect(run.result.status, run.lines.join("\n")).toBe("success");
+      // The production list, newest first: the failed deployment before the start is passed over,
+      // PR #1's (success) is the base and stored.
+      const asked = sim!.requests.filter((r) => r.path.endsWith("/deployments") && r.query.environment);
+      expect(asked.map((r) => r.query.environment)).toEqual(["production"]);
+      const rows = await w.all<{ sha: string; status: string }>("SELECT commit_sha AS sha, status FROM core.deployments ORDER BY started_at");
+      expect(rows).toEqual([
+        { sha: pr1.merge_commit_sha, status: "success" },
+        { sha: pr3.merge_commit_sha, status: "success" },
+      ]);
+      // PR #3's deployment ships what came after PR #1's: the squash commit and the two rebased commits.
+      const shipped = await w.all<{ sha: string }>(
+        `SELECT c.commit_sha AS sha FROM core.changes c JOIN core.deployments d USING (deployment_id) WHERE d.commit_sha = ? ORDER BY 1`,
+        [pr3.merge_commit_sha],
+      );
+      expect(shipped.map((c) => c.sha)).toEqual([pr2.merge_commit_sha!, ...pr3.landed].sort());
+      // The base itself has nothing to compare with: none invented for it.
+      expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.changes c JOIN core.deployments d USING (deployment_id) WHERE d.commit_sha = ?", [pr1.merge_commit_sha]))!.n).toBe(0);
+
+      // The same backfill again starts at the cursor less its overlap (7 January, 10:00), which takes in
+      // PR #1's deployment: its own base (the first deployment) is fetched once, and from then on
+      // the bases are stored and nothing is asked by environment any more.
+      const byEnvironment = async () => {
+        const mark = sim!.requests.length;
+        expect((await runGithub(w, config, { since })).result.status).toBe("success");
+        return sim!.requests.slice(mark).filter((r) => r.query.environment).length;
+      };
+      expect(await byEnvironment()).toBe(1);
+      expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.deployments WHERE commit_sha = ?", [d0]))!.n).toBe(1);
+      expect(await byEnvironment()).toBe(0);
+      expect(await byEnvironment()).toBe(0);
+    });
+  });
+
+  it("the very first production deployment has no predecessor: the backfill looks once, finds none, stores nothing more", async () => {
+    const state = new SimState();
+    state.commit(REPO, { message: "Initial commit", date: "2026-01-05T09:00:00Z" });
+    state.deploy(REPO, { sha: state.head(REPO), environment: "staging", at: "2026-01-05T10:00:00Z" });
+    state.deploy(REPO, { sha: state.head(REPO), at: "2026-01-06T10:00:00Z" });
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, { payments: { github: [REPO] } });
+      const run = await runGithub(w, config, { since: new Date("2026-01-06T00:00:00Z") });
+      expect(run.result.status, run.lines.join("\n")).toBe("success");
+      expect(sim!.requests.filter((r) => r.query.environment).map((r) => r.query.environment)).toEqual(["production"]);
+      expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.deployments"))!.n).toBe(1);
+    });
+  });
+
   it("a deployment whose status changes later is updated, not duplicated", async () => {
     const state = new SimState();
     seedDeployments(state);
