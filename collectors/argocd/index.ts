@@ -6,6 +6,7 @@ import { readSecret } from "../core/secrets.ts";
 import { defineStream, type CollectContext, type Source, type SourceCheck, type SourceContext } from "../core/stream.ts";
 import { GithubRun } from "../github/run.ts";
 import { cloneChangesStream, configuredClones, type ForgeState } from "../git/shipped.ts";
+import { GitlabRun } from "../gitlab/context.ts";
 import { createArgocdClient, type ArgocdClient, type ArgocdRetry } from "./client.ts";
 
 /** An application one service lists: `name`, or `namespace/name` outside Argo CD's own namespace. */
@@ -40,9 +41,10 @@ export interface ArgocdSourceOptions {
   retry?: Partial<ArgocdRetry>;
 }
 
-/** What the Argo CD streams share during one run: its client, and a GitHub client for compares. */
+/** What the Argo CD streams share during one run: its client, and GitHub and GitLab clients for compares. */
 export class ArgocdRun implements ForgeState {
   readonly forge: GithubRun;
+  readonly gitlab: GitlabRun;
   private built: ArgocdClient | undefined;
 
   constructor(
@@ -50,6 +52,7 @@ export class ArgocdRun implements ForgeState {
     private readonly options: ArgocdSourceOptions = {},
   ) {
     this.forge = new GithubRun(ctx);
+    this.gitlab = new GitlabRun(ctx);
   }
 
   /** Built on first use: the token is read once (ARGOCD_TOKEN or ARGOCD_TOKEN_FILE) and never logged. */

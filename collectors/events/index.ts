@@ -161,7 +161,7 @@ export const eventFilesStream = defineStream<EventLine, string>({
   cursorOf: (item) => item.cursor,
 });
 
-/** The commits each recorded production deployment shipped, read from the service's local clone (`sources.events.git`). */
+/** The commits each recorded production deployment shipped, read from the service's local clone (`sources.events.git`) or its forge's compare API. */
 export const eventChangesStream = cloneChangesStream({
   id: "events.changes",
   source: "events",
@@ -175,7 +175,9 @@ export const eventsSource: Source<ForgeState> = {
   start: forgeState,
   // Collecting reads files; the only API it calls is the forge's, for the commits of recorded deployments.
   credentials: (config) =>
-    `the token in ${config.sources.github?.token_env ?? "GITHUB_TOKEN"} (sources.github.token_env), which reads the commits of recorded deployments from GitHub`,
+    !config.sources.github && config.sources.gitlab
+      ? `the token in ${config.sources.gitlab.token_env} (sources.gitlab.token_env), which reads the commits of recorded deployments from GitLab`
+      : `the token in ${config.sources.github?.token_env ?? "GITHUB_TOKEN"} (sources.github.token_env), which reads the commits of recorded deployments from GitHub`,
   check: async (ctx) => {
     const dir = spoolDir(ctx.config, ctx.config.warehouse);
     const files = await eventFiles(ctx);

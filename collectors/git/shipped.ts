@@ -3,16 +3,18 @@ import { z } from "zod";
 import type { Config } from "../../schemas/config.ts";
 import { GitCommit } from "../../schemas/git.ts";
 import { GithubCompareCommit } from "../../schemas/github.ts";
+import { GitlabCommit, GitlabCompare } from "../../schemas/gitlab.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
 import { httpStatusOf } from "../core/errors.ts";
 import { defineStream, type CollectContext, type Page, type SourceContext } from "../core/stream.ts";
 import { GithubRun } from "../github/run.ts";
 import { restPages } from "../github/pages.ts";
+import { GitlabRun, gitlabConfig, normalizePath, projectUrl } from "../gitlab/context.ts";
 import { commitsBetween, git } from "./git.ts";
 
 /**
  * Where the commits of the shas another source deployed are read, per service: a local clone, or
- * the service's GitHub repository (compare API, with sources.github's token).
+ * the service's GitHub repository or GitLab project (compare API, with that forge's token).
  */
 export type ServiceClone =
   | {
@@ -22,7 +24,8 @@ export type ServiceClone =
       /** The config key that names it, for error messages (`sources.events.git.api`). */
       key: string;
     }
-  | { kind: "github"; service: string; repo: string; key: string };
+  | { kind: "github"; service: string; repo: string; key: string }
+  | { kind: "gitlab"; service: string; project: string; key: string };
 
 /** What one deployment shipped, as read from the clone: kept in raw.pages, so a rebuild re-derives the changes. */
 export const ShippedCommits = z.object({
@@ -44,13 +47,14 @@ const DEPLOYMENTS_PER_PAGE = 50;
  * deployed before (a rollback, a re-sync) ships none. Each deployment's commits are a page item, so
  * `dora rebuild` gives the same changes without the clone.
  */
-/** What a source with a clone-or-forge changes stream keeps during a run: a GitHub client for compares, built on first use. */
+/** What a source with a clone-or-forge changes stream keeps during a run: GitHub and GitLab clients for compares, each built on first use. */
 export interface ForgeState {
   forge: GithubRun;
+  gitlab: GitlabRun;
 }
 
 export function forgeState(ctx: SourceContext): ForgeState {
-  return { forge: new GithubRun(ctx) };
+  return { forge: new GithubRun(ctx), gitlab: new GitlabRun(ctx) };
 }
 
 export function cloneChangesStream(options: { id: string; source: string; clones: (config: Config) => ServiceClone[] }) {
@@ -63,7 +67,12 @@ export function cloneChangesStream(options: { id: string; source: string; clones
     order: "asc",
     // A deployment recorded late (an event file read the next night) can finish before the cursor.
     overlapMs: 7 * 24 * 3600_000,
-    pages: (ctx, clone, since) => (clone.kind === "clone" ? shippedPages(ctx, options.source, clone, since) : comparedPages(ctx, options.source, clone, since)),
+    pages: (ctx, clone, since) =>
+      clone.kind === "clone"
+        ? shippedPages(ctx, options.source, clone, since)
+        : clone.kind === "github"
+          ? comparedPages(ctx, options.source, clone, since)
+          : gitlabComparedPages(ctx, options.source, clone, since),
     toRows: (item) => ({
       "core.changes": item.commits.map(
         (c): Row => ({
@@ -191,16 +200,87 @@ async function* comparedPages(ctx: CollectContext<ForgeState>, source: string, t
 }
 
 /**
+ * The same rule through GitLab's repository compare API (`from`, `to`; one answer, not paginated):
+ * each deployment against the last sha deployed before it; commits an earlier deployment shipped are
+ * not counted again, and a deployment of an ancestor (a rollback) ships none. A sha GitLab does not
+ * know (404) is logged and left unattributed; a refused token fails the partition naming
+ * sources.gitlab.token_env.
+ */
+async function* gitlabComparedPages(ctx: CollectContext<ForgeState>, source: string, target: Extract<ServiceClone, { kind: "gitlab" }>, since: string | undefined): AsyncGenerator<Page> {
+  const deployed = await deployedOf(ctx, source, target.service);
+  const client = ctx.state.gitlab.client;
+  const url = projectUrl(client, { path: target.project, service: target.service }, "repository/compare");
+  const shipped = new Set<string>();
+  const earlier: string[] = [];
+  let items: ShippedCommits[] = [];
+  for (const d of deployed) {
+    const sha = d.commit_sha.toLowerCase();
+    if (earlier.some((e) => e.startsWith(sha) || sha.startsWith(e))) continue;
+    const from = earlier.at(-1);
+    earlier.push(sha);
+    const finished = d.finished_at.toISOString();
+    // Every range is read (they build `shipped`), only new deployments become items.
+    if (from === undefined) continue;
+    let answer: GitlabCompare;
+    try {
+      const raw = await client.repositories.compare(target.project, from, sha, { straight: false });
+      const parsed = GitlabCompare.safeParse(raw);
+      if (!parsed.success) throw new Error(`${target.key} (${target.project}): GitLab compare ${from}...${sha}: unexpected response (${parsed.error.issues[0]?.message})`);
+      answer = parsed.data;
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 401 || status === 403) {
+        const env = gitlabConfig(ctx).token_env;
+        throw Object.assign(new Error(`${target.key} (${target.project}): GitLab refused the token in ${env} (sources.gitlab.token_env) reading the commits of ${source} deployments: ${(error as Error).message}`), { status });
+      }
+      if (status !== 404) throw error;
+      ctx.log.warn(`${d.deployment_id}: GitLab ${target.project} cannot compare ${from.slice(0, 12)}...${sha.slice(0, 12)} (404: a sha not pushed there?); its changes are not attributed yet`);
+      continue;
+    }
+    if (answer.compare_timeout) ctx.log.warn(`${d.deployment_id}: GitLab timed out comparing ${from.slice(0, 12)}...${sha.slice(0, 12)} in ${target.project}; the list of changes may be partial`);
+    const commits: GitCommit[] = [];
+    for (const c of answer.commits) {
+      if (shipped.has(c.id)) continue;
+      shipped.add(c.id);
+      commits.push(gitlabCommit(c));
+    }
+    if (!since || finished >= since) items.push({ deployment_id: d.deployment_id, service: target.service, repo: target.project, finished_at: finished, commits });
+    if (items.length === DEPLOYMENTS_PER_PAGE) {
+      yield { url, params: { source }, items };
+      items = [];
+    }
+  }
+  if (items.length) yield { url, params: { source }, items };
+}
+
+function gitlabCommit(c: GitlabCommit): GitCommit {
+  const committed = c.committed_date ?? c.created_at ?? c.authored_date;
+  const authored = c.authored_date ?? committed;
+  if (!committed || !authored) throw new Error(`GitLab commit ${c.id} has no date`);
+  const parents = (c as { parent_ids?: unknown }).parent_ids;
+  return {
+    sha: c.id,
+    parents: Array.isArray(parents) ? parents.filter((p): p is string => typeof p === "string") : [],
+    author: c.author_name ?? "",
+    authored_at: new Date(authored).toISOString(),
+    committed_at: new Date(committed).toISOString(),
+    subject: c.title ?? "",
+  };
+}
+
+/**
  * Per service: its local clone in the source's `git` setting (paths resolved from the working
- * directory), else — with sources.github configured — the first GitHub repository the service lists.
+ * directory), else — with sources.github configured — the first GitHub repository the service lists,
+ * else — with sources.gitlab configured — the first GitLab project it lists.
  */
 export function configuredClones(config: Config, git: Record<string, string> | undefined, key: string, services?: string[]): ServiceClone[] {
   const clones: ServiceClone[] = Object.entries(git ?? {}).map(([service, dir]) => ({ kind: "clone", service, dir: resolve(dir), key: `${key}.${service}` }));
-  if (!config.sources.github) return clones;
   for (const [service, def] of Object.entries(config.services)) {
     if (clones.some((c) => c.service === service) || (services && !services.includes(service))) continue;
-    const first = def.github[0];
-    if (first) clones.push({ kind: "github", service, repo: typeof first === "string" ? first : first.repo, key: `services.${service}.github` });
+    const github = config.sources.github ? def.github[0] : undefined;
+    const gitlab = config.sources.gitlab ? def.gitlab[0] : undefined;
+    if (github) clones.push({ kind: "github", service, repo: typeof github === "string" ? github : github.repo, key: `services.${service}.github` });
+    else if (gitlab) clones.push({ kind: "gitlab", service, project: normalizePath(gitlab), key: `services.${service}.gitlab` });
   }
   return clones;
 }
