@@ -71,8 +71,8 @@ export function cloneChangesStream(options: { id: string; source: string; clones
       clone.kind === "clone"
         ? shippedPages(ctx, options.source, clone, since)
         : clone.kind === "github"
-          ? comparedPages(ctx, options.source, clone, since)
-          : gitlabComparedPages(ctx, options.source, clone, since),
+          ? comparedPages(ctx, options.source, clone.service, clone.key, () => githubCompare(ctx, clone), since)
+          : comparedPages(ctx, options.source, clone.service, clone.key, () => gitlabCompare(ctx, clone), since),
     toRows: (item) => ({
       "core.changes": item.commits.map(
         (c): Row => ({
@@ -141,15 +141,32 @@ async function* shippedPages(ctx: CollectContext, source: string, clone: Extract
   if (items.length) yield { url: `file://${clone.dir}`, params: { source }, items };
 }
 
+/** One forge's compare API as the shared walk below needs it. */
+interface ForgeCompare {
+  /** "GitHub" or "GitLab", for messages. */
+  forge: string;
+  /** owner/name or the project's path, stored with each item. */
+  repo: string;
+  /** The raw pages' URL (no token). */
+  url: string;
+  /** The config key of the token variable and its value, named when the token is refused. */
+  tokenKey: string;
+  tokenEnv: string;
+  /** The commits of base..head (oldest first); `partial` when the forge says it stopped early. */
+  compare(base: string, head: string): Promise<{ commits: GitCommit[]; partial?: boolean }>;
+}
+
 /**
- * The same rule through GitHub's compare API: each deployment against the last sha deployed before
- * it (`base...head`); commits an earlier deployment shipped are not counted again, and a deployment
- * of an ancestor (a rollback) ships none. A sha GitHub does not know (404) is logged and left
- * unattributed; a refused token fails the partition through the runner like any request.
+ * The same rule through a forge's compare API (GitHub `base...head`, GitLab `from`/`to`): each
+ * deployment against the last sha deployed before it; commits an earlier deployment shipped are not
+ * counted again, and a deployment of an ancestor (a rollback) ships none. A sha the forge does not
+ * know (404) is logged and left unattributed; a refused token fails the partition naming the token's
+ * config key.
  */
-async function* comparedPages(ctx: CollectContext<ForgeState>, source: string, target: Extract<ServiceClone, { kind: "github" }>, since: string | undefined): AsyncGenerator<Page> {
-  const deployed = await deployedOf(ctx, source, target.service);
-  const [owner, name] = target.repo.split("/") as [string, string];
+async function* comparedPages(ctx: CollectContext<ForgeState>, source: string, service: string, key: string, forgeOf: () => ForgeCompare, since: string | undefined): AsyncGenerator<Page> {
+  const deployed = await deployedOf(ctx, source, service);
+  // the client is made (and its token read) once the partition runs, so a refused or missing token fails here
+  const forge = forgeOf();
   const shipped = new Set<string>();
   const earlier: string[] = [];
   let items: ShippedCommits[] = [];
@@ -161,14 +178,48 @@ async function* comparedPages(ctx: CollectContext<ForgeState>, source: string, t
     const finished = d.finished_at.toISOString();
     // Every range is read (they build `shipped`), only new deployments become items.
     if (base === undefined) continue;
-    const commits: GitCommit[] = [];
+    let answer: Awaited<ReturnType<ForgeCompare["compare"]>>;
     try {
-      const params = { owner, repo: name, basehead: `${base}...${sha}`, per_page: 100 };
+      answer = await forge.compare(base, sha);
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 401 || status === 403) {
+        throw Object.assign(
+          new Error(`${key} (${forge.repo}): ${forge.forge} refused the token in ${forge.tokenEnv} (${forge.tokenKey}) reading the commits of ${source} deployments: ${(error as Error).message}`),
+          { status },
+        );
+      }
+      if (status !== 404) throw error;
+      ctx.log.warn(`${d.deployment_id}: ${forge.forge} ${forge.repo} cannot compare ${base.slice(0, 12)}...${sha.slice(0, 12)} (404: a sha not pushed there?); its changes are not attributed yet`);
+      continue;
+    }
+    if (answer.partial) ctx.log.warn(`${d.deployment_id}: ${forge.forge} timed out comparing ${base.slice(0, 12)}...${sha.slice(0, 12)} in ${forge.repo}; the list of changes may be partial`);
+    const commits = answer.commits.filter((c) => !shipped.has(c.sha));
+    for (const c of commits) shipped.add(c.sha);
+    if (!since || finished >= since) items.push({ deployment_id: d.deployment_id, service, repo: forge.repo, finished_at: finished, commits });
+    if (items.length === DEPLOYMENTS_PER_PAGE) {
+      yield { url: forge.url, params: { source }, items };
+      items = [];
+    }
+  }
+  if (items.length) yield { url: forge.url, params: { source }, items };
+}
+
+/** GitHub's compare API, paginated. */
+function githubCompare(ctx: CollectContext<ForgeState>, target: Extract<ServiceClone, { kind: "github" }>): ForgeCompare {
+  const [owner, name] = target.repo.split("/") as [string, string];
+  return {
+    forge: "GitHub",
+    repo: target.repo,
+    url: `github:${target.repo}`,
+    tokenKey: "sources.github.token_env",
+    tokenEnv: ctx.config.sources.github?.token_env ?? "GITHUB_TOKEN",
+    async compare(base, head) {
+      const commits: GitCommit[] = [];
+      const params = { owner, repo: name, basehead: `${base}...${head}`, per_page: 100 };
       for await (const page of restPages<unknown>(ctx.state.forge.client, "GET /repos/{owner}/{repo}/compare/{basehead}", params, (data) => (data as { commits?: unknown[] }).commits ?? [])) {
         for (const raw of page.items) {
           const c = GithubCompareCommit.parse(raw);
-          if (shipped.has(c.sha)) continue;
-          shipped.add(c.sha);
           const committed = c.commit.committer?.date ?? c.commit.author?.date;
           commits.push({
             sha: c.sha,
@@ -180,77 +231,27 @@ async function* comparedPages(ctx: CollectContext<ForgeState>, source: string, t
           });
         }
       }
-    } catch (error) {
-      const status = httpStatusOf(error);
-      if (status === 401 || status === 403) {
-        const env = ctx.config.sources.github?.token_env ?? "GITHUB_TOKEN";
-        throw Object.assign(new Error(`${target.key} (${target.repo}): GitHub refused the token in ${env} (sources.github.token_env) reading the commits of ${source} deployments: ${(error as Error).message}`), { status });
-      }
-      if (status !== 404) throw error;
-      ctx.log.warn(`${d.deployment_id}: GitHub ${target.repo} cannot compare ${base.slice(0, 12)}...${sha.slice(0, 12)} (404: a sha not pushed there?); its changes are not attributed yet`);
-      continue;
-    }
-    if (!since || finished >= since) items.push({ deployment_id: d.deployment_id, service: target.service, repo: target.repo, finished_at: finished, commits });
-    if (items.length === DEPLOYMENTS_PER_PAGE) {
-      yield { url: `github:${target.repo}`, params: { source }, items };
-      items = [];
-    }
-  }
-  if (items.length) yield { url: `github:${target.repo}`, params: { source }, items };
+      return { commits };
+    },
+  };
 }
 
-/**
- * The same rule through GitLab's repository compare API (`from`, `to`; one answer, not paginated):
- * each deployment against the last sha deployed before it; commits an earlier deployment shipped are
- * not counted again, and a deployment of an ancestor (a rollback) ships none. A sha GitLab does not
- * know (404) is logged and left unattributed; a refused token fails the partition naming
- * sources.gitlab.token_env.
- */
-async function* gitlabComparedPages(ctx: CollectContext<ForgeState>, source: string, target: Extract<ServiceClone, { kind: "gitlab" }>, since: string | undefined): AsyncGenerator<Page> {
-  const deployed = await deployedOf(ctx, source, target.service);
+/** GitLab's repository compare API (`from`, `to`; one answer, not paginated). */
+function gitlabCompare(ctx: CollectContext<ForgeState>, target: Extract<ServiceClone, { kind: "gitlab" }>): ForgeCompare {
   const client = ctx.state.gitlab.client;
-  const url = projectUrl(client, { path: target.project, service: target.service }, "repository/compare");
-  const shipped = new Set<string>();
-  const earlier: string[] = [];
-  let items: ShippedCommits[] = [];
-  for (const d of deployed) {
-    const sha = d.commit_sha.toLowerCase();
-    if (earlier.some((e) => e.startsWith(sha) || sha.startsWith(e))) continue;
-    const from = earlier.at(-1);
-    earlier.push(sha);
-    const finished = d.finished_at.toISOString();
-    // Every range is read (they build `shipped`), only new deployments become items.
-    if (from === undefined) continue;
-    let answer: GitlabCompare;
-    try {
-      const raw = await client.repositories.compare(target.project, from, sha, { straight: false });
+  return {
+    forge: "GitLab",
+    repo: target.project,
+    url: projectUrl(client, { path: target.project, service: target.service }, "repository/compare"),
+    tokenKey: "sources.gitlab.token_env",
+    tokenEnv: gitlabConfig(ctx).token_env,
+    async compare(from, to) {
+      const raw = await client.repositories.compare(target.project, from, to, { straight: false });
       const parsed = GitlabCompare.safeParse(raw);
-      if (!parsed.success) throw new Error(`${target.key} (${target.project}): GitLab compare ${from}...${sha}: unexpected response (${parsed.error.issues[0]?.message})`);
-      answer = parsed.data;
-    } catch (error) {
-      const status = httpStatusOf(error);
-      if (status === 401 || status === 403) {
-        const env = gitlabConfig(ctx).token_env;
-        throw Object.assign(new Error(`${target.key} (${target.project}): GitLab refused the token in ${env} (sources.gitlab.token_env) reading the commits of ${source} deployments: ${(error as Error).message}`), { status });
-      }
-      if (status !== 404) throw error;
-      ctx.log.warn(`${d.deployment_id}: GitLab ${target.project} cannot compare ${from.slice(0, 12)}...${sha.slice(0, 12)} (404: a sha not pushed there?); its changes are not attributed yet`);
-      continue;
-    }
-    if (answer.compare_timeout) ctx.log.warn(`${d.deployment_id}: GitLab timed out comparing ${from.slice(0, 12)}...${sha.slice(0, 12)} in ${target.project}; the list of changes may be partial`);
-    const commits: GitCommit[] = [];
-    for (const c of answer.commits) {
-      if (shipped.has(c.id)) continue;
-      shipped.add(c.id);
-      commits.push(gitlabCommit(c));
-    }
-    if (!since || finished >= since) items.push({ deployment_id: d.deployment_id, service: target.service, repo: target.project, finished_at: finished, commits });
-    if (items.length === DEPLOYMENTS_PER_PAGE) {
-      yield { url, params: { source }, items };
-      items = [];
-    }
-  }
-  if (items.length) yield { url, params: { source }, items };
+      if (!parsed.success) throw new Error(`${target.key} (${target.project}): GitLab compare ${from}...${to}: unexpected response (${parsed.error.issues[0]?.message})`);
+      return { commits: parsed.data.commits.map(gitlabCommit), partial: parsed.data.compare_timeout === true };
+    },
+  };
 }
 
 function gitlabCommit(c: GitlabCommit): GitCommit {
