@@ -99,7 +99,7 @@ describe("events: recorded deployments link their commits through the configured
 
         // A refused token: the deployments are kept, the source fails naming what to check.
         await w.run("DELETE FROM core.changes");
-        process.env[TOKEN_ENV] = "glpat-wrongwrongwrongwrong00";
+        process.env[TOKEN_ENV] = "refused-test-token-gitlab";
         const refused = await collectSource(eventsSource, context(w, dir, sim.url, []));
         expect(refused.status).toBe("failure");
         expect(refused.error).toMatch(/services\.api\.gitlab \(acme\/api\): GitLab refused the token in DORA_TEST_GITLAB_TOKEN \(sources\.gitlab\.token_env\)/);

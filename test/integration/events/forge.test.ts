@@ -77,7 +77,7 @@ describe("events: recorded deployments link their commits through the configured
 
         // A refused token: the deployments are kept, the source fails naming what to check.
         await w.run("DELETE FROM core.changes");
-        process.env[TOKEN_ENV] = "ghp_wrongwrongwrongwrongwrongwrong0000";
+        process.env[TOKEN_ENV] = "refused-test-token-github";
         const refused = await collectSource(eventsSource, context(w, dir, sim.url, []));
         expect(refused.status).toBe("failure");
         expect(refused.error).toMatch(/services\.api\.github \(acme\/api\): GitHub refused the token in DORA_TEST_GITHUB_TOKEN \(sources\.github\.token_env\)/);
