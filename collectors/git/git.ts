@@ -42,22 +42,57 @@ export interface TagRef {
   tagged_at: string;
 }
 
+/** A tag whose target, once every tag object on the way is peeled, is a tree or a blob: no commit, no release. */
+export interface NonCommitTag {
+  tag: string;
+  type: string;
+}
+
 const F = "%x00";
 
-/** Tags whose target is a commit; an annotated tag's date is the tagger's, else the commit's. */
-export async function listTags(dir: string): Promise<TagRef[]> {
+/**
+ * The tags of a clone: those whose target is a commit, and those that end at a tree or a blob.
+ * An annotated tag's date is its tagger's (also when it tags another tag: a release candidate's tag
+ * promoted by `git tag -a v1.1.0 v1.1.0-rc.1`), else the commit's.
+ */
+export async function listTags(dir: string): Promise<{ tags: TagRef[]; nonCommits: NonCommitTag[] }> {
   const format = ["%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)", "%(*objecttype)", "%(taggerdate:iso-strict)", "%(committerdate:iso-strict)", "%(*committerdate:iso-strict)"].join("%00");
   const out = await git(dir, ["for-each-ref", `--format=${format}`, "refs/tags"]);
   const tags: TagRef[] = [];
+  const nonCommits: NonCommitTag[] = [];
+  // `%(*…)` peels one tag object in some git versions and every one in others: a tag still
+  // peeling to a tag is resolved below, all of them in one process.
+  const chains: { tag: string; object: string; taggerDate: string }[] = [];
   for (const line of out.split("\n")) {
     if (!line) continue;
     const [tag, type, sha, peeled, peeledType, taggerDate, commitDate, peeledCommitDate] = line.split("\0") as string[];
     if (type === "commit") tags.push({ tag: tag!, sha: sha!, annotated: false, tagged_at: toIso(commitDate!) });
-    else if (type === "tag" && peeledType === "commit") {
-      tags.push({ tag: tag!, sha: peeled!, annotated: true, tagged_at: toIso(taggerDate || peeledCommitDate!) });
+    else if (type !== "tag") nonCommits.push({ tag: tag!, type: type! });
+    else if (peeledType === "commit") tags.push({ tag: tag!, sha: peeled!, annotated: true, tagged_at: toIso(taggerDate || peeledCommitDate!) });
+    else if (peeledType === "tag") chains.push({ tag: tag!, object: sha!, taggerDate: taggerDate! });
+    else nonCommits.push({ tag: tag!, type: peeledType! });
+  }
+  if (chains.length) {
+    // `<object>^{}` peels every tag object down to the first object that is not a tag
+    const ends = (await gitStdin(dir, ["cat-file", "--batch-check=%(objectname) %(objecttype)"], chains.map((c) => `${c.object}^{}`))).split("\n");
+    const undated: TagRef[] = [];
+    for (const [i, c] of chains.entries()) {
+      const [sha, type] = (ends[i] ?? "").split(" ");
+      if (type !== "commit") {
+        nonCommits.push({ tag: c.tag, type: type ?? "missing" });
+        continue;
+      }
+      const ref = { tag: c.tag, sha: sha!, annotated: true, tagged_at: c.taggerDate ? toIso(c.taggerDate) : "" };
+      tags.push(ref);
+      if (!c.taggerDate) undated.push(ref);
+    }
+    // a tag object without a tagger line (made by old tools): dated by its commit, as for one level
+    if (undated.length) {
+      const dates = new Map((await gitStdin(dir, ["log", "--no-walk=unsorted", `--format=%H${F}%cI`, "--stdin", "--"], undated.map((t) => t.sha))).split("\n").filter(Boolean).map((l) => l.split("\0") as [string, string]));
+      for (const t of undated) t.tagged_at = toIso(dates.get(t.sha)!);
     }
   }
-  return tags;
+  return { tags, nonCommits };
 }
 
 /**

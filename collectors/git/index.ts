@@ -5,7 +5,7 @@ import type { Row } from "../../warehouse/warehouse.ts";
 import { defineStream, type CollectContext, type Page, type Source, type SourceCheck } from "../core/stream.ts";
 import type { GitCommit } from "../../schemas/git.ts";
 import { GitSource } from "../../schemas/sources/git.ts";
-import { assertClone, commitsReachable, listTags, shasTouching, type TagRef } from "./git.ts";
+import { assertClone, commitsReachable, listTags, shasTouching, type NonCommitTag, type TagRef } from "./git.ts";
 import { pullRequestsOf } from "./pull-requests.ts";
 
 /** One clone as one service sees it. */
@@ -43,11 +43,21 @@ export function gitClones(config: Config): GitClone[] {
   }));
 }
 
-/** The release tags of one clone entry, oldest first (ties by name, so `4.16.0` comes before `v4.16.0`). */
-export async function releaseTags(clone: GitClone): Promise<TagRef[]> {
-  return (await listTags(clone.dir))
-    .filter((t) => clone.tagPattern.test(t.tag) && !clone.claimed.some((p) => p.test(t.tag)))
-    .sort((a, b) => a.tagged_at.localeCompare(b.tagged_at) || a.tag.localeCompare(b.tag, "en", { numeric: true }));
+/**
+ * The release tags of one clone entry, oldest first (ties by name, so `4.16.0` comes before `v4.16.0`),
+ * and the tags of its pattern that end at a tree or a blob (no commit: no deployment, named instead).
+ */
+export async function releaseTags(clone: GitClone): Promise<{ tags: TagRef[]; nonCommits: NonCommitTag[] }> {
+  const all = await listTags(clone.dir);
+  const own = (t: { tag: string }) => clone.tagPattern.test(t.tag) && !clone.claimed.some((p) => p.test(t.tag));
+  return {
+    tags: all.tags.filter(own).sort((a, b) => a.tagged_at.localeCompare(b.tagged_at) || a.tag.localeCompare(b.tag, "en", { numeric: true })),
+    nonCommits: all.nonCommits.filter(own),
+  };
+}
+
+function nonCommitDetail(clone: GitClone, nonCommits: NonCommitTag[]): string {
+  return `${clone.dir}: release tags that point at a tree or a blob, not a commit, are no deployment: ${nonCommits.map((t) => `${t.tag} (a ${t.type})`).join(", ")}`;
 }
 
 /**
@@ -65,7 +75,7 @@ export const gitTags = defineStream<GitTag, GitClone>({
   partitionKey: (c) => c.key,
   order: "asc",
   overlapMs: 24 * 3600_000,
-  pages: (_ctx, clone, since) => tagPages(clone, since),
+  pages: (ctx, clone, since) => tagPages(ctx, clone, since),
   toRows: (tag, ctx, clone) => tagRows(tag, ctx, clone),
   cursorOf: (tag) => tag.tagged_at,
 });
@@ -75,9 +85,10 @@ export const gitTags = defineStream<GitTag, GitClone>({
  * tags are walked oldest first, each taking the ancestors no earlier tag took. (A `git log tag --not
  * <every earlier tag>` per tag grew with all earlier tags: quadratic at 10,000 releases.)
  */
-async function* tagPages(clone: GitClone, since: string | undefined): AsyncGenerator<Page> {
+async function* tagPages(ctx: CollectContext, clone: GitClone, since: string | undefined): AsyncGenerator<Page> {
   await assertClone(clone.dir);
-  const tags = await releaseTags(clone);
+  const { tags, nonCommits } = await releaseTags(clone);
+  if (nonCommits.length) ctx.log.warn(nonCommitDetail(clone, nonCommits));
   const heads = [...new Set(tags.map((t) => t.sha))];
   const history = heads.length ? await commitsReachable(clone.dir, heads) : new Map<string, GitCommit>();
   const touching = clone.paths.length && heads.length ? await shasTouching(clone.dir, heads, clone.paths) : undefined;
@@ -184,12 +195,13 @@ export const gitSource: Source = {
     const warnings: SourceCheck["warnings"] = [];
     for (const clone of clones) {
       await assertClone(clone.dir);
-      const all = await listTags(clone.dir);
-      const tags = await releaseTags(clone);
+      const all = (await listTags(clone.dir)).tags;
+      const { tags, nonCommits } = await releaseTags(clone);
       const heads = [...new Set(tags.map((t) => t.sha))];
       const commits = !heads.length ? 0 : clone.paths.length ? (await shasTouching(clone.dir, heads, clone.paths)).size : (await commitsReachable(clone.dir, heads)).size;
       const where = clone.paths.length ? ` (${clone.paths.join(", ")})` : "";
       lines.push(`${clone.service}: ${clone.dir}${where}: ${tags.length} release tags, ${commits} commits`);
+      if (nonCommits.length) warnings.push({ detail: `${clone.service}: ${nonCommitDetail(clone, nonCommits)}`, fix: "point the release tag at a commit, or narrow tag_pattern so it does not match it" });
       if (tags.length === 0) {
         const examples = all.slice(0, 3).map((t) => t.tag).join(", ");
         const claimed = all.some((t) => clone.tagPattern.test(t.tag));

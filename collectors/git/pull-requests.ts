@@ -14,19 +14,21 @@ export interface PullRequestOfCommit {
 
 /**
  * Groups a release's commits into pull requests as the history records them, since local git has no
- * PR data: a `Merge pull request #N` merge commit owns itself and the commits its second parent brought
- * in (reachable from it, not from the first parent, within this release); a commit whose subject ends
- * in `(#N)` is a squash merge of PR N. Outer merges are read first (`git log` lists newest first), so a
- * PR merged into another PR's branch counts with the one that reached the main line. Commits in no
- * group are their own change. Pure: a function of the stored commits only.
+ * PR data: a `Merge pull request #N` merge commit with two parents owns itself and the commits its
+ * second parent brought in (reachable from it, not from the first parent, within this release); a
+ * commit whose subject ends in `(#N)` is a squash merge of PR N. GitHub merges a PR with exactly two
+ * parents, so an octopus merge is no PR whatever its subject. Merges are read descendants first (by
+ * the parent links, not by date, which a skewed clock can invert), so a PR merged into another PR's
+ * branch counts with the one that reached the main line. A rebase merge leaves no marker: its commits,
+ * like any commit in no group, are each their own change. Pure: a function of the stored commits only.
  */
 export function pullRequestsOf(commits: GitCommit[]): Map<string, PullRequestOfCommit> {
   const bySha = new Map(commits.map((c) => [c.sha, c]));
   const numberOf = new Map<string, number>();
   const mergedAt = new Map<number, string>();
-  for (const c of commits) {
+  for (const c of descendantsFirst(commits, bySha)) {
     const m = MERGE_SUBJECT.exec(c.subject);
-    if (!m || c.parents.length < 2 || numberOf.has(c.sha)) continue;
+    if (!m || c.parents.length !== 2 || numberOf.has(c.sha)) continue;
     const n = Number(m[1]);
     const mainLine = reachable(c.parents[0]!, bySha);
     numberOf.set(c.sha, n);
@@ -50,6 +52,27 @@ export function pullRequestsOf(commits: GitCommit[]): Map<string, PullRequestOfC
   }
   const out = new Map<string, PullRequestOfCommit>();
   for (const [sha, n] of numberOf) out.set(sha, { number: n, first_commit_at: first.get(n)!, merged_at: mergedAt.get(n)! });
+  return out;
+}
+
+/** `commits` ordered so that every commit comes before its parents in the set (Kahn's algorithm over the child counts). */
+function descendantsFirst(commits: GitCommit[], bySha: Map<string, GitCommit>): GitCommit[] {
+  const children = new Map<string, number>();
+  for (const c of commits) for (const p of c.parents) if (bySha.has(p)) children.set(p, (children.get(p) ?? 0) + 1);
+  const ready = commits.filter((c) => !children.has(c.sha));
+  const out: GitCommit[] = [];
+  while (ready.length) {
+    const c = ready.pop()!;
+    out.push(c);
+    for (const p of c.parents) {
+      const left = children.get(p);
+      if (left === undefined) continue;
+      if (left === 1) {
+        children.delete(p);
+        ready.push(bySha.get(p)!);
+      } else children.set(p, left - 1);
+    }
+  }
   return out;
 }
 
