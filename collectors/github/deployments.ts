@@ -1,9 +1,11 @@
 import { GithubDeployment, GithubRestDeployment } from "../../schemas/github.ts";
+import { predecessorStored } from "../core/predecessor.ts";
 import { defineStream, type Page } from "../core/stream.ts";
 import type { GithubContext, GithubRun } from "./run.ts";
 import { githubClient } from "./client.ts";
 import { deploymentRow, type DeploymentStatus } from "./deployment-row.ts";
 import { graphqlQuery, restPages } from "./pages.ts";
+import { predecessorPages } from "./predecessors.ts";
 import { entityId, githubSettings, matches, targetsUsing, type RepoTarget } from "./targets.ts";
 
 const STATUSES_QUERY = `query($ids: [ID!]!) {
@@ -76,33 +78,28 @@ async function withStatuses(client: ReturnType<typeof githubClient>, raws: unkno
 
 /**
  * A range that starts mid-history (--since, a cursor) needs, for each production environment it
- * deployed to, the last successful deployment created before its start: the base the first deployment
- * of the range is compared with, so its commits are attributed. It is fetched once (a stored one is
- * enough); only an environment's very first deployment has none. The list filtered by environment is
- * newest first; statuses are read only for deployments older than the start, page by page, until the
- * first whose latest status is a success.
+ * deployed to, the last successful deployment before its start: the base the first deployment of the
+ * range is compared with, so its commits are attributed. It is fetched once (a stored one is enough);
+ * only an environment's very first deployment has none. The list filtered by environment is newest
+ * first; statuses are read only for deployments created before the start, page by page, until the
+ * first that succeeded before it (predecessorPages).
  */
 async function* predecessors(ctx: GithubContext, target: RepoTarget, since: string, environments: Set<string>): AsyncGenerator<Page> {
   const client = githubClient(ctx);
   for (const environment of environments) {
-    const stored = await ctx.warehouse.one(
-      `SELECT 1 AS x FROM core.deployments WHERE source = 'github' AND repo = ? AND environment = ? AND is_production AND status = 'success' AND started_at < ? LIMIT 1`,
-      [target.repo, environment, since],
-    );
-    if (stored) continue;
+    if (await predecessorStored(ctx.warehouse, { source: "github", repo: target.repo, environment }, since)) continue;
     const params = { owner: target.owner, repo: target.name, environment, per_page: githubSettings(ctx.config).page_size };
-    for await (const page of restPages<unknown>(client, "GET /repos/{owner}/{repo}/deployments", params)) {
-      const older = page.items.filter((raw) => createdAt(raw) < since);
-      if (!older.length) continue;
-      const base = (await withStatuses(client, older)).find((item) => {
-        const parsed = GithubDeployment.safeParse(item);
-        return parsed.success && deploymentState(parsed.data).status === "success";
-      });
-      if (base) {
-        yield { url: page.url, params: { ...page.params, statuses: "graphql nodes(ids:)", predecessor_of: since }, items: [base] };
-        break;
+    const older = async function* (): AsyncGenerator<Page> {
+      for await (const page of restPages<unknown>(client, "GET /repos/{owner}/{repo}/deployments", params)) {
+        const items = page.items.filter((raw) => createdAt(raw) < since);
+        if (items.length) yield { url: page.url, params: { ...page.params, statuses: "graphql nodes(ids:)" }, items: await withStatuses(client, items) };
       }
-    }
+    };
+    yield* predecessorPages(older(), new Set([environment]), since, (item) => {
+      const parsed = GithubDeployment.safeParse(item);
+      const state = parsed.success ? deploymentState(parsed.data) : undefined;
+      return state?.status === "success" ? { deploys: [environment], finished: state.at } : { deploys: [], finished: null };
+    });
   }
 }
 

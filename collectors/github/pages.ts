@@ -45,14 +45,22 @@ async function parseBody(body: unknown, url: string): Promise<unknown> {
   }
 }
 
-interface Connection<T> {
+export interface Connection<T> {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   nodes: (T | null)[];
 }
 
+/** Where a walk was stopped: the older nodes of its last page (read with `after`), and the cursor past it. */
+export interface WalkStop<T> {
+  after: string | null;
+  older: T[];
+  next: string | null;
+}
+
 /**
  * Walks a GraphQL connection (`first: 100` + `after`), newest first, until `stop(node)` says the rest
- * is older than wanted. `connectionOf` finds the connection in the answer.
+ * is older than wanted; returns where it stopped (for `olderPages`), or nothing at the end of the list.
+ * `connectionOf` finds the connection in the answer.
  */
 export async function* graphqlPages<T>(
   client: GithubClient,
@@ -60,8 +68,8 @@ export async function* graphqlPages<T>(
   variables: Record<string, unknown>,
   connectionOf: (data: unknown) => Connection<T> | null | undefined,
   stop: (node: T) => boolean = () => false,
-): AsyncGenerator<Page & { items: T[] }> {
-  let after: string | null = null;
+  after: string | null = null,
+): AsyncGenerator<Page & { items: T[] }, WalkStop<T> | undefined> {
   for (;;) {
     const data: unknown = await graphqlQuery(client, query, { ...variables, after });
     const connection = connectionOf(data);
@@ -69,9 +77,23 @@ export async function* graphqlPages<T>(
     const all = connection.nodes.filter((n): n is T => n !== null);
     const kept = all.filter((n) => !stop(n));
     if (kept.length) yield { url: "/graphql", params: { ...variables, after }, items: kept };
-    if (kept.length < all.length || !connection.pageInfo.hasNextPage || !connection.pageInfo.endCursor) return;
-    after = connection.pageInfo.endCursor;
+    const next = connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null;
+    if (kept.length < all.length) return { after, older: all.filter((n) => stop(n)), next };
+    if (!next) return undefined;
+    after = next;
   }
+}
+
+/** The nodes a stopped walk left, page by page: the rest of its last page, then the pages after it. */
+export async function* olderPages<T>(
+  client: GithubClient,
+  query: string,
+  variables: Record<string, unknown>,
+  connectionOf: (data: unknown) => Connection<T> | null | undefined,
+  stopped: WalkStop<T>,
+): AsyncGenerator<Page & { items: T[] }> {
+  yield { url: "/graphql", params: { ...variables, after: stopped.after }, items: stopped.older };
+  if (stopped.next) yield* graphqlPages(client, query, variables, connectionOf, undefined, stopped.next);
 }
 
 function notFound(repo: string): Error {

@@ -1,9 +1,9 @@
 import { GithubRelease } from "../../schemas/github.ts";
+import type { GithubDeploymentsRule } from "../../schemas/sources/github.ts";
 import { defineStream } from "../core/stream.ts";
 import type { GithubRun } from "./run.ts";
-import { githubClient } from "./client.ts";
 import { deploymentRow } from "./deployment-row.ts";
-import { graphqlPages } from "./pages.ts";
+import { withPredecessors } from "./predecessors.ts";
 import { entityId, targetsUsing, type RepoTarget, githubSettings } from "./targets.ts";
 
 const RELEASES_QUERY = `query($owner: String!, $name: String!, $first: Int!, $after: String) {
@@ -14,6 +14,15 @@ const RELEASES_QUERY = `query($owner: String!, $name: String!, $first: Int!, $af
     }
   }
 }`;
+
+/** A release is a service's production deployment when published; a draft or pre-release only when its rule says so. */
+function counts(release: GithubRelease, rule: GithubDeploymentsRule): boolean {
+  return release.tagCommit !== null && (!release.isDraft || rule.include_drafts) && (!release.isPrerelease || rule.include_prereleases);
+}
+
+function releasedAt(release: GithubRelease): string {
+  return release.publishedAt ?? release.createdAt;
+}
 
 /** Releases as production deployments: published ones; drafts and pre-releases only when configured. */
 export const releases = defineStream<GithubRelease, RepoTarget, GithubRun>({
@@ -26,21 +35,28 @@ export const releases = defineStream<GithubRelease, RepoTarget, GithubRun>({
   order: "desc",
   // A draft published days after it was created keeps its creation time: re-read a week.
   overlapMs: 7 * 24 * 3600_000,
+  // Past the start, on to the release before it that counts for each service: the first one's base.
   pages: (ctx, target, since) =>
-    graphqlPages<{ createdAt?: string }>(
-      githubClient(ctx),
-      RELEASES_QUERY,
-      { owner: target.owner, name: target.name, first: ctx.config.sources.github?.page_size ?? 100 },
-      (data) => (data as { repository?: { releases: never } | null }).repository?.releases,
-      (node) => since !== undefined && typeof node.createdAt === "string" && new Date(node.createdAt).toISOString() < since,
+    withPredecessors<{ createdAt?: string }>(
+      ctx,
+      target,
+      since,
+      {
+        query: RELEASES_QUERY,
+        variables: { owner: target.owner, name: target.name, first: githubSettings(ctx.config).page_size },
+        connectionOf: (data) => (data as { repository?: { releases: never } | null }).repository?.releases,
+        before: (node, start) => typeof node.createdAt === "string" && new Date(node.createdAt).toISOString() < start,
+      },
+      (raw) => {
+        const release = GithubRelease.safeParse(raw);
+        if (!release.success) return { deploys: [], finished: null };
+        return { deploys: target.services.filter((s) => counts(release.data, s.rule)).map((s) => s.service), finished: releasedAt(release.data) };
+      },
     ),
   toRows: (release, ctx, target) => {
     const rows = target.services.flatMap((s) => {
-      const rule = s.rule;
-      if (release.isDraft && !rule.include_drafts) return [];
-      if (release.isPrerelease && !rule.include_prereleases) return [];
-      if (!release.tagCommit) return [];
-      const at = release.publishedAt ?? release.createdAt;
+      if (!counts(release, s.rule) || !release.tagCommit) return [];
+      const at = releasedAt(release);
       return [
         deploymentRow(ctx, target, entityId("release", target, release.databaseId, s.service), {
           entity: "release",

@@ -1,9 +1,8 @@
 import { GithubTag } from "../../schemas/github.ts";
 import { defineStream } from "../core/stream.ts";
 import type { GithubRun } from "./run.ts";
-import { githubClient } from "./client.ts";
 import { deploymentRow } from "./deployment-row.ts";
-import { graphqlPages } from "./pages.ts";
+import { withPredecessors } from "./predecessors.ts";
 import { entityId, matches, targetsUsing, type RepoTarget, githubSettings } from "./targets.ts";
 
 const TAGS_QUERY = `query($owner: String!, $name: String!, $first: Int!, $after: String) {
@@ -49,15 +48,26 @@ export const tags = defineStream<GithubTag, RepoTarget, GithubRun>({
   order: "desc",
   // Ordered by commit date, and a tag can be made long after its commit: re-read a generous overlap.
   overlapMs: 30 * 24 * 3600_000,
+  // Past the start, on to the older tag matching each service's pattern: the first one's base.
   pages: (ctx, target, since) =>
-    graphqlPages<unknown>(
-      githubClient(ctx),
-      TAGS_QUERY,
-      { owner: target.owner, name: target.name, first: ctx.config.sources.github?.page_size ?? 100 },
-      (data) => (data as { repository?: { refs: never } | null }).repository?.refs,
-      (node) => {
-        const d = commitDate(node);
-        return since !== undefined && d !== undefined && new Date(d).toISOString() < since;
+    withPredecessors<unknown>(
+      ctx,
+      target,
+      since,
+      {
+        query: TAGS_QUERY,
+        variables: { owner: target.owner, name: target.name, first: githubSettings(ctx.config).page_size },
+        connectionOf: (data) => (data as { repository?: { refs: never } | null }).repository?.refs,
+        before: (node, start) => {
+          const d = commitDate(node);
+          return d !== undefined && new Date(d).toISOString() < start;
+        },
+      },
+      (raw) => {
+        const tag = GithubTag.safeParse(raw);
+        const facts = tag.success ? tagFacts(tag.data) : undefined;
+        if (!tag.success || !facts) return { deploys: [], finished: null };
+        return { deploys: target.services.filter((s) => matches(s.rule.tag_pattern, tag.data.name)).map((s) => s.service), finished: facts.at };
       },
     ),
   toRows: (tag, ctx, target) => {

@@ -3,8 +3,9 @@ import { defineStream, type Page } from "../core/stream.ts";
 import type { GithubContext, GithubRun } from "./run.ts";
 import { githubClient } from "./client.ts";
 import { deploymentRow, type DeploymentStatus } from "./deployment-row.ts";
-import { restPages } from "./pages.ts";
-import { entityId, githubSettings, matches, targetsUsing, type RepoTarget } from "./targets.ts";
+import { restPages, type RestPage } from "./pages.ts";
+import { predecessorPages, servicesWaiting } from "./predecessors.ts";
+import { entityId, githubSettings, matches, targetsUsing, type RepoService, type RepoTarget } from "./targets.ts";
 
 const CONCLUSIONS: Record<string, DeploymentStatus> = {
   success: "success",
@@ -31,9 +32,7 @@ export const workflowRuns = defineStream<GithubWorkflowRun, RepoTarget, GithubRu
   overlapMs: 3 * 24 * 3600_000,
   pages: (ctx, target, since) => runPages(ctx, target, since),
   toRows: (run, ctx, target) => {
-    const owners = target.services.filter(
-      (s) => (matches(s.rule.workflow, run.path) || matches(s.rule.workflow, run.name)) && (!s.rule.branch || s.rule.branch === run.head_branch),
-    );
+    const owners = ownersOf(target, run);
     const status: DeploymentStatus = run.status === "completed" ? (CONCLUSIONS[run.conclusion ?? ""] ?? "error") : "running";
     const started = run.run_started_at ?? run.created_at;
     return {
@@ -69,11 +68,46 @@ async function* runPages(ctx: GithubContext, target: RepoTarget, since: string |
   // One branch for all services: let GitHub filter.
   const branch = branches.size === 1 ? [...branches][0] : undefined;
   const from = since ? `${since.slice(0, 19)}Z` : undefined;
-  let upper: string | undefined;
-  // Newest first; past the 1,000-result cap, ask again for the runs created up to the oldest one seen.
+  const deployed = new Set<string>();
+  for await (const page of runLists(ctx, target, { branch }, from, undefined)) {
+    for (const raw of page.items) for (const owner of ownersOf(target, raw)) deployed.add(owner.service);
+    yield { url: page.url, params: page.params, items: page.items };
+  }
+  if (!since || !from) return;
+  // The base of the range's first run, per service: a second list, of the successful runs created
+  // before the start (GitHub's dates are whole seconds), newest first, to the first of its workflow and branch.
+  const waiting = await servicesWaiting(ctx, target, since, deployed);
+  const before = `${new Date(Date.parse(from) - 1000).toISOString().slice(0, 19)}Z`;
+  yield* predecessorPages(runLists(ctx, target, { branch, status: "success" }, undefined, before), waiting, since, (raw) => {
+    const run = GithubWorkflowRun.safeParse(raw);
+    if (!run.success || run.data.status !== "completed" || run.data.conclusion !== "success") return { deploys: [], finished: null };
+    return { deploys: ownersOf(target, run.data).map((s) => s.service), finished: run.data.updated_at };
+  });
+}
+
+/** The services a run deploys: its workflow (file or name) and branch match theirs. */
+function ownersOf(target: RepoTarget, run: unknown): RepoService[] {
+  const r = run as Partial<GithubWorkflowRun> | null;
+  return target.services.filter(
+    (s) => (matches(s.rule.workflow, r?.path) || matches(s.rule.workflow, r?.name)) && (!s.rule.branch || s.rule.branch === r?.head_branch),
+  );
+}
+
+/**
+ * The runs created in [from, upper] (either bound optional), newest first; past the 1,000-result cap
+ * of a filtered list, asked again for the runs created up to the oldest one seen.
+ */
+async function* runLists(
+  ctx: GithubContext,
+  target: RepoTarget,
+  filters: { branch?: string; status?: string },
+  from: string | undefined,
+  upper: string | undefined,
+): AsyncGenerator<RestPage<{ created_at?: string }>> {
   for (;;) {
     const params: Record<string, unknown> = { owner: target.owner, repo: target.name, per_page: githubSettings(ctx.config).page_size };
-    if (branch) params.branch = branch;
+    if (filters.branch) params.branch = filters.branch;
+    if (filters.status) params.status = filters.status;
     if (from || upper) params.created = from && upper ? `${from}..${upper}` : from ? `>=${from}` : `<=${upper}`;
     let seen = 0;
     let total = 0;
@@ -82,7 +116,7 @@ async function* runPages(ctx: GithubContext, target: RepoTarget, since: string |
       total = (page.data as { total_count?: number }).total_count ?? 0;
       seen += page.items.length;
       for (const run of page.items) if (typeof run.created_at === "string" && (!oldest || run.created_at < oldest)) oldest = run.created_at;
-      yield { url: page.url, params: page.params, items: page.items };
+      yield page;
     }
     if (seen < SEARCH_CAP || total <= seen || !oldest || oldest === upper) return;
     upper = `${new Date(oldest).toISOString().slice(0, 19)}Z`;

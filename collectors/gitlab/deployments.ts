@@ -1,5 +1,6 @@
 import { GitlabDeployment, GitlabEnvironment } from "../../schemas/gitlab.ts";
 import { httpStatusOf } from "../core/errors.ts";
+import { predecessorStored } from "../core/predecessor.ts";
 import { defineStream, type Page } from "../core/stream.ts";
 import { listAll, listPages } from "./client.ts";
 import { gitlabClient, gitlabConfig, gitlabProjects, projectUrl, type GitlabContext, type GitlabProjectRef, type GitlabRun } from "./context.ts";
@@ -93,11 +94,7 @@ export const environments = defineStream<GitlabEnvironment, GitlabProjectRef, Gi
 async function* predecessors(ctx: GitlabContext, project: GitlabProjectRef, since: string, environments: Set<string>): AsyncGenerator<Page> {
   const client = gitlabClient(ctx);
   for (const environment of environments) {
-    const stored = await ctx.warehouse.one(
-      `SELECT 1 AS x FROM core.deployments WHERE source = 'gitlab' AND repo = ? AND environment = ? AND is_production AND status = 'success' AND finished_at < ? LIMIT 1`,
-      [project.path, environment, since],
-    );
-    if (stored) continue;
+    if (await predecessorStored(ctx.warehouse, { source: "gitlab", repo: project.path, environment }, since)) continue;
     const params = { environment, status: "success", order_by: "finished_at", sort: "desc", finished_before: since, per_page: 1 };
     // One page of one: the newest first
     for await (const p of listPages((page) =>

@@ -1,0 +1,250 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createLogger } from "../../../collectors/core/log.ts";
+import { rebuildFromRaw } from "../../../collectors/core/rebuild.ts";
+import { githubSource } from "../../../collectors/github/index.ts";
+import type { Warehouse } from "../../../warehouse/warehouse.ts";
+import { withMemoryWarehouse } from "../../helpers/db.ts";
+import { startGithubSim, SimState, type GithubSim } from "../../sim/github/server.ts";
+import type { SimRepo } from "../../sim/github/state.ts";
+import { githubConfig, runGithub, TOKEN, TOKEN_ENV } from "./harness.ts";
+
+// A backfill (--since, a cursor) that starts mid-history in the releases, tags and workflow-runs
+// modes: the first deployment of the range is compared with the newest one before the start that
+// counts for its service, fetched once and stored as an ordinary page.
+
+let sim: GithubSim | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+/** Day `n` of 2026 (1 = 2 January) at `hour` UTC: histories long enough to outlast the tags' 30-day overlap. */
+const day = (n: number, hour = 12) => new Date(Date.UTC(2026, 0, 1 + n, hour)).toISOString();
+
+/** The shas each deployment shipped, by the deployment's ref and service. */
+async function shipped(w: Warehouse): Promise<Record<string, string[]>> {
+  const rows = await w.all<{ key: string; sha: string }>(
+    `SELECT d.ref || ' ' || d.service AS key, c.commit_sha AS sha FROM core.changes c JOIN core.deployments d USING (deployment_id) ORDER BY 1, 2`,
+  );
+  const out: Record<string, string[]> = {};
+  for (const r of rows) (out[r.key] ??= []).push(r.sha);
+  return out;
+}
+
+async function deployedRefs(w: Warehouse): Promise<string[]> {
+  return (await w.all<{ key: string }>("SELECT ref || ' ' || service AS key FROM core.deployments ORDER BY started_at, service")).map((r) => r.key);
+}
+
+async function core(w: Warehouse): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const table of ["core.deployments", "core.changes"]) out.push(await w.all(`SELECT * EXCLUDE (collected_at) FROM ${table} ORDER BY ALL`));
+  return out;
+}
+
+/** Collect → `dora rebuild --clean` with no request → core.* as before (the predecessor pages included). */
+async function expectRebuildIdentical(w: Warehouse, config: Parameters<typeof runGithub>[1]): Promise<void> {
+  const before = await core(w);
+  const requests = sim!.requests.length;
+  delete process.env[TOKEN_ENV];
+  const lines: string[] = [];
+  await rebuildFromRaw(w, config, [githubSource], createLogger({ write: (l) => lines.push(l) }), { clean: true });
+  expect(sim!.requests.length).toBe(requests);
+  expect(await core(w), lines.join("\n")).toEqual(before);
+}
+
+/** Commits on main, one per day given, named by their day. */
+function commits(state: SimState, repo: string, days: number[]): Record<number, string> {
+  return Object.fromEntries(days.map((d) => [d, state.commit(repo, { message: `c${d}`, date: day(d, 9) })]));
+}
+
+function release(repo: SimRepo, id: number, tag: string, sha: string, d: number, kind: "published" | "draft" | "prerelease" = "published") {
+  repo.releases.push({
+    id, tag_name: tag, name: tag, draft: kind === "draft", prerelease: kind === "prerelease",
+    created_at: day(d, 10), published_at: kind === "draft" ? null : day(d, 11), sha,
+  });
+}
+
+function run(repo: SimRepo, id: number, path: string, sha: string, d: number, conclusion: string | null, branch = "main") {
+  repo.runs.push({
+    id, workflow_id: path.length, name: path.split("/").pop()!, path, head_branch: branch, head_sha: sha, event: "push",
+    status: conclusion ? "completed" : "in_progress", conclusion, created_at: day(d, 10), updated_at: day(d, 11), run_started_at: day(d, 10),
+  });
+}
+
+describe("github backfill predecessor: releases, tags and workflow runs", () => {
+  it("releases: the walk goes on past --since to the newest release that counts for each service's rule; a cursor run asks nothing more", async () => {
+    const state = new SimState();
+    const name = "acme/app";
+    const c = commits(state, name, [1, 10, 13, 17, 19, 20, 22]);
+    const repo = state.repo(name);
+    release(repo, 1, "v1.0.0", c[1]!, 1);
+    release(repo, 2, "v1.1.0", c[10]!, 10);
+    release(repo, 3, "v1.2.0-rc1", c[13]!, 13, "prerelease");
+    release(repo, 4, "v1.2.0-draft", c[13]!, 14, "draft");
+    release(repo, 5, "v1.2.0", c[20]!, 20);
+    release(repo, 6, "v1.3.0", c[22]!, 22);
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      // `app` counts published releases only; `app-rc` counts pre-releases too.
+      const config = githubConfig(
+        sim!.url,
+        { app: { github: [name] }, "app-rc": { github: [{ repo: name, deployments: { include_prereleases: true } }] } },
+        { deployments: { from: "releases" }, page_size: 3 },
+      );
+      const run1 = await runGithub(w, config, { since: new Date(day(16, 0)) });
+      expect(run1.result.status, run1.lines.join("\n")).toBe("success");
+      // Page 1 (v1.3.0, v1.2.0, the draft) reaches past the start; page 2 brings the pre-release (app-rc's
+      // base) and v1.1.0 (app's); no page after it.
+      const walks = sim!.requests.filter((r) => r.graphql === "repository.releases");
+      expect(walks.map((r) => r.variables!.after === null)).toEqual([true, false]);
+      // v1.1.0 counts for app-rc too (an ordinary release row for each service it counts for).
+      expect(await deployedRefs(w)).toEqual(["v1.1.0 app", "v1.1.0 app-rc", "v1.2.0-rc1 app-rc", "v1.2.0 app", "v1.2.0 app-rc", "v1.3.0 app", "v1.3.0 app-rc"]);
+      expect(await shipped(w)).toEqual({
+        "v1.2.0 app": [c[13]!, c[17]!, c[19]!, c[20]!].sort(),
+        "v1.2.0 app-rc": [c[17]!, c[19]!, c[20]!].sort(),
+        // app-rc's base is a deployment after v1.1.0 (stored for app, and counting for app-rc too): what it shipped is known.
+        "v1.2.0-rc1 app-rc": [c[13]!],
+        "v1.3.0 app": [c[22]!],
+        "v1.3.0 app-rc": [c[22]!],
+      });
+      const pages = await w.all<{ params: string }>("SELECT params::VARCHAR AS params FROM raw.pages WHERE stream = 'github.releases' AND params::VARCHAR LIKE '%predecessor_of%'");
+      expect(pages).toHaveLength(1);
+
+      // The nightly run starts at the cursor less a week (day 15): both bases are stored, nothing past it is asked.
+      const mark = sim!.requests.length;
+      const before = await core(w);
+      const run2 = await runGithub(w, config);
+      expect(run2.result.status, run2.lines.join("\n")).toBe("success");
+      const again = sim!.requests.slice(mark).filter((r) => r.graphql === "repository.releases");
+      expect(again.map((r) => r.variables!.after)).toEqual([null]);
+      expect(await core(w)).toEqual(before);
+
+      await expectRebuildIdentical(w, config);
+    });
+  });
+
+  it("tags: the first older tag matching each service's tag_pattern; stored, it is not fetched again", async () => {
+    const state = new SimState();
+    const name = "acme/lib";
+    const c = commits(state, name, [1, 20, 40, 50, 60, 70, 80]);
+    state.repo(name).tags.push(
+      { name: "v1.0.0", sha: c[1]! },
+      { name: "v1.1.0", sha: c[20]! },
+      { name: "nightly-40", sha: c[40]! },
+      { name: "v1.2.0", sha: c[60]!, tagger_date: day(60, 15) },
+      { name: "nightly-70", sha: c[70]! },
+      { name: "v1.3.0", sha: c[80]! },
+    );
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(
+        sim!.url,
+        {
+          lib: { github: [{ repo: name, deployments: { from: "tags", tag_pattern: "^v\\d" } }] },
+          nightly: { github: [{ repo: name, deployments: { from: "tags", tag_pattern: "^nightly-" } }] },
+        },
+        { page_size: 2 },
+      );
+      const run1 = await runGithub(w, config, { since: new Date(day(55, 0)) });
+      expect(run1.result.status, run1.lines.join("\n")).toBe("success");
+      // (v1.3.0, nightly-70), (v1.2.0, nightly-40: past the start, nightly's base), (v1.1.0: lib's base).
+      expect(sim!.requests.filter((r) => r.graphql === "repository.refs")).toHaveLength(3);
+      expect(await deployedRefs(w)).toEqual(["v1.1.0 lib", "nightly-40 nightly", "v1.2.0 lib", "nightly-70 nightly", "v1.3.0 lib"]);
+      expect(await shipped(w)).toEqual({
+        "v1.2.0 lib": [c[40]!, c[50]!, c[60]!].sort(),
+        "nightly-70 nightly": [c[50]!, c[60]!, c[70]!].sort(),
+        "v1.3.0 lib": [c[70]!, c[80]!].sort(),
+      });
+
+      // The nightly run re-reads 30 days before the cursor (day 50): two pages, no walk past them.
+      const mark = sim!.requests.length;
+      const before = await core(w);
+      expect((await runGithub(w, config)).result.status).toBe("success");
+      expect(sim!.requests.slice(mark).filter((r) => r.graphql === "repository.refs")).toHaveLength(2);
+      expect(await core(w)).toEqual(before);
+
+      await expectRebuildIdentical(w, config);
+    });
+  });
+
+  it("workflow runs: a second list of runs created before the start, newest successful first, to the first run of each service's workflow and branch", async () => {
+    const state = new SimState();
+    const name = "acme/mono";
+    const c = commits(state, name, [1, 20, 40, 45, 55, 60, 70]);
+    const repo = state.repo(name);
+    const web = ".github/workflows/deploy-web.yml";
+    run(repo, 11, web, c[1]!, 1, "success");
+    run(repo, 12, web, c[20]!, 20, "success");
+    run(repo, 13, web, c[40]!, 40, "failure");
+    run(repo, 14, web, c[40]!, 41, "success", "feature/x");
+    run(repo, 15, ".github/workflows/ci.yml", c[40]!, 42, "success");
+    // Created the evening before the start, finished after it: a deployment of the range by its time.
+    run(repo, 18, web, c[45]!, 49, "success");
+    Object.assign(repo.runs.at(-1)!, { created_at: day(49, 23), run_started_at: day(49, 23), updated_at: day(50, 1) });
+    run(repo, 16, web, c[60]!, 60, "success");
+    run(repo, 17, web, c[70]!, 70, "success");
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(
+        sim!.url,
+        { web: { github: [{ repo: name, deployments: { from: "workflow_runs", workflow: "deploy-web\\.yml$", branch: "main" } }] } },
+        { page_size: 1 },
+      );
+      const run1 = await runGithub(w, config, { since: new Date(day(50, 0)) });
+      expect(run1.result.status, run1.lines.join("\n")).toBe("success");
+      const lists = sim!.requests.filter((r) => r.path.endsWith("/actions/runs"));
+      // The range (two pages), then the successful runs created before it, one a page: run 18 (finished
+      // after the start) is kept and the walk goes on, the CI run is passed over, run 12 is the base.
+      const range = ">=2026-02-20T00:00:00Z";
+      const older = "<=2026-02-19T23:59:59Z";
+      expect(lists.map((r) => r.query.created)).toEqual([range, range, older, older, older]);
+      expect(lists.slice(2).every((r) => r.query.status === "success" && r.query.branch === "main")).toBe(true);
+      const ids = await w.all<{ deployment_id: string }>("SELECT deployment_id FROM core.deployments ORDER BY started_at");
+      const id = (run: number) => `github:workflow_run:${name}:${run}`;
+      expect(ids.map((r) => r.deployment_id)).toEqual([12, 18, 16, 17].map(id));
+      const changes = await w.all<{ deployment_id: string; sha: string }>("SELECT deployment_id, commit_sha AS sha FROM core.changes ORDER BY 1, 2");
+      expect(changes).toEqual([
+        ...[c[55]!, c[60]!].sort().map((sha) => ({ deployment_id: id(16), sha })),
+        { deployment_id: id(17), sha: c[70]! },
+        ...[c[40]!, c[45]!].sort().map((sha) => ({ deployment_id: id(18), sha })),
+      ]);
+
+      // The nightly run (from the cursor less three days): run 16 is stored before it; no list before the start.
+      const mark = sim!.requests.length;
+      const before = await core(w);
+      expect((await runGithub(w, config)).result.status).toBe("success");
+      expect(sim!.requests.slice(mark).filter((r) => r.path.endsWith("/actions/runs")).map((r) => r.query.created)).toEqual([">=2026-03-09T10:00:00Z"]);
+      expect(await core(w)).toEqual(before);
+
+      await expectRebuildIdentical(w, config);
+    });
+  });
+
+  it("the very first production deployment of a service has no predecessor: the backfill looks once, stores nothing before the start, attributes from the second", async () => {
+    const state = new SimState();
+    const rel = commits(state, "acme/rel", [1, 10, 12]);
+    release(state.repo("acme/rel"), 1, "v0.9.0", rel[1]!, 1, "draft");
+    release(state.repo("acme/rel"), 2, "v1.0.0", rel[10]!, 10);
+    release(state.repo("acme/rel"), 3, "v1.1.0", rel[12]!, 12);
+    const tag = commits(state, "acme/tag", [1, 40, 42]);
+    state.repo("acme/tag").tags.push({ name: "nightly-1", sha: tag[1]! }, { name: "v1.0.0", sha: tag[40]! }, { name: "v1.1.0", sha: tag[42]! });
+    const wf = commits(state, "acme/wf", [1, 10, 12]);
+    run(state.repo("acme/wf"), 1, ".github/workflows/deploy.yml", wf[1]!, 1, "failure");
+    run(state.repo("acme/wf"), 2, ".github/workflows/deploy.yml", wf[10]!, 10, "success");
+    run(state.repo("acme/wf"), 3, ".github/workflows/deploy.yml", wf[12]!, 12, "success");
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, {
+        rel: { github: [{ repo: "acme/rel", deployments: { from: "releases" } }] },
+        tag: { github: [{ repo: "acme/tag", deployments: { from: "tags", tag_pattern: "^v" } }] },
+        wf: { github: [{ repo: "acme/wf", deployments: { from: "workflow_runs", workflow: "deploy\\.yml$" } }] },
+      });
+      const result = await runGithub(w, config, { since: new Date(day(5, 0)) });
+      expect(result.result.status, result.lines.join("\n")).toBe("success");
+      expect(await deployedRefs(w)).toEqual(["main wf", "v1.0.0 rel", "main wf", "v1.1.0 rel", "v1.0.0 tag", "v1.1.0 tag"]);
+      expect(await shipped(w)).toEqual({ "v1.1.0 rel": [rel[12]!], "main wf": [wf[12]!], "v1.1.0 tag": [tag[42]!] });
+      // Each mode looked before the start once: the runs list created before it, the walks to the end of history.
+      expect(sim!.requests.filter((r) => r.query.created?.startsWith("<="))).toHaveLength(1);
+    });
+  });
+});
