@@ -220,6 +220,32 @@ describe("github backfill predecessor: releases, tags and workflow runs", () => 
     });
   });
 
+  it("deployments: one created before the start that succeeded after it belongs to the range; the base is the one that succeeded before", async () => {
+    const state = new SimState();
+    const name = "acme/api";
+    const c = commits(state, name, [1, 3, 6]);
+    const d1 = state.deploy(name, { sha: c[1]!, at: day(1, 13) });
+    const late = state.deploy(name, { sha: c[3]!, at: day(4, 23), statuses: [["in_progress", day(4, 23)], ["success", day(5, 1)]] });
+    const d6 = state.deploy(name, { sha: c[6]!, at: day(6, 13) });
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, { api: { github: [name] } });
+      const result = await runGithub(w, config, { since: new Date(day(5, 0)) });
+      expect(result.result.status, result.lines.join("\n")).toBe("success");
+      const id = (d: { id: number }) => `github:deployment:${name}:${d.id}`;
+      const changes = await w.all<{ deployment_id: string; sha: string }>("SELECT deployment_id, commit_sha AS sha FROM core.changes ORDER BY 1, 2");
+      expect(changes).toEqual([
+        { deployment_id: id(late), sha: c[3]! },
+        { deployment_id: id(d6), sha: c[6]! },
+      ]);
+      expect((await w.all<{ deployment_id: string }>("SELECT deployment_id FROM core.deployments ORDER BY started_at")).map((r) => r.deployment_id)).toEqual([d1, late, d6].map(id));
+      // The base (finished before the start) is stored: the next backfill asks nothing by environment.
+      const mark = sim!.requests.length;
+      expect((await runGithub(w, config, { since: new Date(day(5, 0)) })).result.status).toBe("success");
+      expect(sim!.requests.slice(mark).filter((r) => r.query.environment)).toEqual([]);
+    });
+  });
+
   it("the very first production deployment of a service has no predecessor: the backfill looks once, stores nothing before the start, attributes from the second", async () => {
     const state = new SimState();
     const rel = commits(state, "acme/rel", [1, 10, 12]);
