@@ -4,18 +4,48 @@ import { MissingSecretError, redact } from "../collectors/core/secrets.ts";
 import { WarehouseLockedError } from "../warehouse/warehouse.ts";
 import { EXIT, RunFailedError, UsageError } from "./errors.ts";
 import { VERSION } from "./version.ts";
-import { initCommand } from "./commands/init.ts";
-import { demoCommand } from "./commands/demo.ts";
-import { collectCommand, transformCommand, reportCommand, runCommand } from "./commands/pipeline.ts";
-import { doctorCommand } from "./commands/doctor.ts";
-import { schemaCommand } from "./commands/schema.ts";
-import { scheduleCommand } from "./commands/schedule.ts";
-import { rebuildCommand } from "./commands/rebuild.ts";
-import { exportCommand, sqlCommand } from "./commands/sql.ts";
-import { recordCommand, serveCommand } from "./commands/events.ts";
-import { dashboardCommand } from "./commands/dashboard.ts";
 
-export function buildProgram(): Command {
+/**
+ * Each command's module, loaded only when that command runs: a nightly `dora collect` need not load
+ * the report's charts, the transforms or every API client (loading them all took most of a second
+ * or two of each start). Listed in the order `dora --help` shows them.
+ */
+const COMMANDS: [names: string[], load: () => Promise<Command[]>][] = [
+  [["init"], async () => [(await import("./commands/init.ts")).initCommand()]],
+  [["demo"], async () => [(await import("./commands/demo.ts")).demoCommand()]],
+  [
+    ["collect", "transform", "report", "run"],
+    async () => {
+      const m = await import("./commands/pipeline.ts");
+      return [m.collectCommand(), m.transformCommand(), m.reportCommand(), m.runCommand()];
+    },
+  ],
+  [["doctor"], async () => [(await import("./commands/doctor.ts")).doctorCommand()]],
+  [["rebuild"], async () => [(await import("./commands/rebuild.ts")).rebuildCommand()]],
+  [
+    ["sql", "export"],
+    async () => {
+      const m = await import("./commands/sql.ts");
+      return [m.sqlCommand(), m.exportCommand()];
+    },
+  ],
+  [["schedule"], async () => [(await import("./commands/schedule.ts")).scheduleCommand()]],
+  [
+    ["record", "serve"],
+    async () => {
+      const m = await import("./commands/events.ts");
+      return [m.recordCommand(), m.serveCommand()];
+    },
+  ],
+  [["dashboard"], async () => [(await import("./commands/dashboard.ts")).dashboardCommand()]],
+  [["schema"], async () => [(await import("./commands/schema.ts")).schemaCommand()]],
+];
+
+/**
+ * The program with the command `argv` names (its first word), or with every command when it names
+ * none it knows (help, a typo: commander then lists them or suggests one).
+ */
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command("dora")
     .description("DORA metrics and KPIs: collect from GitHub, GitLab, PagerDuty, Prometheus and git into DuckDB, compute the four keys, report before versus after.")
     .version(VERSION)
@@ -24,21 +54,9 @@ export function buildProgram(): Command {
       "after",
       "\nExit codes: 0 success, 1 a run failed, 2 usage or config error, 3 warehouse locked by another process.\nDocs: README.md",
     );
-  program.addCommand(initCommand());
-  program.addCommand(demoCommand());
-  program.addCommand(collectCommand());
-  program.addCommand(transformCommand());
-  program.addCommand(reportCommand());
-  program.addCommand(runCommand());
-  program.addCommand(doctorCommand());
-  program.addCommand(rebuildCommand());
-  program.addCommand(sqlCommand());
-  program.addCommand(exportCommand());
-  program.addCommand(scheduleCommand());
-  program.addCommand(recordCommand());
-  program.addCommand(serveCommand());
-  program.addCommand(dashboardCommand());
-  program.addCommand(schemaCommand());
+  const name = argv[0];
+  const named = COMMANDS.find(([names]) => name !== undefined && names.includes(name));
+  for (const [, load] of named ? [named] : COMMANDS) for (const cmd of await load()) program.addCommand(cmd);
   program.exitOverride();
   for (const cmd of program.commands) {
     cmd.exitOverride();
@@ -54,8 +72,8 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv, { from: "user" });
     return EXIT.ok;
   } catch (error) {

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { SOURCES } from "../collectors/registry.ts";
+import { loadSources, SOURCES } from "../collectors/registry.ts";
 import { collectSource, markAbandonedRuns, type SourceResult } from "../collectors/core/runner.ts";
 import { withCollectSettings } from "../collectors/core/settings.ts";
 import type { Logger } from "../collectors/core/log.ts";
 import { registerConfigSecrets } from "../collectors/core/secrets.ts";
 import type { AnySource } from "../collectors/core/stream.ts";
 import type { Config } from "../schemas/config.ts";
-import { runTransforms, type TransformResult } from "../transforms/run.ts";
+import type { TransformResult } from "../transforms/run.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { UsageError } from "./errors.ts";
 import type { Progress } from "./progress.ts";
@@ -18,14 +18,15 @@ export interface CollectOptions {
   runId?: string;
 }
 
-export function enabledSources(config: Config, only?: string[]): AnySource[] {
+/** The sources the config enables (only those named in `only`, when given), their modules loaded. */
+export async function enabledSources(config: Config, only?: string[]): Promise<AnySource[]> {
   const enabled = SOURCES.filter((s) => s.enabled(config));
   if (only?.length) {
     const unknown = only.filter((n) => !SOURCES.some((s) => s.name === n));
     if (unknown.length) throw new UsageError(`unknown source ${unknown.join(", ")} (known: ${SOURCES.map((s) => s.name).join(", ")})`);
-    return enabled.filter((s) => only.includes(s.name));
+    return loadSources(enabled.filter((s) => only.includes(s.name)));
   }
-  return enabled;
+  return loadSources(enabled);
 }
 
 export const NO_SOURCE_HELP = [
@@ -48,7 +49,7 @@ export async function collectAll(
   progress: Progress,
   options: CollectOptions = {},
 ): Promise<SourceResult[]> {
-  const sources = enabledSources(config, options.only);
+  const sources = await enabledSources(config, options.only);
   if (sources.length === 0) throw new UsageError(NO_SOURCE_HELP);
   const runId = options.runId ?? randomUUID();
   // Also done when the CLI loads the config; repeated for callers that build a Config themselves.
@@ -96,6 +97,8 @@ async function collectSources(
 }
 
 export async function transformAll(w: Warehouse, config: Config, progress: Progress, fingerprint?: string): Promise<TransformResult> {
+  // Loaded on demand, as the report is: `dora collect` does not need the transforms.
+  const { runTransforms } = await import("../transforms/run.ts");
   const result = await runTransforms(w, config, {
     fingerprint,
     onStep: (relation, i, total) => progress.step(`transform ${i + 1}/${total} ${relation}`),

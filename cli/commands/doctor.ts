@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Command } from "commander";
-import { SOURCES } from "../../collectors/registry.ts";
+import { loadSources, SOURCES } from "../../collectors/registry.ts";
 import { silentLogger } from "../../collectors/core/log.ts";
 import { readSecret, redact } from "../../collectors/core/secrets.ts";
 import { findChromium } from "../../reports/pdf.ts";
@@ -77,7 +77,7 @@ export function doctorCommand(): Command {
         // so one run of doctor lists every problem.
         const w = file ?? (await Warehouse.open(":memory:"));
         try {
-          const sources = SOURCES.filter((s) => s.enabled(config));
+          const sources = await loadSources(SOURCES.filter((s) => s.enabled(config)));
           if (sources.length === 0) {
             checks.push({ check: "sources", ok: false, detail: "no source configured", fix: "add sources.<name> and list repos/projects/service ids under services" });
           }

@@ -15,8 +15,8 @@ export function rebuildCommand(): Command {
     .action(async (flags: GlobalOptions & { clean?: boolean; source?: string[] }) => {
       const loaded = loadFromOptions(flags);
       const progress = makeProgress(flags);
-      const results = await withWarehouse(warehousePath(flags, loaded), (w) =>
-        rebuildFromRaw(w, loaded.config, enabledSources(loaded.config, flags.source), makeLogger(flags), {
+      const results = await withWarehouse(warehousePath(flags, loaded), async (w) =>
+        rebuildFromRaw(w, loaded.config, await enabledSources(loaded.config, flags.source), makeLogger(flags), {
           clean: flags.clean,
           onStream: (s) => progress.step(`rebuilding ${s}…`),
         }),

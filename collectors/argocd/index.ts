@@ -1,3 +1,4 @@
+import { configured } from "../configured.ts";
 import { ArgocdApplication, type ArgocdOperationState, type ArgocdRevisionHistory } from "../../schemas/argocd.ts";
 import type { Config } from "../../schemas/config.ts";
 import type { ArgocdSource } from "../../schemas/sources/argocd.ts";
@@ -220,7 +221,7 @@ export const argocdChanges = cloneChangesStream({
 export function createArgocdSource(options: ArgocdSourceOptions = {}): Source<ArgocdRun> {
   return {
     name: "argocd",
-    enabled: (config) => config.sources.argocd !== undefined && argocdApps(config).length > 0,
+    enabled: configured.argocd,
     streams: [applications, argocdChanges],
     start: (ctx) => new ArgocdRun(ctx, options),
     async check(ctx): Promise<SourceCheck> {

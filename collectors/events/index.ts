@@ -1,3 +1,4 @@
+import { configured } from "../configured.ts";
 import { open, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { z } from "zod";
@@ -16,9 +17,6 @@ type EventLine = z.infer<typeof EventLine>;
 
 const LINES_PER_PAGE = 500;
 
-export function eventsConfigured(config: Config): boolean {
-  return config.sources.events !== undefined;
-}
 
 /** The files to read: the spool's (recorded and received events) and the configured ones. */
 async function eventFiles(ctx: SourceContext): Promise<string[]> {
@@ -170,7 +168,7 @@ export const eventChangesStream = cloneChangesStream({
 
 export const eventsSource: Source<ForgeState> = {
   name: "events",
-  enabled: eventsConfigured,
+  enabled: configured.events,
   streams: [eventFilesStream, eventChangesStream],
   start: forgeState,
   // Collecting reads files; the only API it calls is the forge's, for the commits of recorded deployments.

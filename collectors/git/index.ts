@@ -1,3 +1,4 @@
+import { configured } from "../configured.ts";
 import { resolve } from "node:path";
 import type { Config } from "../../schemas/config.ts";
 import { GitTag } from "../../schemas/git.ts";
@@ -187,7 +188,7 @@ function fixesOnly(tag: GitTag, hotfix: RegExp, release: RegExp): boolean {
 
 export const gitSource: Source = {
   name: "git",
-  enabled: (config: Config) => gitClones(config).length > 0,
+  enabled: configured.git,
   streams: [gitTags],
   check: async (ctx) => {
     const clones = gitClones(ctx.config);

@@ -1,4 +1,4 @@
-import type { Config } from "../../schemas/config.ts";
+import { configured } from "../configured.ts";
 import type { Source } from "../core/stream.ts";
 import { commits } from "./commits.ts";
 import { deployments } from "./deployments.ts";
@@ -6,7 +6,6 @@ import { issues } from "./issues.ts";
 import { pullRequests } from "./pull-requests.ts";
 import { releases } from "./releases.ts";
 import { tags } from "./tags.ts";
-import { repoTargets } from "./targets.ts";
 import { GithubRun, type GithubSourceOptions } from "./run.ts";
 import { workflowRuns } from "./workflow-runs.ts";
 
@@ -19,7 +18,7 @@ import { workflowRuns } from "./workflow-runs.ts";
 export function createGithubSource(options: GithubSourceOptions = {}): Source<GithubRun> {
   return {
     name: "github",
-    enabled: (config: Config) => config.sources.github !== undefined && repoTargets(config).length > 0,
+    enabled: configured.github,
     streams: [deployments, releases, tags, workflowRuns, pullRequests, commits, issues],
     start: (ctx) => new GithubRun(ctx, options),
     check: async (ctx) => {

@@ -1,3 +1,4 @@
+import { configured } from "../configured.ts";
 import type { Source } from "../core/stream.ts";
 import { GitlabRun, gitlabConfig, type GitlabSourceOptions } from "./context.ts";
 import { changes } from "./changes.ts";
@@ -13,8 +14,7 @@ import { mergeRequests } from "./merge-requests.ts";
 export function createGitlabSource(options: GitlabSourceOptions = {}): Source<GitlabRun> {
   return {
     name: "gitlab",
-    enabled: (config) =>
-      Object.values(config.services).some((service) => service.gitlab.length > 0) || (config.sources.gitlab?.groups.length ?? 0) > 0,
+    enabled: configured.gitlab,
     streams: [mergeRequests, environments, deployments, changes, issues],
     start: (ctx) => new GitlabRun(ctx, options),
     async check(ctx) {

@@ -1,5 +1,6 @@
+import { configured } from "../configured.ts";
 import type { Source } from "../core/stream.ts";
-import { PagerdutyRun, servicePartitions, type PagerdutySourceOptions } from "./context.ts";
+import { PagerdutyRun, type PagerdutySourceOptions } from "./context.ts";
 import { incidents } from "./incidents.ts";
 import { logEntries } from "./log-entries.ts";
 
@@ -11,7 +12,7 @@ import { logEntries } from "./log-entries.ts";
 export function createPagerdutySource(options: PagerdutySourceOptions = {}): Source<PagerdutyRun> {
   return {
     name: "pagerduty",
-    enabled: (config) => config.sources.pagerduty !== undefined && servicePartitions(config).length > 0,
+    enabled: configured.pagerduty,
     streams: [logEntries, incidents],
     start: (ctx) => new PagerdutyRun(ctx, options),
     async check(ctx) {

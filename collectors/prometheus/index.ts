@@ -1,4 +1,4 @@
-import type { Config } from "../../schemas/config.ts";
+import { configured } from "../configured.ts";
 import type { Source } from "../core/stream.ts";
 import { PrometheusError, type PrometheusClient } from "./client.ts";
 import { PrometheusRun, type PrometheusContext, type PrometheusSourceOptions } from "./run.ts";
@@ -17,11 +17,7 @@ export function createPrometheusSource(options: PrometheusSourceOptions = {}): S
 
   return {
     name: "prometheus",
-    enabled: (config: Config) =>
-      Boolean(config.sources.prometheus) &&
-      (Object.values(config.services).some((s) => s.latency.some((k) => k.metric) || s.availability) ||
-        config.kpis.some((k) => k.promql !== undefined) ||
-        Boolean(config.cost_per_transaction)),
+    enabled: configured.prometheus,
     credentials: (config) => {
       const auth = config.sources.prometheus?.auth;
       const names = auth?.type === "bearer" ? `the token in ${auth.token_env}` : auth?.type === "basic" ? `the user and password in ${auth.username_env} and ${auth.password_env}` : "whether the server needs credentials";
