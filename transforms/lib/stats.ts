@@ -33,7 +33,18 @@ export function seedFrom(text: string): number {
 
 /** Ascending copy without NaN. */
 export function sorted(values: readonly number[]): number[] {
-  return values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  return Array.from(sortedTyped(values));
+}
+
+/**
+ * Ascending, NaN left out. A typed array sorts numbers natively (no comparator call per pair, NaN
+ * last): several times faster than Array.sort on the million-value samples of a large warehouse.
+ */
+function sortedTyped(values: readonly number[]): Float64Array {
+  const asc = Float64Array.from(values).sort();
+  let n = asc.length;
+  while (n > 0 && Number.isNaN(asc[n - 1]!)) n--;
+  return n === asc.length ? asc : asc.subarray(0, n);
 }
 
 /** Quantile of ascending values with linear interpolation (type 7, as DuckDB quantile_cont and R's default). */
@@ -87,21 +98,31 @@ export function normalTwoSided(z: number): number {
  * (scipy.stats.mannwhitneyu(a, b, method="asymptotic")). U is the statistic of `a`.
  */
 export function mannWhitney(a: readonly number[], b: readonly number[]): { u: number; z: number; p: number } | null {
-  const n1 = a.length;
-  const n2 = b.length;
+  // NaN (no value) cannot be ranked: left out, as sorted() leaves it out of medians
+  const sa = sortedTyped(a);
+  const sb = sortedTyped(b);
+  const n1 = sa.length;
+  const n2 = sb.length;
   if (n1 === 0 || n2 === 0) return null;
-  const all = [...a.map((v) => ({ v, g: 0 })), ...b.map((v) => ({ v, g: 1 }))].sort((x, y) => x.v - y.v);
+  // Both samples sorted apart and walked together, tie group by tie group (a group's members share
+  // the average of its ranks), instead of sorting one array of tagged values.
   const n = n1 + n2;
   let rankSumA = 0;
   let tieTerm = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && all[j + 1]!.v === all[i]!.v) j++;
-    const t = j - i + 1;
-    const rank = (i + j + 2) / 2; // average of ranks i+1 … j+1
-    for (let k = i; k <= j; k++) if (all[k]!.g === 0) rankSumA += rank;
+  let i = 0;
+  let j = 0;
+  while (i < n1 || j < n2) {
+    const v = j >= n2 || (i < n1 && sa[i]! <= sb[j]!) ? sa[i]! : sb[j]!;
+    let inA = 0;
+    while (i + inA < n1 && sa[i + inA] === v) inA++;
+    let inB = 0;
+    while (j + inB < n2 && sb[j + inB] === v) inB++;
+    const t = inA + inB;
+    const rank = (i + j + 1 + (i + j + t)) / 2; // average of ranks i+j+1 … i+j+t
+    for (let k = 0; k < inA; k++) rankSumA += rank;
     tieTerm += t * t * t - t;
-    i = j + 1;
+    i += inA;
+    j += inB;
   }
   const u = rankSumA - (n1 * (n1 + 1)) / 2;
   const mu = (n1 * n2) / 2;

@@ -57,6 +57,30 @@ describe("mannWhitney", () => {
     expect(mannWhitney([2, 2, 2], [2, 2])!.p).toBe(1);
     expect(mannWhitney([], [1, 2])).toBeNull();
   });
+
+  it("ranks as the pooled definition does: the rank sum of `a` over ties, interleavings and repeated values", () => {
+    // reference: rank the pooled, tagged sample (average ranks for ties) and sum the ranks of `a`
+    const pooledU = (a: number[], b: number[]) => {
+      const all = [...a.map((v) => ({ v, a: true })), ...b.map((v) => ({ v, a: false }))].sort((x, y) => x.v - y.v);
+      let sum = 0;
+      for (let i = 0; i < all.length; ) {
+        let j = i;
+        while (j + 1 < all.length && all[j + 1]!.v === all[i]!.v) j++;
+        for (let k = i; k <= j; k++) if (all[k]!.a) sum += (i + j + 2) / 2;
+        i = j + 1;
+      }
+      return sum - (a.length * (a.length + 1)) / 2;
+    };
+    let seed = 7;
+    const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 50; trial++) {
+      const a = Array.from({ length: 1 + Math.floor(next() * 40) }, () => Math.floor(next() * 12) / 2);
+      const b = Array.from({ length: 1 + Math.floor(next() * 40) }, () => Math.floor(next() * 12) / 2 - (trial % 3));
+      expect(mannWhitney(a, b)!.u).toBe(pooledU(a, b));
+    }
+    // a value that is no number (NaN) is left out of both samples, as it is of medians
+    expect(mannWhitney([1, Number.NaN, 3], [2])!.u).toBe(mannWhitney([1, 3], [2])!.u);
+  });
 });
 
 describe("quantiles", () => {
