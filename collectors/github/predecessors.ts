@@ -53,9 +53,27 @@ export async function* predecessorPages(older: AsyncIterable<Page>, waiting: Set
 }
 
 /**
- * A GraphQL mode's pages (releases, tags), newest first down to `since`; then, for the services the
- * range deployed whose base is not stored, the same walk goes on past `since` to their predecessors
- * (the rest of the page it stopped on first: often no further request).
+ * How far before a range's start the releases and tags walks go on, for the items their order puts
+ * before it that deployed inside it: releases are ordered by creation (GitHub documents a release's
+ * creation time as its commit's date) and deploy when published, so a draft published days later
+ * sorts before its own deployment; tags are ordered by their commit's date and an annotated tag
+ * deploys at its tagger date, so a tag made today on last week's commit does too. An item ordered
+ * earlier than this before the start is not looked for (README, --since).
+ */
+export const LOOK_BACK_MS = 30 * 24 * 3600_000;
+
+/** Did an item (by its deployment time) finish at or after `since`? */
+function finishedSince(finished: string | null, since: string): boolean {
+  const at = finished === null ? Number.NaN : Date.parse(finished);
+  return !Number.isNaN(at) && at >= Date.parse(since);
+}
+
+/**
+ * A GraphQL mode's pages (releases, tags), newest first down to `since`, and on through the look-back
+ * before it: an item ordered before `since` whose deployment time is at or after it is an item of the
+ * range; the others are held. Then, for the services the range deployed whose base is not stored, the
+ * base is among the held items the newest by deployment time, else the walk goes on past the
+ * look-back to the first one (the rest of the page it stopped on first: often no further request).
  */
 export async function* withPredecessors<T>(
   ctx: GithubContext,
@@ -65,16 +83,48 @@ export async function* withPredecessors<T>(
   judge: (raw: unknown) => Judged,
 ): AsyncGenerator<Page> {
   const client = githubClient(ctx);
-  const pages = graphqlPages<T>(client, walk.query, walk.variables, walk.connectionOf, (node) => since !== undefined && walk.before(node, since));
+  const lookFrom = since === undefined ? undefined : new Date(Date.parse(since) - LOOK_BACK_MS).toISOString();
+  const pages = graphqlPages<T>(client, walk.query, walk.variables, walk.connectionOf, (node) => lookFrom !== undefined && walk.before(node, lookFrom));
   const deployed = new Set<string>();
+  const held: Page[] = [];
   let step = await pages.next();
   for (; !step.done; step = await pages.next()) {
-    for (const raw of step.value.items) for (const s of judge(raw).deploys) deployed.add(s);
-    yield step.value;
+    const page = step.value;
+    const items: T[] = page.items;
+    const ofRange = (node: T) => since === undefined || !walk.before(node, since) || finishedSince(judge(node).finished, since);
+    const range = items.filter(ofRange);
+    const earlier = items.filter((node) => !ofRange(node));
+    for (const raw of range) for (const s of judge(raw).deploys) deployed.add(s);
+    if (range.length) yield { ...page, items: range };
+    if (earlier.length) held.push({ ...page, items: earlier });
   }
-  const stopped = step.value;
-  // The walk reached the start of the history: there is nothing before the range.
-  if (!since || !stopped) return;
+  if (!since) return;
   const waiting = await servicesWaiting(ctx, target, since, deployed);
+  yield* newestHeld(held, waiting, since, judge);
+  const stopped = step.value;
+  // The walk reached the start of the history: there is nothing before the look-back.
+  if (!stopped) return;
   yield* predecessorPages(olderPages(client, walk.query, walk.variables, walk.connectionOf, stopped), waiting, since, judge);
+}
+
+/**
+ * Each waiting service's base among the held items (all finished before `since`): the newest by
+ * deployment time, as the attribution orders deployments, whatever their creation order. Those
+ * found stop waiting; their pages are kept marked `predecessor_of`.
+ */
+function newestHeld(held: Page[], waiting: Set<string>, since: string, judge: (raw: unknown) => Judged): Page[] {
+  const best = new Map<string, { raw: unknown; at: number }>();
+  for (const page of held) {
+    for (const raw of page.items) {
+      const { deploys, finished } = judge(raw);
+      const at = finished === null ? Number.NaN : Date.parse(finished);
+      if (Number.isNaN(at)) continue;
+      for (const s of deploys) if (waiting.has(s) && at > (best.get(s)?.at ?? -Infinity)) best.set(s, { raw, at });
+    }
+  }
+  const chosen = new Set([...best.values()].map((b) => b.raw));
+  for (const s of best.keys()) waiting.delete(s);
+  return held
+    .map((page) => ({ url: page.url, params: { ...page.params, predecessor_of: since }, items: page.items.filter((raw) => chosen.has(raw)) }))
+    .filter((page) => page.items.length);
 }

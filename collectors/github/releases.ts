@@ -33,9 +33,10 @@ export const releases = defineStream<GithubRelease, RepoTarget, GithubRun>({
   partitions: (ctx) => targetsUsing(ctx.config, "releases"),
   partitionKey: (t) => t.repo,
   order: "desc",
-  // A draft published days after it was created keeps its creation time: re-read a week.
+  // Re-read a week before the cursor. A release is ordered by creation but deploys when published:
+  // one published inside the range is also looked for in the 30 days before it (LOOK_BACK_MS).
   overlapMs: 7 * 24 * 3600_000,
-  // Past the start, on to the release before it that counts for each service: the first one's base.
+  // Past the start and its look-back, on to the release before it that counts for each service: the first one's base.
   pages: (ctx, target, since) =>
     withPredecessors<{ createdAt?: string }>(
       ctx,

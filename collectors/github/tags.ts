@@ -47,8 +47,10 @@ export const tags = defineStream<GithubTag, RepoTarget, GithubRun>({
   partitionKey: (t) => t.repo,
   order: "desc",
   // Ordered by commit date, and a tag can be made long after its commit: re-read a generous overlap.
+  // An annotated tag made inside the range on an older commit is also looked for in the 30 days before
+  // the range (LOOK_BACK_MS); a lightweight tag is dated by its commit, so only the overlap finds it.
   overlapMs: 30 * 24 * 3600_000,
-  // Past the start, on to the older tag matching each service's pattern: the first one's base.
+  // Past the start and its look-back, on to the older tag matching each service's pattern: the first one's base.
   pages: (ctx, target, since) =>
     withPredecessors<unknown>(
       ctx,

@@ -110,13 +110,15 @@ describe("github backfill predecessor: releases, tags and workflow runs", () => 
       const pages = await w.all<{ params: string }>("SELECT params::VARCHAR AS params FROM raw.pages WHERE stream = 'github.releases' AND params::VARCHAR LIKE '%predecessor_of%'");
       expect(pages).toHaveLength(1);
 
-      // The nightly run starts at the cursor less a week (day 15): both bases are stored, nothing past it is asked.
+      // The nightly run starts at the cursor less a week (day 15) and reads the 30 days' look-back before it
+      // (here the rest of the history: two pages); both bases are stored, no page past it is asked.
       const mark = sim!.requests.length;
       const before = await core(w);
       const run2 = await runGithub(w, config);
       expect(run2.result.status, run2.lines.join("\n")).toBe("success");
       const again = sim!.requests.slice(mark).filter((r) => r.graphql === "repository.releases");
-      expect(again.map((r) => r.variables!.after)).toEqual([null]);
+      expect(again.map((r) => r.variables!.after === null)).toEqual([true, false]);
+      expect(await predecessorItems(w, "github.releases")).toEqual(["v1.2.0-rc1", "v1.1.0"]);
       expect(await core(w)).toEqual(before);
 
       await expectRebuildIdentical(w, config);
@@ -156,11 +158,13 @@ describe("github backfill predecessor: releases, tags and workflow runs", () => 
         "v1.3.0 lib": [c[70]!, c[80]!].sort(),
       });
 
-      // The nightly run re-reads 30 days before the cursor (day 50): two pages, no walk past them.
+      // The nightly run re-reads 30 days before the cursor (day 50) and the 30 days' look-back before that
+      // (to day 20: v1.1.0's page); v1.0.0 ends the walk and no base is asked for again.
       const mark = sim!.requests.length;
       const before = await core(w);
       expect((await runGithub(w, config)).result.status).toBe("success");
-      expect(sim!.requests.slice(mark).filter((r) => r.graphql === "repository.refs")).toHaveLength(2);
+      expect(sim!.requests.slice(mark).filter((r) => r.graphql === "repository.refs")).toHaveLength(3);
+      expect(await predecessorItems(w, "github.tags")).toEqual(["nightly-40", "v1.1.0"]);
       expect(await core(w)).toEqual(before);
 
       await expectRebuildIdentical(w, config);
@@ -273,4 +277,226 @@ describe("github backfill predecessor: releases, tags and workflow runs", () => 
       expect(sim!.requests.filter((r) => r.query.created?.startsWith("<="))).toHaveLength(1);
     });
   });
+});
+
+/** Every predecessor page's items, by their tag or release name. */
+async function predecessorItems(w: Warehouse, stream: string): Promise<string[]> {
+  const pages = await w.all<{ body: string }>(
+    `SELECT body::VARCHAR AS body FROM raw.pages WHERE stream = ? AND params::VARCHAR LIKE '%predecessor_of%' ORDER BY fetched_at, page_id`,
+    [stream],
+  );
+  return pages.flatMap((p) => (JSON.parse(p.body) as { name?: string; tagName?: string }[]).map((i) => i.tagName ?? i.name ?? "?"));
+}
+
+describe("github ranges: an item ordered before the start that deployed inside the range", () => {
+  it("releases, --since: a draft created before the start and published after it is a deployment of the range, not its base", async () => {
+    const state = new SimState();
+    const name = "acme/app";
+    const c = commits(state, name, [1, 10, 12]);
+    const repo = state.repo(name);
+    release(repo, 1, "v1.0.0", c[1]!, 1);
+    release(repo, 2, "v1.1.0", c[10]!, 10);
+    // Drafted on day 12, published on day 20: the range's only deployment.
+    release(repo, 3, "v1.2.0", c[12]!, 12, "draft");
+    Object.assign(repo.releases.at(-1)!, { draft: false, published_at: day(20, 11) });
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, { app: { github: [name] } }, { deployments: { from: "releases" }, page_size: 1 });
+      const run1 = await runGithub(w, config, { since: new Date(day(16, 0)) });
+      expect(run1.result.status, run1.lines.join("\n")).toBe("success");
+      expect(await deployedRefs(w)).toEqual(["v1.1.0 app", "v1.2.0 app"]);
+      const finished = await w.one<{ at: Date }>("SELECT finished_at AS at FROM core.deployments WHERE ref = 'v1.2.0'");
+      expect(finished!.at.toISOString()).toBe(new Date(day(20, 11)).toISOString());
+      expect(await shipped(w)).toEqual({ "v1.2.0 app": [c[12]!] });
+      expect(await predecessorItems(w, "github.releases")).toEqual(["v1.1.0"]);
+      // The walk ends at the base: v1.0.0 (day 1) is neither read nor stored.
+      expect(sim!.requests.filter((r) => r.graphql === "repository.releases")).toHaveLength(3);
+      await expectRebuildIdentical(w, config);
+    });
+  });
+
+  it("releases, cursor: a patch release drafted long before the last run and published after it is collected by the next run, as a full collect counts it", async () => {
+    const state = new SimState();
+    const name = "acme/app";
+    const c = commits(state, name, [1, 10]);
+    const repo = state.repo(name);
+    release(repo, 1, "v1.0.0", c[1]!, 1);
+    release(repo, 2, "v1.1.0", c[10]!, 10);
+    // A fix on the 1.1 branch, drafted on day 12 and published on day 29, after v1.2.0 (day 21) moved the cursor.
+    const fix = state.commit(name, { message: "fix", date: day(12, 9), parents: [c[10]!], branch: "release-1.1" });
+    release(repo, 3, "v1.1.1", fix, 12, "draft");
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, { app: { github: [name] } }, { deployments: { from: "releases" } });
+      expect((await runGithub(w, config)).result.status).toBe("success");
+      const c21 = state.commit(name, { message: "c21", date: day(21, 9) });
+      release(repo, 4, "v1.2.0", c21, 21);
+      expect((await runGithub(w, config)).result.status).toBe("success");
+      Object.assign(repo.releases.find((r) => r.id === 3)!, { draft: false, published_at: day(29, 11) });
+      // The cursor (v1.2.0's creation) less the week's overlap is day 14: the draft was created before it.
+      const run3 = await runGithub(w, config);
+      expect(run3.result.status, run3.lines.join("\n")).toBe("success");
+      expect(await deployedRefs(w)).toEqual(["v1.0.0 app", "v1.1.0 app", "v1.2.0 app", "v1.1.1 app"]);
+      expect(await shipped(w)).toEqual({ "v1.1.0 app": [c[10]!], "v1.2.0 app": [c21], "v1.1.1 app": [fix] });
+
+      await withMemoryWarehouse(async (full) => {
+        expect((await runGithub(full, config)).result.status).toBe("success");
+        expect(await core(w)).toEqual(await core(full));
+      });
+      await expectRebuildIdentical(w, config);
+    });
+  });
+
+  it("releases, --since: the base is the release published last before the start, not the one created last", async () => {
+    const state = new SimState();
+    const name = "acme/app";
+    const c = commits(state, name, [1, 8]);
+    const repo = state.repo(name);
+    release(repo, 1, "v1.0.0", c[1]!, 1);
+    // v1.1.0 is drafted on day 8 and published on day 14; the 1.0 patch is created and published on day 10.
+    release(repo, 2, "v1.1.0", c[8]!, 8, "draft");
+    Object.assign(repo.releases.at(-1)!, { draft: false, published_at: day(14, 11) });
+    const patch = state.commit(name, { message: "patch", date: day(10, 9), parents: [c[1]!], branch: "release-1.0" });
+    release(repo, 3, "v1.0.1", patch, 10);
+    const c20 = state.commit(name, { message: "c20", date: day(20, 9) });
+    release(repo, 4, "v1.2.0", c20, 20);
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, { app: { github: [name] } }, { deployments: { from: "releases" } });
+      const run1 = await runGithub(w, config, { since: new Date(day(16, 0)) });
+      expect(run1.result.status, run1.lines.join("\n")).toBe("success");
+      expect(await predecessorItems(w, "github.releases")).toEqual(["v1.1.0"]);
+      // v1.2.0 shipped c20 alone, as a full collect says (compared with v1.0.1, c8 would be counted again).
+      expect(await shipped(w)).toEqual({ "v1.2.0 app": [c20] });
+      await withMemoryWarehouse(async (full) => {
+        expect((await runGithub(full, config)).result.status).toBe("success");
+        expect((await shipped(full))["v1.2.0 app"]).toEqual([c20]);
+      });
+    });
+  });
+
+  it("tags, --since: an annotated tag made inside the range on a commit from before it is a deployment of the range, not its base", async () => {
+    const state = new SimState();
+    const name = "acme/lib";
+    const c = commits(state, name, [1, 20, 40]);
+    // v1.2.0 tags day 40's commit on day 60; the range (from day 55) has no other tag.
+    state.repo(name).tags.push({ name: "v1.0.0", sha: c[1]! }, { name: "v1.1.0", sha: c[20]! }, { name: "v1.2.0", sha: c[40]!, tagger_date: day(60, 15) });
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, { lib: { github: [{ repo: name, deployments: { from: "tags", tag_pattern: "^v" } }] } }, { page_size: 1 });
+      const run1 = await runGithub(w, config, { since: new Date(day(55, 0)) });
+      expect(run1.result.status, run1.lines.join("\n")).toBe("success");
+      expect(await deployedRefs(w)).toEqual(["v1.1.0 lib", "v1.2.0 lib"]);
+      expect(await shipped(w)).toEqual({ "v1.2.0 lib": [c[40]!] });
+      expect(await predecessorItems(w, "github.tags")).toEqual(["v1.1.0"]);
+      await expectRebuildIdentical(w, config);
+    });
+  });
+
+  it("tags, --since with a later tag in the range: the tag on the older commit is still one of the range, and the base is the tag before both", async () => {
+    const state = new SimState();
+    const name = "acme/lib";
+    const c = commits(state, name, [1, 20, 40, 58]);
+    state.repo(name).tags.push(
+      { name: "v1.0.0", sha: c[1]! },
+      { name: "v1.1.0", sha: c[20]! },
+      { name: "v1.2.0", sha: c[40]!, tagger_date: day(56, 15) },
+      { name: "v1.3.0", sha: c[58]! },
+    );
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, { lib: { github: [{ repo: name, deployments: { from: "tags", tag_pattern: "^v" } }] } }, { page_size: 1 });
+      const run1 = await runGithub(w, config, { since: new Date(day(55, 0)) });
+      expect(run1.result.status, run1.lines.join("\n")).toBe("success");
+      expect(await deployedRefs(w)).toEqual(["v1.1.0 lib", "v1.2.0 lib", "v1.3.0 lib"]);
+      expect(await shipped(w)).toEqual({ "v1.2.0 lib": [c[40]!], "v1.3.0 lib": [c[58]!] });
+      expect(await predecessorItems(w, "github.tags")).toEqual(["v1.1.0"]);
+    });
+  });
+
+  it("tags, cursor: a tag made after the last run on a commit older than the overlap is collected by the next run, as a full collect counts it", async () => {
+    const state = new SimState();
+    const name = "acme/lib";
+    const c = commits(state, name, [1, 20, 60]);
+    const fix = state.commit(name, { message: "fix", date: day(25, 9), parents: [c[20]!], branch: "release-1.1" });
+    state.repo(name).tags.push({ name: "v1.0.0", sha: c[1]! }, { name: "v1.1.0", sha: c[20]! }, { name: "v1.2.0", sha: c[60]! });
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, { lib: { github: [{ repo: name, deployments: { from: "tags", tag_pattern: "^v" } }] } });
+      expect((await runGithub(w, config)).result.status).toBe("success");
+      // Tagged on day 65; the cursor (day 60's commit) less the 30-day overlap is day 30, after the fix's commit.
+      state.repo(name).tags.push({ name: "v1.1.1", sha: fix, tagger_date: day(65, 15) });
+      const run2 = await runGithub(w, config);
+      expect(run2.result.status, run2.lines.join("\n")).toBe("success");
+      expect(await deployedRefs(w)).toEqual(["v1.0.0 lib", "v1.1.0 lib", "v1.2.0 lib", "v1.1.1 lib"]);
+      expect(await shipped(w)).toEqual({ "v1.1.0 lib": [c[20]!], "v1.2.0 lib": [c[60]!], "v1.1.1 lib": [fix] });
+
+      await withMemoryWarehouse(async (full) => {
+        expect((await runGithub(full, config)).result.status).toBe("success");
+        expect(await core(w)).toEqual(await core(full));
+      });
+      await expectRebuildIdentical(w, config);
+    });
+  });
+});
+
+describe("github reruns over a short range: each change attributed once, to the deployment a single full collect gives it", () => {
+  const name = "acme/app";
+  const modes: Record<string, { rule: Record<string, unknown>; deploy: (state: SimState, n: number, sha: string, d: number) => void }> = {
+    deployments: { rule: {}, deploy: (state, _n, sha, d) => void state.deploy(name, { sha, at: day(d, 13) }) },
+    releases: { rule: { from: "releases" }, deploy: (state, n, sha, d) => release(state.repo(name), n, `v1.${n}.0`, sha, d) },
+    tags: { rule: { from: "tags", tag_pattern: "^v" }, deploy: (state, n, sha, d) => void state.repo(name).tags.push({ name: `v1.${n}.0`, sha, tagger_date: day(d, 11) }) },
+    workflow_runs: { rule: { from: "workflow_runs", workflow: "deploy\\.yml$" }, deploy: (state, n, sha, d) => run(state.repo(name), n, ".github/workflows/deploy.yml", sha, d, "success") },
+  };
+
+  /** Deployment `k` (on day 6k) ships a PR merged the day before (merge, squash, rebase in turn) and a direct commit. */
+  function ship(state: SimState, mode: (typeof modes)[string], k: number): void {
+    const d = 6 * k;
+    state.mergePull(name, {
+      how: (["merge", "squash", "rebase"] as const)[k % 3]!,
+      commits: [{ message: `pr${k} a`, authoredAt: day(d - 3, 9) }, { message: `pr${k} b`, authoredAt: day(d - 2, 9) }],
+      openedAt: day(d - 3, 8),
+      mergedAt: day(d - 1, 9),
+    });
+    state.commit(name, { message: `direct ${k}`, date: day(d - 1, 15) });
+    mode.deploy(state, k, state.head(name), d);
+  }
+
+  /** core.changes of the deployments that finished at or after `from`. */
+  async function changesFrom(w: Warehouse, from: string): Promise<unknown[]> {
+    return w.all(
+      `SELECT c.* EXCLUDE (collected_at) FROM core.changes c JOIN core.deployments d USING (deployment_id) WHERE d.finished_at >= ?::TIMESTAMPTZ ORDER BY ALL`,
+      [from],
+    );
+  }
+
+  for (const [mode, m] of Object.entries(modes)) {
+    it(`${mode}: a backfill, then --since the day before twice, then a cursor run, as one full collect`, async () => {
+      const state = new SimState();
+      state.commit(name, { message: "init", date: day(1, 9) });
+      m.deploy(state, 0, state.head(name), 1);
+      for (let k = 1; k <= 5; k++) ship(state, m, k);
+      sim = await startGithubSim({ token: TOKEN, state });
+      const config = githubConfig(sim.url, { app: { github: [{ repo: name, deployments: m.rule }] } }, { page_size: 2 });
+      const from = day(14, 0);
+      await withMemoryWarehouse(async (w) => {
+        const backfill = await runGithub(w, config, { since: new Date(from) });
+        expect(backfill.result.status, backfill.lines.join("\n")).toBe("success");
+        ship(state, m, 6);
+        for (const since of [day(35, 0), day(35, 0), undefined]) {
+          const rerun = await runGithub(w, config, { since: since ? new Date(since) : undefined });
+          expect(rerun.result.status, rerun.lines.join("\n")).toBe("success");
+        }
+        // Deployments 3 to 6 (the one on day 12 is the base), each once: a merge (two commits and the merge
+        // commit), a squash, a rebase (two commits), a merge; and a direct commit each.
+        const attributed = await w.all<{ n: number; shas: number }>("SELECT count(*)::INTEGER AS n, count(DISTINCT commit_sha)::INTEGER AS shas FROM core.changes");
+        expect(attributed[0]).toEqual({ n: 4 + 2 + 3 + 4, shas: 4 + 2 + 3 + 4 });
+        await withMemoryWarehouse(async (full) => {
+          const once = await runGithub(full, config);
+          expect(once.result.status, once.lines.join("\n")).toBe("success");
+          expect(await changesFrom(w, from)).toEqual(await changesFrom(full, from));
+        });
+      });
+    });
+  }
 });
