@@ -471,7 +471,7 @@ describe("github reruns over a short range: each change attributed once, to the 
   }
 
   for (const [mode, m] of Object.entries(modes)) {
-    it(`${mode}: a backfill, then --since the day before twice, then a cursor run, as one full collect`, async () => {
+    it(`${mode}: a backfill, a cursor run, then --since the day before twice and a cursor run again, as one full collect`, async () => {
       const state = new SimState();
       state.commit(name, { message: "init", date: day(1, 9) });
       m.deploy(state, 0, state.head(name), 1);
@@ -480,13 +480,17 @@ describe("github reruns over a short range: each change attributed once, to the 
       const config = githubConfig(sim.url, { app: { github: [{ repo: name, deployments: m.rule }] } }, { page_size: 2 });
       const from = day(14, 0);
       await withMemoryWarehouse(async (w) => {
-        const backfill = await runGithub(w, config, { since: new Date(from) });
-        expect(backfill.result.status, backfill.lines.join("\n")).toBe("success");
+        const rerun = async (since?: string) => {
+          const result = await runGithub(w, config, { since: since ? new Date(since) : undefined });
+          expect(result.result.status, result.lines.join("\n")).toBe("success");
+        };
+        // A backfill and a cursor run right after it; a new deployment; --since the day before, twice; a cursor run.
+        await rerun(from);
+        await rerun();
         ship(state, m, 6);
-        for (const since of [day(35, 0), day(35, 0), undefined]) {
-          const rerun = await runGithub(w, config, { since: since ? new Date(since) : undefined });
-          expect(rerun.result.status, rerun.lines.join("\n")).toBe("success");
-        }
+        await rerun(day(35, 0));
+        await rerun(day(35, 0));
+        await rerun();
         // Deployments 3 to 6 (the one on day 12 is the base), each once: a merge (two commits and the merge
         // commit), a squash, a rebase (two commits), a merge; and a direct commit each.
         const attributed = await w.all<{ n: number; shas: number }>("SELECT count(*)::INTEGER AS n, count(DISTINCT commit_sha)::INTEGER AS shas FROM core.changes");
