@@ -18,15 +18,18 @@ WITH shipped AS NOT MATERIALIZED (
   FROM staging.stg_changes c
   JOIN intermediate.int_deployments d ON d.deployment_id = c.deployment_id
 ),
--- PRs with more than one commit, found by a 64-bit hash of (PR, service): grouping integers is far
--- cheaper than grouping strings. A collision only sends a one-commit PR through the grouping below,
--- which gives it the same row; commits never deployed (no deployment_id) cannot be in a unit.
+-- PRs with more than one commit, found by a 64-bit hash of (PR, service): a hash equal to the one
+-- before it in sorted order. Sorting integers is far cheaper than grouping strings, and cheaper than
+-- a hash table of every PR (with squash merges every PR has one commit: millions of groups). A
+-- collision only sends a one-commit PR through the grouping below, which gives it the same row;
+-- commits never deployed (no deployment_id) cannot be in a unit.
 grouped_prs AS (
-  SELECT hash(pr_id, service) AS unit_hash
-  FROM staging.stg_changes
-  WHERE pr_id IS NOT NULL AND deployment_id IS NOT NULL
-  GROUP BY unit_hash
-  HAVING count(*) > 1
+  SELECT DISTINCT unit_hash
+  FROM (
+    SELECT unit_hash, lag(unit_hash) OVER (ORDER BY unit_hash) AS previous_hash
+    FROM (SELECT hash(pr_id, service) AS unit_hash FROM staging.stg_changes WHERE pr_id IS NOT NULL AND deployment_id IS NOT NULL)
+  )
+  WHERE unit_hash = previous_hash
 ),
 units AS (
   SELECT
