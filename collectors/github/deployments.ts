@@ -4,7 +4,7 @@ import { defineStream, type Page } from "../core/stream.ts";
 import type { GithubContext, GithubRun } from "./run.ts";
 import { githubClient } from "./client.ts";
 import { deploymentRow, type DeploymentStatus } from "./deployment-row.ts";
-import { graphqlQuery, restPages } from "./pages.ts";
+import { graphqlQuery, restPages, type RestPage } from "./pages.ts";
 import { predecessorPages } from "./predecessors.ts";
 import { entityId, githubSettings, matches, targetsUsing, type RepoTarget } from "./targets.ts";
 
@@ -49,7 +49,12 @@ async function* deploymentPages(ctx: GithubContext, target: RepoTarget, since: s
   const params = { owner: target.owner, repo: target.name, per_page: githubSettings(ctx.config).page_size };
   // The production environments this range deployed to (each needs the deployment before it as a base).
   const environments = new Set<string>();
-  for await (const page of restPages<unknown>(client, "GET /repos/{owner}/{repo}/deployments", params)) {
+  const list = restPages<unknown>(client, "GET /repos/{owner}/{repo}/deployments", params);
+  // The items of the page the walk stopped on that were created before the range: where its bases are looked for first.
+  let stoppedOn: RestPage<unknown> | undefined;
+  // not `for await`: leaving it would close the list, which the bases are looked for in next
+  for (let step = await list.next(); !step.done; step = await list.next()) {
+    const page = step.value;
     // Deployments come newest first: keep those at or after the stop time, then stop.
     const kept = page.items.filter((raw) => !stopAt || !(createdAt(raw) < stopAt));
     const done = kept.length < page.items.length;
@@ -60,9 +65,12 @@ async function* deploymentPages(ctx: GithubContext, target: RepoTarget, since: s
       }
       yield { url: page.url, params: { ...page.params, statuses: "graphql nodes(ids:)" }, items: await withStatuses(client, kept) };
     }
-    if (done) break;
+    if (done) {
+      stoppedOn = { ...page, items: page.items.filter((raw) => since !== undefined && createdAt(raw) < since) };
+      break;
+    }
   }
-  if (since) yield* predecessors(ctx, target, since, environments);
+  if (since) yield* predecessors(ctx, target, since, environments, { stoppedOn, list });
 }
 
 /** The REST deployments with their statuses: one GraphQL `nodes(ids:)` query for the lot. */
@@ -76,18 +84,59 @@ async function withStatuses(client: ReturnType<typeof githubClient>, raws: unkno
   return raws.map((raw) => ({ deployment: raw, statuses: found.get((raw as { node_id?: string }).node_id ?? "") ?? null }));
 }
 
+/** How many more pages of the unfiltered list (all older than the range) are read for bases before asking per environment. */
+const UNFILTERED_PAGES = 2;
+
 /**
  * A range that starts mid-history (--since, a cursor) needs, for each production environment it
  * deployed to, the last successful deployment before its start: the base the first deployment of the
  * range is compared with, so its commits are attributed. It is fetched once (a stored one is enough);
- * only an environment's very first deployment has none. The list filtered by environment is newest
- * first; statuses are read only for deployments created before the start, page by page, until the
- * first that succeeded before it (predecessorPages).
+ * only an environment's very first deployment has none.
+ *
+ * The bases are looked for first where the range's walk stopped: the rest of that page and the next
+ * pages of the same list (all older than the range) usually hold every environment's last deployment,
+ * at one statuses query per page. An environment not found there is asked of the list filtered by
+ * it, newest first; that list starts with the range's own deployments again (a busy environment:
+ * several pages), so it is the fallback, not the first try (at 200 repositories it took a backfill
+ * past one token's hourly requests). Statuses are read only for deployments created before the start,
+ * until the first that succeeded before it (predecessorPages).
  */
-async function* predecessors(ctx: GithubContext, target: RepoTarget, since: string, environments: Set<string>): AsyncGenerator<Page> {
+async function* predecessors(
+  ctx: GithubContext,
+  target: RepoTarget,
+  since: string,
+  environments: Set<string>,
+  walk: { stoppedOn: RestPage<unknown> | undefined; list: AsyncGenerator<RestPage<unknown>> },
+): AsyncGenerator<Page> {
   const client = githubClient(ctx);
+  const waiting = new Set<string>();
   for (const environment of environments) {
-    if (await predecessorStored(ctx.warehouse, { source: "github", repo: target.repo, environment }, since)) continue;
+    if (!(await predecessorStored(ctx.warehouse, { source: "github", repo: target.repo, environment }, since))) waiting.add(environment);
+  }
+  const judge = (item: unknown) => {
+    const parsed = GithubDeployment.safeParse(item);
+    const state = parsed.success ? deploymentState(parsed.data) : undefined;
+    const environment = parsed.success ? parsed.data.deployment.environment : undefined;
+    return state?.status === "success" && environment !== undefined ? { deploys: [environment], finished: state.at } : { deploys: [], finished: null };
+  };
+  // The range's walk read the whole list (it never stopped), or this walk reaches its end: no older deployment exists.
+  let exhausted = walk.stoppedOn === undefined;
+  const unfiltered = async function* (): AsyncGenerator<Page> {
+    if (walk.stoppedOn?.items.length) yield { url: walk.stoppedOn.url, params: { ...walk.stoppedOn.params, statuses: "graphql nodes(ids:)" }, items: await withStatuses(client, walk.stoppedOn.items) };
+    let more = 0;
+    while (walk.stoppedOn && more++ < UNFILTERED_PAGES) {
+      const step = await walk.list.next();
+      if (step.done) {
+        exhausted = true;
+        return;
+      }
+      const items = step.value.items.filter((raw) => createdAt(raw) < since);
+      if (items.length) yield { url: step.value.url, params: { ...step.value.params, statuses: "graphql nodes(ids:)" }, items: await withStatuses(client, items) };
+    }
+  };
+  yield* predecessorPages(unfiltered(), waiting, since, judge);
+  if (exhausted) return;
+  for (const environment of [...waiting]) {
     const params = { owner: target.owner, repo: target.name, environment, per_page: githubSettings(ctx.config).page_size };
     const older = async function* (): AsyncGenerator<Page> {
       for await (const page of restPages<unknown>(client, "GET /repos/{owner}/{repo}/deployments", params)) {
@@ -95,11 +144,7 @@ async function* predecessors(ctx: GithubContext, target: RepoTarget, since: stri
         if (items.length) yield { url: page.url, params: { ...page.params, statuses: "graphql nodes(ids:)" }, items: await withStatuses(client, items) };
       }
     };
-    yield* predecessorPages(older(), new Set([environment]), since, (item) => {
-      const parsed = GithubDeployment.safeParse(item);
-      const state = parsed.success ? deploymentState(parsed.data) : undefined;
-      return state?.status === "success" ? { deploys: [environment], finished: state.at } : { deploys: [], finished: null };
-    });
+    yield* predecessorPages(older(), new Set([environment]), since, judge);
   }
 }
 

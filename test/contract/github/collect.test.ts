@@ -175,10 +175,11 @@ describe("github collector against the simulator", () => {
       const since = new Date("2026-01-09T12:00:00Z");
       const run = await runGithub(w, config, { since });
       expect(run.result.status, run.lines.join("\n")).toBe("success");
-      // The production list, newest first: the failed deployment before the start is passed over,
-      // PR #1's (success) is the base and stored.
+      // The base is looked for where the range's walk stopped (the rest of that page, newest first):
+      // the failed deployment before the start is passed over, PR #1's (success) is the base and
+      // stored, and nothing is asked of the list filtered by environment.
       const asked = sim!.requests.filter((r) => r.path.endsWith("/deployments") && r.query.environment);
-      expect(asked.map((r) => r.query.environment)).toEqual(["production"]);
+      expect(asked.map((r) => r.query.environment)).toEqual([]);
       const rows = await w.all<{ sha: string; status: string }>("SELECT commit_sha AS sha, status FROM core.deployments ORDER BY started_at");
       expect(rows).toEqual([
         { sha: pr1.merge_commit_sha, status: "success" },
@@ -194,17 +195,45 @@ describe("github collector against the simulator", () => {
       expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.changes c JOIN core.deployments d USING (deployment_id) WHERE d.commit_sha = ?", [pr1.merge_commit_sha]))!.n).toBe(0);
 
       // The same backfill again starts at the cursor less its overlap (7 January, 10:00), which takes in
-      // PR #1's deployment: its own base (the first deployment) is fetched once, and from then on
-      // the bases are stored and nothing is asked by environment any more.
+      // PR #1's deployment: its own base (the first deployment) is found on the page the walk stopped
+      // on and stored; nothing is asked by environment.
       const byEnvironment = async () => {
         const mark = sim!.requests.length;
         expect((await runGithub(w, config, { since })).result.status).toBe("success");
         return sim!.requests.slice(mark).filter((r) => r.query.environment).length;
       };
-      expect(await byEnvironment()).toBe(1);
+      expect(await byEnvironment()).toBe(0);
       expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.deployments WHERE commit_sha = ?", [d0]))!.n).toBe(1);
       expect(await byEnvironment()).toBe(0);
       expect(await byEnvironment()).toBe(0);
+    });
+  });
+
+  it("a base further back than the pages after the range's walk is asked of the list filtered by environment", async () => {
+    const state = new SimState();
+    state.commit(REPO, { message: "Initial commit", date: "2026-01-05T09:00:00Z" });
+    const base = state.head(REPO);
+    state.deploy(REPO, { sha: base, at: "2026-01-05T10:00:00Z" });
+    // eight staging deployments after the base and before the start: more than the page the walk
+    // stops on and the two pages after it hold at two per page
+    for (let i = 0; i < 8; i++) {
+      state.commit(REPO, { message: `Staging work ${i}`, date: `2026-01-06T0${i}:00:00Z` });
+      state.deploy(REPO, { sha: state.head(REPO), environment: "staging", at: `2026-01-06T0${i}:30:00Z` });
+    }
+    state.commit(REPO, { message: "Ship it", date: "2026-01-08T09:00:00Z" });
+    const head = state.head(REPO);
+    state.deploy(REPO, { sha: head, at: "2026-01-08T10:00:00Z" });
+    sim = await startGithubSim({ token: TOKEN, state });
+    await withMemoryWarehouse(async (w) => {
+      const config = githubConfig(sim!.url, { payments: { github: [REPO] } }, { page_size: 2 });
+      const run = await runGithub(w, config, { since: new Date("2026-01-07T00:00:00Z") });
+      expect(run.result.status, run.lines.join("\n")).toBe("success");
+      expect(sim!.requests.filter((r) => r.query.environment).map((r) => r.query.environment)).toEqual(["production"]);
+      const stored = await w.all<{ sha: string }>("SELECT commit_sha AS sha FROM core.deployments WHERE environment = 'production' ORDER BY started_at");
+      expect(stored.map((r) => r.sha)).toEqual([base, head]);
+      // the range's deployment ships every commit since the base: the staging work and its own
+      const shipped = await w.one<{ n: number }>("SELECT count(*)::INTEGER AS n FROM core.changes c JOIN core.deployments d USING (deployment_id) WHERE d.commit_sha = ?", [head]);
+      expect(shipped!.n).toBe(9);
     });
   });
 
@@ -218,7 +247,8 @@ describe("github collector against the simulator", () => {
       const config = githubConfig(sim!.url, { payments: { github: [REPO] } });
       const run = await runGithub(w, config, { since: new Date("2026-01-06T00:00:00Z") });
       expect(run.result.status, run.lines.join("\n")).toBe("success");
-      expect(sim!.requests.filter((r) => r.query.environment).map((r) => r.query.environment)).toEqual(["production"]);
+      // the range's walk read the whole list (one page): no older deployment exists, nothing more is asked
+      expect(sim!.requests.filter((r) => r.query.environment).map((r) => r.query.environment)).toEqual([]);
       expect((await w.one<{ n: number }>("SELECT count(*) AS n FROM core.deployments"))!.n).toBe(1);
     });
   });
