@@ -30,7 +30,7 @@ export interface Measured {
  * Runs a command in a child process under GNU time to get its wall time and peak RSS (the figure
  * users see), independent of this process's own memory.
  */
-export function measure(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Measured> {
+export function measure(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; echoStderr?: boolean } = {}): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const useTime = existsSync("/usr/bin/time");
@@ -40,7 +40,11 @@ export function measure(cmd: string, args: string[], options: { cwd?: string; en
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      // warnings as they come (a rate-limit wait of an hour must not look like a hang)
+      if (options.echoStderr) process.stderr.write(d.toString().replace(/MAXRSS_KB=\d+\n?/, ""));
+    });
     child.on("error", reject);
     child.on("close", (code) => {
       const ms = performance.now() - started;

@@ -99,7 +99,7 @@ async function main(argv: string[]) {
 
     const since = new Date(`${org.demo.plan.start}T00:00:00Z`);
     t = performance.now();
-    const backfill = await collectOrg(w, sim.config, { since, runId: "backfill" });
+    const backfill = await collectOrg(w, sim.config, { since, runId: "backfill", logLevel: "warn" });
     const backfillMs = performance.now() - t;
     if (backfill.gitlab.status !== "success" || backfill.pagerduty.status !== "success") throw new Error(`backfill failed: ${backfill.gitlab.error ?? ""} ${backfill.pagerduty.error ?? ""}`);
     console.log(`backfill: GitLab ${backfill.requests.gitlab} requests (${(backfill.gitlab.durationMs / 1000).toFixed(1)} s), PagerDuty ${backfill.requests.pagerduty} (${(backfill.pagerduty.durationMs / 1000).toFixed(1)} s)`);
@@ -120,7 +120,7 @@ async function main(argv: string[]) {
     console.log(`one more day: ${newMrs} merged MRs, ${newDeployments} deployments, ${heldIncidents.length} incidents`);
     const before = sim.gitlab.requests.length;
     t = performance.now();
-    const nightly = await collectOrg(w, sim.config, { runId: "nightly" });
+    const nightly = await collectOrg(w, sim.config, { runId: "nightly", logLevel: "warn" });
     const nightlyMs = performance.now() - t;
     if (nightly.gitlab.status !== "success" || nightly.pagerduty.status !== "success") throw new Error(`nightly failed: ${nightly.gitlab.error ?? ""} ${nightly.pagerduty.error ?? ""}`);
     const glStreams = nightly.gitlab.streams.filter((s) => s.partitions > 0).length;

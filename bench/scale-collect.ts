@@ -45,7 +45,7 @@ try {
 
   const since = new Date(`${addMonths(ready.planStart, -1)}T00:00:00Z`);
   t = performance.now();
-  const backfill = await collectOrg(w, config, { since, runId: "backfill" });
+  const backfill = await collectOrg(w, config, { since, runId: "backfill", logLevel: "warn" });
   const backfillMs = performance.now() - t;
   if (backfill.github.status !== "success" || backfill.pagerduty.status !== "success") throw new Error(`backfill failed: ${backfill.github.error ?? ""} ${backfill.pagerduty.error ?? ""}`);
   console.log(`backfill: GitHub ${backfill.requests.github} requests (${(backfill.github.durationMs / 1000).toFixed(1)} s), PagerDuty ${backfill.requests.pagerduty} (${(backfill.pagerduty.durationMs / 1000).toFixed(1)} s)`);
@@ -60,7 +60,7 @@ try {
   await next("released");
   console.log(`one more day: ${counts.newPulls} merged PRs, ${counts.newDeployments} deployments, ${counts.newIncidents} incidents`);
   t = performance.now();
-  const nightly = await collectOrg(w, config, { runId: "nightly" });
+  const nightly = await collectOrg(w, config, { runId: "nightly", logLevel: "warn" });
   const nightlyMs = performance.now() - t;
   if (nightly.github.status !== "success" || nightly.pagerduty.status !== "success") throw new Error(`nightly failed: ${nightly.github.error ?? ""} ${nightly.pagerduty.error ?? ""}`);
   const ghStreams = nightly.github.streams.filter((s) => s.partitions > 0).length;

@@ -9,7 +9,7 @@ function figuresOf(stdout: string): Map<string, { value: number; unit: string }>
 }
 
 async function script(file: string, args: string[]) {
-  const r = await measure(process.execPath, ["--import", "tsx", resolve(file), ...args], { env: { CI: "true" } });
+  const r = await measure(process.execPath, ["--import", "tsx", resolve(file), ...args], { env: { CI: "true" }, echoStderr: true });
   if (r.code !== 0) throw new Error(`${file} ${args.join(" ")} failed:\n${r.stderr}\n${r.stdout}`);
   return { ...r, figures: figuresOf(r.stdout) };
 }
