@@ -7,8 +7,8 @@ import { VERSION } from "./version.ts";
 
 /**
  * Each command's module, loaded only when that command runs: a nightly `dora collect` need not load
- * the report's charts, the transforms or every API client (loading them all took most of a second
- * or two of each start). Listed in the order `dora --help` shows them.
+ * the report's charts, the transforms or every API client, so each start stays short. Listed in the
+ * order `dora --help` shows them.
  */
 const COMMANDS: [names: string[], load: () => Promise<Command[]>][] = [
   [["init"], async () => [(await import("./commands/init.ts")).initCommand()]],

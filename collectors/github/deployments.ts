@@ -97,9 +97,9 @@ const UNFILTERED_PAGES = 2;
  * pages of the same list (all older than the range) usually hold every environment's last deployment,
  * at one statuses query per page. An environment not found there is asked of the list filtered by
  * it, newest first; that list starts with the range's own deployments again (a busy environment:
- * several pages), so it is the fallback, not the first try (at 200 repositories it took a backfill
- * past one token's hourly requests). Statuses are read only for deployments created before the start,
- * until the first that succeeded before it (predecessorPages).
+ * several pages, for every repository of a backfill), so it is the fallback, not the first try
+ * (bench/RESULTS.md, the 200-repository backfill). Statuses are read only for deployments created
+ * before the start, until the first that succeeded before it (predecessorPages).
  */
 async function* predecessors(
   ctx: GithubContext,
