@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Config } from "../../schemas/config.ts";
 import { PrometheusLatencyChunk, type PrometheusRangeQuery } from "../../schemas/prometheus.ts";
-import type { PrometheusSource } from "../../schemas/sources/prometheus.ts";
 import type { Row } from "../../warehouse/warehouse.ts";
 import { defineStream, type CollectContext, type Page, type StreamDefinition } from "../core/stream.ts";
-import type { PrometheusContext, PrometheusRun } from "./run.ts";
+import { sourceConfig, type PrometheusContext, type PrometheusRun } from "./run.ts";
 import { PrometheusClient, PrometheusError } from "./client.ts";
 
 /** Only buckets that ended at least this long ago are asked for: the newest samples may still be on their way. */
@@ -297,12 +296,6 @@ export function parseLe(le: string | undefined): number | undefined {
   if (/^\+?inf(inity)?$/i.test(s)) return Infinity;
   if (s === "" || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(s)) return undefined;
   return Number(s);
-}
-
-export function sourceConfig(config: Config): PrometheusSource {
-  const cfg = config.sources.prometheus;
-  if (!cfg) throw new Error("sources.prometheus is not configured");
-  return cfg;
 }
 
 /** The first day to collect: sources.prometheus.from, else the earlier of plan.start and the baseline's start. */

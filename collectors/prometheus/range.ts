@@ -1,7 +1,8 @@
 import type { PrometheusRangeQuery } from "../../schemas/prometheus.ts";
 import type { CollectContext } from "../core/stream.ts";
 import { PrometheusError, type PrometheusClient } from "./client.ts";
-import { chunkRanges, firstDay, promDuration, sourceConfig, zonedMidnight } from "./latency.ts";
+import { chunkRanges, firstDay, promDuration, zonedMidnight } from "./latency.ts";
+import { sourceConfig } from "./run.ts";
 
 /** Only steps that ended at least this long ago are asked for: the newest samples may still be on their way. */
 const SETTLE_SECONDS = 120;

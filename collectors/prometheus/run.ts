@@ -1,6 +1,14 @@
+import type { Config } from "../../schemas/config.ts";
+import type { PrometheusSource } from "../../schemas/sources/prometheus.ts";
 import type { CollectContext, SourceContext } from "../core/stream.ts";
 import { PrometheusClient } from "./client.ts";
-import { sourceConfig } from "./latency.ts";
+
+/** sources.prometheus, which every Prometheus stream needs (the source is enabled only with it). */
+export function sourceConfig(config: Config): PrometheusSource {
+  const cfg = config.sources.prometheus;
+  if (!cfg) throw new Error("sources.prometheus is not configured");
+  return cfg;
+}
 
 export interface PrometheusSourceOptions {
   /** Clock for the newest bucket to collect (tests pin it). */
