@@ -50,23 +50,26 @@ async function* deploymentPages(ctx: GithubContext, target: RepoTarget, since: s
   // The production environments this range deployed to (each needs the deployment before it as a base).
   const environments = new Set<string>();
   const list = restPages<unknown>(client, "GET /repos/{owner}/{repo}/deployments", params);
-  // The items of the page the walk stopped on that were created before the range: where its bases are looked for first.
-  let stoppedOn: RestPage<unknown> | undefined;
+  // The items (with their statuses) of the page the walk stopped on that were created before the
+  // range: where its bases are looked for first.
+  let stoppedOn: { url: string; params: Page["params"]; items: { deployment: unknown; statuses: unknown }[] } | undefined;
   // not `for await`: leaving it would close the list, which the bases are looked for in next
   for (let step = await list.next(); !step.done; step = await list.next()) {
     const page = step.value;
     // Deployments come newest first: keep those at or after the stop time, then stop.
     const kept = page.items.filter((raw) => !stopAt || !(createdAt(raw) < stopAt));
     const done = kept.length < page.items.length;
-    if (kept.length) {
-      for (const raw of kept) {
-        const d = GithubRestDeployment.pick({ environment: true, production_environment: true }).safeParse(raw);
-        if (d.success && isProduction(target, d.data.environment, d.data.production_environment)) environments.add(d.data.environment);
-      }
-      yield { url: page.url, params: { ...page.params, statuses: "graphql nodes(ids:)" }, items: await withStatuses(client, kept) };
+    for (const raw of kept) {
+      const d = GithubRestDeployment.pick({ environment: true, production_environment: true }).safeParse(raw);
+      if (d.success && isProduction(target, d.data.environment, d.data.production_environment)) environments.add(d.data.environment);
     }
+    // On the page the walk stops on, the statuses of the items before the stop time are read in the
+    // same query as the range's (every item there is in the range or created before its start).
+    const items = kept.length || done ? await withStatuses(client, done ? page.items : kept) : [];
+    const inRange = new Set(kept);
+    if (kept.length) yield { url: page.url, params: { ...page.params, statuses: "graphql nodes(ids:)" }, items: items.filter((i) => inRange.has(i.deployment)) };
     if (done) {
-      stoppedOn = { ...page, items: page.items.filter((raw) => since !== undefined && createdAt(raw) < since) };
+      stoppedOn = { url: page.url, params: page.params, items: items.filter((i) => since !== undefined && createdAt(i.deployment) < since) };
       break;
     }
   }
@@ -106,7 +109,7 @@ async function* predecessors(
   target: RepoTarget,
   since: string,
   environments: Set<string>,
-  walk: { stoppedOn: RestPage<unknown> | undefined; list: AsyncGenerator<RestPage<unknown>> },
+  walk: { stoppedOn: { url: string; params: Page["params"]; items: unknown[] } | undefined; list: AsyncGenerator<RestPage<unknown>> },
 ): AsyncGenerator<Page> {
   const client = githubClient(ctx);
   const waiting = new Set<string>();
@@ -122,7 +125,7 @@ async function* predecessors(
   // The range's walk read the whole list (it never stopped), or this walk reaches its end: no older deployment exists.
   let exhausted = walk.stoppedOn === undefined;
   const unfiltered = async function* (): AsyncGenerator<Page> {
-    if (walk.stoppedOn?.items.length) yield { url: walk.stoppedOn.url, params: { ...walk.stoppedOn.params, statuses: "graphql nodes(ids:)" }, items: await withStatuses(client, walk.stoppedOn.items) };
+    if (walk.stoppedOn?.items.length) yield { url: walk.stoppedOn.url, params: { ...walk.stoppedOn.params, statuses: "graphql nodes(ids:)" }, items: walk.stoppedOn.items };
     let more = 0;
     while (walk.stoppedOn && more++ < UNFILTERED_PAGES) {
       const step = await walk.list.next();
