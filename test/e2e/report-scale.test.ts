@@ -4,6 +4,7 @@
  * Chromium; screenshots go to test/output/screenshots/ for a person to look at.
  */
 import { execFileSync } from "node:child_process";
+import { fillRatio } from "../helpers/page-fill.ts";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -75,23 +76,6 @@ function overlaps(boxes: { x1: number; x2: number; y1: number; y2: number; text:
       if (!(a.x2 <= b.x1 || b.x2 <= a.x1 || a.y2 <= b.y1 || b.y2 <= a.y1)) out.push(`${a.text} / ${b.text}`);
     }
   return out;
-}
-
-/** Last row with ink on a PPM page image, as a share of the page above the footer (0–1). */
-function fillRatio(ppm: Buffer): number {
-  const header = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(ppm.subarray(0, 40).toString("latin1"))!;
-  const [w, h] = [Number(header[1]), Number(header[2])];
-  const data = ppm.subarray(header[0].length);
-  let last = 0;
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const i = (y * w + x) * 3;
-      if (data[i]! < 235 || data[i + 1]! < 235 || data[i + 2]! < 235) {
-        last = y;
-        break;
-      }
-    }
-  return last / (h * 0.93);
 }
 
 describe("the 50-service demo", () => {

@@ -3,6 +3,7 @@
  * Screenshots go to test/output/screenshots/ for a person to look at.
  */
 import { execFileSync } from "node:child_process";
+import { fillRatio } from "../helpers/page-fill.ts";
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -328,27 +329,6 @@ describe("the evidence behind each number: lists of the window's items with link
     }
   });
 });
-
-/** Share of non-white pixels per row band of a PPM page image: the page's fill ratio (0–1). */
-function fillRatio(ppm: Buffer): number {
-  // P6 header: "P6\n<w> <h>\n255\n"
-  const header = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(ppm.subarray(0, 40).toString("latin1"))!;
-  const [w, h] = [Number(header[1]), Number(header[2])];
-  const data = ppm.subarray(header[0].length);
-  // The last row with ink below the top margin tells how far down the page is used.
-  let last = 0;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = (y * w + x) * 3;
-      if (data[i]! < 235 || data[i + 1]! < 235 || data[i + 2]! < 235) {
-        last = y;
-        break;
-      }
-    }
-  }
-  // The footer (page number) sits in the bottom margin: it does not count as content.
-  return last / (h * 0.93);
-}
 
 describe("presentation: scorecard, timeline, slides, PDF and phone layout", () => {
   it("index.html opens with the scorecard, then the plan timeline with every phase's full name and milestone", async () => {

@@ -1,11 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger } from "../../../collectors/core/log.ts";
 import { rebuildFromRaw } from "../../../collectors/core/rebuild.ts";
 import { collectSource, type RunContext } from "../../../collectors/core/runner.ts";
 import { eventsSource } from "../../../collectors/events/index.ts";
-import { Config } from "../../../schemas/config.ts";
+import { eventsForgeContext } from "./context.ts";
 import { Warehouse, type Row } from "../../../warehouse/warehouse.ts";
 import { withTempDir } from "../../helpers/db.ts";
 import { TOKEN_ENV } from "../../contract/gitlab/helpers.ts";
@@ -20,18 +19,7 @@ afterEach(async () => {
 });
 
 function context(w: Warehouse, dir: string, url: string, lines: string[]): RunContext {
-  return {
-    config: Config.parse({
-      timezone: "Europe/Berlin",
-      plan: { start: "2026-01-01", months: 6 },
-      services: { api: { gitlab: [PROJECT] } },
-      sources: { gitlab: { base_url: url, token_env: TOKEN_ENV }, events: { spool_dir: join(dir, "spool"), files: [join(dir, "deploys.jsonl")] } },
-    }),
-    log: createLogger({ write: (l) => lines.push(l) }),
-    runId: `run-${Math.random().toString(36).slice(2)}`,
-    requests: { count: 0 },
-    warehouse: w,
-  };
+  return eventsForgeContext(w, dir, { gitlab: [PROJECT] }, { gitlab: { base_url: url, token_env: TOKEN_ENV } }, lines);
 }
 
 const commit = (label: string, title: string, committed: string, authored = committed): SimCommit => ({

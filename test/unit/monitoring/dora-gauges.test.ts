@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { parseText } from "../../helpers/metrics-text.ts";
 import { DORA_GAUGES, doraMetricsText } from "../../../cli/monitoring.ts";
 import { AS_OF, EXPECTED, buildTrailing } from "../../fixtures/monitoring/trailing.ts";
 import { testConfig, withTransformWarehouse } from "../transforms/helpers.ts";
-
-/** `name{labels} value` lines of the text format → value by series (labels as written). */
-export function parseText(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const at = line.lastIndexOf(" ");
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
 
 describe("metrics.dora_trailing and the DORA gauges", () => {
   it("trailing-28-day figures per service and overall, worked out by hand", () =>

@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { parseText } from "../../helpers/metrics-text.ts";
 import { doraMetricsText } from "../../../cli/monitoring.ts";
 import kpiValues from "../../../transforms/comparison/kpi_values.ts";
 import { buildTrailing } from "../../fixtures/monitoring/trailing.ts";
 import { materialize, testConfig, withTransformWarehouse } from "../transforms/helpers.ts";
-
-/** `name{labels} value` lines of the text format → value by series (labels as written). */
-function parseText(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const at = line.lastIndexOf(" ");
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
 
 /**
  * KPI samples around the trailing window of the fixture: (2026-02-01T00:00Z, 2026-03-01T00:00Z],
